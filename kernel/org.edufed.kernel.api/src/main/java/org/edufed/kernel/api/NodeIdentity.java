@@ -1,0 +1,33 @@
+package org.edufed.kernel.api;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The identity of this node: who it is in the tree and the key it signs with. Registered as a service once
+ * {@code etc/org.edufed.node.cfg} is valid and the key pair is in place.
+ */
+@ProviderType
+public interface NodeIdentity {
+
+    Level level();
+
+    /** GB/T 2260 division code (province, county) or the ten-digit school code (学校标识码). */
+    String code();
+
+    String name();
+
+    /** Base URL of the parent node, or {@code null} for a province. */
+    String parentUrl();
+
+    /** The signature algorithm of the node key: {@code SM3withSM2} (default) or {@code SHA256withECDSA}. */
+    String signatureAlgorithm();
+
+    /** The node's public key, X.509 SubjectPublicKeyInfo, PEM encoded. */
+    String publicKeyPem();
+
+    /** Signs data with the node's private key (the key itself never leaves the kernel). */
+    byte[] sign(byte[] data);
+
+    /** Kernel version, as the bundle version of the kernel core. */
+    String version();
+}

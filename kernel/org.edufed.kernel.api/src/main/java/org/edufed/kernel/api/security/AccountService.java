@@ -1,0 +1,45 @@
+package org.edufed.kernel.api.security;
+
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** Local accounts of this node: authentication, permission checks and password changes. */
+@ProviderType
+public interface AccountService {
+
+    /** The bootstrap administrator created on first start. */
+    String ADMIN = "admin";
+
+    /**
+     * Checks a username and password. Returns the account when they match; empty otherwise (unknown user,
+     * wrong password and locked account are not told apart to the caller).
+     */
+    Optional<Account> authenticate(String username, char[] password);
+
+    Optional<Account> find(String username);
+
+    /** Whether the user holds the permission (Shiro wildcard semantics). */
+    boolean isPermitted(String username, String permission);
+
+    /**
+     * Changes a password after checking the current one and the password policy.
+     *
+     * @throws PasswordPolicyException when the new password is refused; its message says why
+     */
+    void changePassword(String username, char[] current, char[] replacement) throws PasswordPolicyException;
+
+    /**
+     * Gives the user a new random one-time password that must be changed at the next login, and returns it.
+     * For operators with shell access ({@code edufed:admin-reset}).
+     */
+    String resetPassword(String username);
+
+    /** Refused password change: the message is a stable key ({@code password.tooShort}, …). */
+    final class PasswordPolicyException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public PasswordPolicyException(String key) {
+            super(key);
+        }
+    }
+}

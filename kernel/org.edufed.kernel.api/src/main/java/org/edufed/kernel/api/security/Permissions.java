@@ -1,0 +1,11 @@
+package org.edufed.kernel.api.security;
+
+/** Permissions the kernel itself checks. Plugins declare their own in the same {@code domain:action} form. */
+public final class Permissions {
+    /** See this node's identity, features and status. */
+    public static final String NODE_READ = "node:read";
+    /** Manage accounts of this node. */
+    public static final String ACCOUNT_ADMIN = "account:admin";
+
+    private Permissions() {}
+}
