@@ -1,0 +1,174 @@
+package org.edufed.kernel.core.internal.node;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.Set;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+
+/**
+ * The node's key pair, kept as PEM files in the node's data folder, readable by the owner only. Created on
+ * first start. The BouncyCastle provider is passed as an instance (never looked up by name), which is what
+ * works inside OSGi.
+ */
+public final class NodeKeys {
+
+    static final String PRIVATE_FILE = "node-key.pem";
+    static final String PUBLIC_FILE = "node-pub.pem";
+    private static final Provider BC = new BouncyCastleProvider();
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+
+    private final KeyAlgorithm algorithm;
+    private final KeyPair keyPair;
+    private final boolean created;
+
+    private NodeKeys(KeyAlgorithm algorithm, KeyPair keyPair, boolean created) {
+        this.algorithm = algorithm;
+        this.keyPair = keyPair;
+        this.created = created;
+    }
+
+    /**
+     * Loads the key pair from {@code dir}, or creates it there when there is none.
+     *
+     * @throws IOException when the files exist but cannot be read, or belong to another algorithm
+     */
+    public static NodeKeys loadOrCreate(Path dir, KeyAlgorithm algorithm) throws IOException {
+        Path priv = dir.resolve(PRIVATE_FILE);
+        Path pub = dir.resolve(PUBLIC_FILE);
+        try {
+            if (Files.exists(priv)) {
+                KeyFactory kf = KeyFactory.getInstance("EC", BC);
+                PrivateKey privateKey = kf.generatePrivate(new PKCS8EncodedKeySpec(readPem(priv)));
+                PublicKey publicKey = kf.generatePublic(new X509EncodedKeySpec(readPem(pub)));
+                KeyPair pair = new KeyPair(publicKey, privateKey);
+                String curve = curveOf(publicKey);
+                if (!algorithm.curve().equals(curve)) {
+                    throw new IOException(
+                            "the node key in " + priv + " is on curve " + curve + ", but key.algorithm is "
+                                    + algorithm.name().toLowerCase() + "; move the key away to create a new one");
+                }
+                return new NodeKeys(algorithm, pair, false);
+            }
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC", BC);
+            gen.initialize(new ECGenParameterSpec(algorithm.curve()), new SecureRandom());
+            KeyPair pair = gen.generateKeyPair();
+            createOwnerOnlyDir(dir);
+            writeOwnerOnly(priv, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            writeOwnerOnly(pub, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+            return new NodeKeys(algorithm, pair, true);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read or create the node key in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String curveOf(PublicKey key) {
+        if (key instanceof org.bouncycastle.jce.interfaces.ECPublicKey ec && ec.getParameters() != null) {
+            for (KeyAlgorithm a : KeyAlgorithm.values()) {
+                if (org.bouncycastle.jce.ECNamedCurveTable.getParameterSpec(a.curve())
+                        .getCurve()
+                        .equals(ec.getParameters().getCurve())) {
+                    return a.curve();
+                }
+            }
+        }
+        return "unknown";
+    }
+
+    public boolean created() {
+        return created;
+    }
+
+    public KeyAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    public PublicKey publicKey() {
+        return keyPair.getPublic();
+    }
+
+    public String publicKeyPem() {
+        return pem("PUBLIC KEY", keyPair.getPublic().getEncoded());
+    }
+
+    public byte[] sign(byte[] data) {
+        try {
+            Signature s = Signature.getInstance(algorithm.signature(), BC);
+            s.initSign(keyPair.getPrivate());
+            s.update(data);
+            return s.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("signing with the node key failed", e);
+        }
+    }
+
+    /** Verifies a signature made by {@link #sign} against a public key (DER signature). */
+    public static boolean verify(KeyAlgorithm algorithm, PublicKey key, byte[] data, byte[] signature) {
+        try {
+            Signature s = Signature.getInstance(algorithm.signature(), BC);
+            s.initVerify(key);
+            s.update(data);
+            return s.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static byte[] readPem(Path file) throws IOException {
+        StringBuilder b64 = new StringBuilder();
+        for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+            if (!line.startsWith("-----")) {
+                b64.append(line.trim());
+            }
+        }
+        return Base64.getDecoder().decode(b64.toString());
+    }
+
+    private static void createOwnerOnlyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+        }
+    }
+
+    private static void writeOwnerOnly(Path file, String content) throws IOException {
+        boolean posix = Files.getFileStore(file.getParent()).supportsFileAttributeView("posix");
+        try {
+            if (posix) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+            } else {
+                Files.createFile(file);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("refusing to overwrite " + file, e);
+        }
+        Files.writeString(file, content, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+}

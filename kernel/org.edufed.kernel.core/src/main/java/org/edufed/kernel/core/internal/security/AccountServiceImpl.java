@@ -1,0 +1,193 @@
+package org.edufed.kernel.core.internal.security;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.shiro.authc.AuthenticationException;
+import org.apache.shiro.authc.AuthenticationInfo;
+import org.apache.shiro.authc.AuthenticationToken;
+import org.apache.shiro.authc.SimpleAuthenticationInfo;
+import org.apache.shiro.authc.UsernamePasswordToken;
+import org.apache.shiro.authz.AuthorizationInfo;
+import org.apache.shiro.authz.SimpleAuthorizationInfo;
+import org.apache.shiro.mgt.DefaultSecurityManager;
+import org.apache.shiro.realm.AuthorizingRealm;
+import org.apache.shiro.subject.PrincipalCollection;
+import org.apache.shiro.subject.SimplePrincipalCollection;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.storage.Storage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local accounts in the node's database, authenticated and authorised through an Apache Shiro security
+ * manager with a JDBC realm. On first start it creates {@code admin} with a random one-time password, prints
+ * it once, and requires a change at first login.
+ */
+@Component(service = AccountService.class)
+public final class AccountServiceImpl implements AccountService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountServiceImpl.class);
+    static final String OWNER = "org.edufed.kernel.core";
+    /** Failed logins allowed before back-off starts; then 2, 4, 8 … seconds, at most 15 minutes. */
+    static final int FREE_FAILURES = 5;
+
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(15);
+
+    private final AccountStore store;
+    private final PasswordHashing hashing = new PasswordHashing();
+    private final DefaultSecurityManager securityManager;
+
+    @Activate
+    public AccountServiceImpl(@Reference Storage storage) throws SQLException {
+        storage.migrate(OWNER, AccountServiceImpl.class.getClassLoader(), "org/edufed/kernel/core/db");
+        this.store = new AccountStore(storage);
+        JdbcRealm realm = new JdbcRealm();
+        realm.setCredentialsMatcher(hashing);
+        this.securityManager = new DefaultSecurityManager(realm);
+        bootstrapAdmin();
+    }
+
+    private void bootstrapAdmin() throws SQLException {
+        char[] password = PasswordPolicy.generate();
+        if (store.createIfAbsent(ADMIN, "管理员 Administrator", PasswordHashing.hash(password), true, Set.of("admin"))) {
+            String banner = "\n================ EduFed first start / 首次启动 ================\n"
+                    + "  One-time admin password / 管理员一次性密码:  admin / " + new String(password) + "\n"
+                    + "  It must be changed at first login; it is shown only this once.\n"
+                    + "  首次登录时必须修改，此密码仅显示这一次。\n"
+                    + "================================================================\n";
+            System.out.println(banner);
+            LOG.info("EduFed first start banner:{}", banner);
+        }
+        Arrays.fill(password, '\0');
+    }
+
+    @Override
+    public Optional<Account> authenticate(String username, char[] password) {
+        if (username == null || password == null || username.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            Optional<AccountStore.Row> row = store.find(username);
+            if (row.isEmpty()) {
+                hashing.spendDecoyTime(password);
+                return Optional.empty();
+            }
+            if (row.get().account().locked() || inBackoff(row.get())) {
+                hashing.spendDecoyTime(password);
+                return Optional.empty();
+            }
+            try {
+                securityManager.authenticate(new UsernamePasswordToken(username, password));
+            } catch (AuthenticationException e) {
+                store.recordFailure(username);
+                return Optional.empty();
+            }
+            store.recordSuccess(username);
+            return Optional.of(row.get().account());
+        } catch (SQLException e) {
+            LOG.error("authentication of {} failed on storage: {}", username, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    static boolean inBackoff(AccountStore.Row row) {
+        return backoffUntil(row.failedLogins(), row.lastFailure()).isAfter(Instant.now());
+    }
+
+    /** When the next attempt is allowed after {@code failures} consecutive failures, the last at {@code last}. */
+    static Instant backoffUntil(int failures, Instant last) {
+        if (failures < FREE_FAILURES || last == null) {
+            return Instant.MIN;
+        }
+        int exponent = Math.min(failures - FREE_FAILURES + 1, 20);
+        Duration wait = Duration.ofSeconds(1L << exponent);
+        return last.plus(wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait);
+    }
+
+    @Override
+    public Optional<Account> find(String username) {
+        try {
+            return store.find(username).map(AccountStore.Row::account);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean isPermitted(String username, String permission) {
+        return securityManager.isPermitted(new SimplePrincipalCollection(username, JdbcRealm.NAME), permission);
+    }
+
+    @Override
+    public void changePassword(String username, char[] current, char[] replacement) throws PasswordPolicyException {
+        try {
+            Optional<AccountStore.Row> row = store.find(username);
+            if (row.isEmpty() || !PasswordHashing.matches(row.get().passwordHash(), current)) {
+                throw new PasswordPolicyException("password.wrongCurrent");
+            }
+            if (Arrays.equals(current, replacement)) {
+                throw new PasswordPolicyException("password.sameAsOld");
+            }
+            PasswordPolicy.check(username, replacement);
+            store.setPassword(username, PasswordHashing.hash(replacement), false);
+            LOG.info("Password of {} changed", username);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String resetPassword(String username) {
+        char[] password = PasswordPolicy.generate();
+        try {
+            store.setPassword(username, PasswordHashing.hash(password), true);
+        } catch (SQLException e) {
+            throw new IllegalArgumentException("cannot reset the password of " + username + ": " + e.getMessage(), e);
+        }
+        LOG.info("One-time password issued for {} (must be changed at next login)", username);
+        return new String(password);
+    }
+
+    /** Shiro realm over the account tables. */
+    private final class JdbcRealm extends AuthorizingRealm {
+        static final String NAME = "edufed-local";
+
+        JdbcRealm() {
+            setName(NAME);
+            setAuthorizationCachingEnabled(false);
+            setAuthenticationCachingEnabled(false);
+        }
+
+        @Override
+        protected AuthenticationInfo doGetAuthenticationInfo(AuthenticationToken token) {
+            String username = ((UsernamePasswordToken) token).getUsername();
+            try {
+                AccountStore.Row row =
+                        store.find(username).orElseThrow(() -> new AuthenticationException("unknown account"));
+                return new SimpleAuthenticationInfo(username, row.passwordHash(), getName());
+            } catch (SQLException e) {
+                throw new AuthenticationException("storage", e);
+            }
+        }
+
+        @Override
+        protected AuthorizationInfo doGetAuthorizationInfo(PrincipalCollection principals) {
+            String username = (String) principals.getPrimaryPrincipal();
+            try {
+                SimpleAuthorizationInfo info = new SimpleAuthorizationInfo();
+                info.setStringPermissions(store.permissions(username));
+                return info;
+            } catch (SQLException e) {
+                throw new AuthenticationException("storage", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package org.edufed.kernel.core.internal.security;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.storage.Storage;
+
+/** SQL for accounts, roles and permissions; every statement prepared, every write in one transaction. */
+final class AccountStore {
+
+    /** An account row with what only the kernel sees. */
+    record Row(Account account, String passwordHash, int failedLogins, Instant lastFailure) {}
+
+    private final Storage storage;
+
+    AccountStore(Storage storage) {
+        this.storage = storage;
+    }
+
+    Optional<Row> find(String username) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection()) {
+            return find(c, username);
+        }
+    }
+
+    private Optional<Row> find(Connection c, String username) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT username, display_name, password_hash, must_change, locked, failed_logins, last_failure,"
+                        + " created_at, last_login FROM edufed_account WHERE username = ?")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                Account account = new Account(
+                        rs.getString(1),
+                        rs.getString(2),
+                        roles(c, username),
+                        rs.getBoolean(4),
+                        rs.getBoolean(5),
+                        instant(rs.getTimestamp(8)),
+                        instant(rs.getTimestamp(9)));
+                return Optional.of(new Row(account, rs.getString(3), rs.getInt(6), instant(rs.getTimestamp(7))));
+            }
+        }
+    }
+
+    Set<String> roles(Connection c, String username) throws SQLException {
+        Set<String> roles = new LinkedHashSet<>();
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT role_name FROM edufed_account_role WHERE username = ? ORDER BY role_name")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    roles.add(rs.getString(1));
+                }
+            }
+        }
+        return roles;
+    }
+
+    Set<String> permissions(String username) throws SQLException {
+        Set<String> perms = new LinkedHashSet<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT DISTINCT p.permission FROM edufed_account_role r"
+                        + " JOIN edufed_role_permission p ON p.role_name = r.role_name WHERE r.username = ?")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    perms.add(rs.getString(1));
+                }
+            }
+        }
+        return perms;
+    }
+
+    /** Creates an account with its roles, unless it exists; returns whether it was created. */
+    boolean createIfAbsent(String username, String displayName, String hash, boolean mustChange, Set<String> roles)
+            throws SQLException {
+        return storage.inTransaction(c -> {
+            if (find(c, username).isPresent()) {
+                return false;
+            }
+            Timestamp now = Timestamp.from(Instant.now());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO edufed_account (username, display_name,"
+                    + " password_hash, must_change, locked, failed_logins, created_at, password_changed_at)"
+                    + " VALUES (?, ?, ?, ?, ?, 0, ?, ?)")) {
+                ps.setString(1, username);
+                ps.setString(2, displayName);
+                ps.setString(3, hash);
+                ps.setBoolean(4, mustChange);
+                ps.setBoolean(5, false);
+                ps.setTimestamp(6, now);
+                ps.setTimestamp(7, now);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
+                for (String role : roles) {
+                    ps.setString(1, username);
+                    ps.setString(2, role);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return true;
+        });
+    }
+
+    void setPassword(String username, String hash, boolean mustChange) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE edufed_account SET password_hash = ?, must_change = ?,"
+                            + " password_changed_at = ?, failed_logins = 0, last_failure = NULL WHERE username = ?")) {
+                ps.setString(1, hash);
+                ps.setBoolean(2, mustChange);
+                ps.setTimestamp(3, Timestamp.from(Instant.now()));
+                ps.setString(4, username);
+                if (ps.executeUpdate() != 1) {
+                    throw new SQLException("no account " + username, "02000");
+                }
+            }
+            return null;
+        });
+    }
+
+    void recordSuccess(String username) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE edufed_account SET failed_logins = 0, last_failure = NULL, last_login = ? WHERE username = ?")) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                ps.setString(2, username);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    void recordFailure(String username) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE edufed_account SET failed_logins = failed_logins + 1,"
+                            + " last_failure = ? WHERE username = ?")) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                ps.setString(2, username);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static Instant instant(Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+}

@@ -1,0 +1,181 @@
+package org.edufed.kernel.core.internal.storage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.sql.DataSource;
+import org.edufed.kernel.api.HealthCheck;
+import org.edufed.kernel.api.storage.Dialect;
+import org.edufed.kernel.api.storage.Storage;
+import org.edufed.kernel.core.internal.node.DataDirs;
+import org.ops4j.pax.jdbc.pool.common.PooledDataSourceFactory;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.jdbc.DataSourceFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's storage, configured by {@code etc/org.edufed.storage.cfg}: embedded Derby in the data folder by
+ * default, PostgreSQL by {@code type = postgresql}. Connections come from the pax-jdbc {@link
+ * DataSourceFactory} of that database, pooled by pax-jdbc's DBCP2 pooling factory.
+ */
+@Component(
+        service = {Storage.class, HealthCheck.class},
+        configurationPid = "org.edufed.storage",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = StorageComponent.Config.class)
+public final class StorageComponent implements Storage, HealthCheck {
+
+    @ObjectClassDefinition(name = "EduFed storage", description = "Where this node keeps its data")
+    @interface Config {
+        @AttributeDefinition(description = "derby (embedded, default) or postgresql")
+        String type() default "derby";
+
+        @AttributeDefinition(description = "Derby: database folder; default ${karaf.data}/edufed/derby")
+        String derby_path() default "";
+
+        @AttributeDefinition(description = "PostgreSQL: JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/edufed")
+        String url() default "";
+
+        @AttributeDefinition(description = "PostgreSQL: user")
+        String user() default "";
+
+        @AttributeDefinition(
+                description = "PostgreSQL: password",
+                type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+        String password() default "";
+
+        @AttributeDefinition(description = "Largest number of pooled connections")
+        int pool_max() default 16;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(StorageComponent.class);
+    static final String DERBY_DRIVER = "derby";
+    static final String POSTGRESQL_DRIVER = "PostgreSQL JDBC Driver";
+
+    private final Dialect dialect;
+    private final DataSource dataSource;
+    private final DataSourceFactory factory;
+    private final String derbyPath;
+    private final Migrator migrator;
+
+    @Activate
+    public StorageComponent(
+            Config config,
+            @Reference(target = "(pool=dbcp2)") PooledDataSourceFactory pooling,
+            @Reference(
+                            service = DataSourceFactory.class,
+                            cardinality = ReferenceCardinality.AT_LEAST_ONE,
+                            policyOption = ReferencePolicyOption.GREEDY)
+                    List<Map.Entry<Map<String, Object>, DataSourceFactory>> available)
+            throws SQLException {
+        this.dialect = Dialect.parse(config.type());
+        if (dialect == null) {
+            throw new SQLException(
+                    "etc/org.edufed.storage.cfg: type = \"" + config.type() + "\": must be derby or postgresql");
+        }
+        String wanted = dialect == Dialect.DERBY ? DERBY_DRIVER : POSTGRESQL_DRIVER;
+        DataSourceFactory found = null;
+        for (Map.Entry<Map<String, Object>, DataSourceFactory> e : available) {
+            if (wanted.equals(e.getKey().get(DataSourceFactory.OSGI_JDBC_DRIVER_NAME))) {
+                found = e.getValue();
+            }
+        }
+        if (found == null) {
+            throw new SQLException(
+                    "no JDBC driver for " + dialect.id() + " is installed (feature pax-jdbc-" + dialect.id() + ")");
+        }
+        this.factory = found;
+        Properties props = new Properties();
+        props.setProperty("pool.maxTotal", Integer.toString(config.pool_max()));
+        props.setProperty("pool.maxIdle", Integer.toString(config.pool_max()));
+        props.setProperty("pool.testOnBorrow", "false");
+        if (dialect == Dialect.DERBY) {
+            derbyPath = config.derby_path().isBlank()
+                    ? DataDirs.dataDir().resolve("derby").toString()
+                    : config.derby_path();
+            props.setProperty(DataSourceFactory.JDBC_DATABASE_NAME, derbyPath);
+            props.setProperty("createDatabase", "create");
+        } else {
+            derbyPath = null;
+            if (config.url().isBlank()) {
+                throw new SQLException("etc/org.edufed.storage.cfg: url is required when type = postgresql");
+            }
+            props.setProperty(DataSourceFactory.JDBC_URL, config.url());
+            props.setProperty(DataSourceFactory.JDBC_USER, config.user());
+            props.setProperty(DataSourceFactory.JDBC_PASSWORD, config.password());
+        }
+        this.dataSource = pooling.create(found, props);
+        try (Connection c = dataSource.getConnection()) {
+            LOG.info("Storage ready: {} {}", dialect.id(), c.getMetaData().getDatabaseProductVersion());
+        }
+        this.migrator = new Migrator(dataSource, dialect);
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (dataSource instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.warn("closing the connection pool: {}", e.getMessage());
+            }
+        }
+        if (dialect == Dialect.DERBY) {
+            // a clean Derby shutdown spares the next start its recovery
+            Properties p = new Properties();
+            p.setProperty(DataSourceFactory.JDBC_DATABASE_NAME, derbyPath);
+            p.setProperty("shutdownDatabase", "shutdown");
+            try (Connection c = factory.createDataSource(p).getConnection()) {
+                LOG.debug("derby shutdown returned a connection");
+            } catch (SQLException e) {
+                LOG.info("Derby database closed ({})", e.getSQLState());
+            }
+        }
+    }
+
+    @Override
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public int migrate(String owner, ClassLoader loader, String path) throws SQLException {
+        return migrator.migrate(owner, loader, path);
+    }
+
+    @Override
+    public <T> T inTransaction(TransactionalWork<T> work) throws SQLException {
+        return Transactions.run(dataSource, work);
+    }
+
+    @Override
+    public String name() {
+        return "storage";
+    }
+
+    @Override
+    public Result check() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2) ? Result.ok(dialect.id()) : Result.fail(dialect.id() + ": connection not valid");
+        } catch (SQLException e) {
+            return Result.fail(dialect.id() + ": " + e.getSQLState());
+        }
+    }
+}

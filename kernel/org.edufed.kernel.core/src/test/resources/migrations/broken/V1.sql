@@ -1,0 +1,3 @@
+CREATE TABLE t_half (id INT NOT NULL PRIMARY KEY);
+INSERT INTO t_half (id) VALUES (1);
+INSERT INTO t_missing (id) VALUES (1);
