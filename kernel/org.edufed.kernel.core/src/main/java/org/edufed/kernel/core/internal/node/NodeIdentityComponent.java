@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 @Component(
         service = NodeIdentity.class,
+        immediate = true,
         configurationPid = "org.edufed.node",
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 public final class NodeIdentityComponent implements NodeIdentity {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * manager with a JDBC realm. On first start it creates {@code admin} with a random one-time password, prints
  * it once, and requires a change at first login.
  */
-@Component(service = AccountService.class)
+@Component(service = AccountService.class, immediate = true)
 public final class AccountServiceImpl implements AccountService {
 
     private static final Logger LOG = LoggerFactory.getLogger(AccountServiceImpl.class);

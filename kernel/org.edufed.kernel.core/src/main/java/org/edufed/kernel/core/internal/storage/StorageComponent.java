@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 @Component(
         service = {Storage.class, HealthCheck.class},
+        immediate = true,
         configurationPid = "org.edufed.storage",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = StorageComponent.Config.class)
