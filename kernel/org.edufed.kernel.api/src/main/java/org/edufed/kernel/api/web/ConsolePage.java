@@ -41,7 +41,7 @@ public interface ConsolePage {
         /** A request parameter, or {@code null}. */
         String parameter(String name);
 
-        /** A message from the page's bundle or the console's, in the request's locale. */
+        /** Escapes text for HTML element content and quoted attribute values. */
         String escape(String text);
     }
 }

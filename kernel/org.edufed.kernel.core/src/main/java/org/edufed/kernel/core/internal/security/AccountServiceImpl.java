@@ -58,13 +58,10 @@ public final class AccountServiceImpl implements AccountService {
     private void bootstrapAdmin() throws SQLException {
         char[] password = PasswordPolicy.generate();
         if (store.createIfAbsent(ADMIN, "管理员 Administrator", PasswordHashing.hash(password), true, Set.of("admin"))) {
-            String banner = "\n================ EduFed first start / 首次启动 ================\n"
-                    + "  One-time admin password / 管理员一次性密码:  admin / " + new String(password) + "\n"
-                    + "  It must be changed at first login; it is shown only this once.\n"
-                    + "  首次登录时必须修改，此密码仅显示这一次。\n"
-                    + "================================================================\n";
-            System.out.println(banner);
-            LOG.info("EduFed first start banner:{}", banner);
+            String line = "EduFed first start: one-time admin password / 管理员一次性密码: admin / " + new String(password)
+                    + "  (must be changed at first login; shown only this once / 首次登录时必须修改，仅显示这一次)";
+            System.out.println(line);
+            LOG.info(line);
         }
         Arrays.fill(password, '\0');
     }

@@ -1,0 +1,427 @@
+package org.edufed.kernel.web.internal.console;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.servlet.Servlet;
+import javax.servlet.http.Cookie;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import javax.servlet.http.HttpSession;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
+import org.edufed.kernel.api.web.ConsolePage;
+import org.edufed.kernel.web.internal.Messages;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletName;
+import org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web console under {@code /console}: login, forced password change, logout, and every {@link
+ * ConsolePage} service in a shared layout with a menu. zh-CN by default; {@code ?lang=en} switches to English
+ * (kept in a cookie). Forms carry a per-session CSRF token; the session id changes at login.
+ */
+@Component(service = Servlet.class)
+@HttpWhiteboardServletPattern("/console/*")
+@HttpWhiteboardServletName("edufed-console")
+public final class ConsoleServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleServlet.class);
+    static final String USER = "edufed.user";
+    static final String CSRF = "edufed.csrf";
+    static final String LANG_COOKIE = "edufed_lang";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final transient AccountService accounts;
+    private final transient NodeIdentity identity;
+    private final transient List<ConsolePage> pages = new CopyOnWriteArrayList<>();
+
+    @Activate
+    public ConsoleServlet(@Reference AccountService accounts, @Reference NodeIdentity identity) {
+        this.accounts = accounts;
+        this.identity = identity;
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addPage(ConsolePage page) {
+        pages.add(page);
+    }
+
+    void removePage(ConsolePage page) {
+        pages.remove(page);
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Locale locale = locale(req, resp);
+        String path = path(req);
+        HttpSession session = req.getSession(true);
+        String user = (String) session.getAttribute(USER);
+        if (path.equals("login")) {
+            if (user != null) {
+                redirect(resp, "/console/");
+                return;
+            }
+            page(req, resp, locale, 200, Messages.get(locale, "console.login"), "login.ftlh", null, null, null);
+            return;
+        }
+        Optional<Account> account = current(session);
+        if (account.isEmpty()) {
+            redirect(resp, "/console/login");
+            return;
+        }
+        if (path.equals("password")) {
+            String forced = account.get().mustChangePassword() ? Messages.get(locale, "console.password.forced") : null;
+            page(
+                    req,
+                    resp,
+                    locale,
+                    200,
+                    Messages.get(locale, "console.password.title"),
+                    "password.ftlh",
+                    null,
+                    forced,
+                    account.get());
+            return;
+        }
+        if (account.get().mustChangePassword()) {
+            redirect(resp, "/console/password");
+            return;
+        }
+        ConsolePage page =
+                pages.stream().filter(p -> p.path().equals(path)).findFirst().orElse(null);
+        if (page == null) {
+            layout(
+                    req,
+                    resp,
+                    locale,
+                    404,
+                    Messages.get(locale, "console.notFound"),
+                    "",
+                    Messages.get(locale, "console.notFound"),
+                    null,
+                    account.get(),
+                    path);
+            return;
+        }
+        if (!accounts.isPermitted(account.get().username(), page.permission())) {
+            layout(
+                    req,
+                    resp,
+                    locale,
+                    403,
+                    page.title(locale),
+                    "",
+                    Messages.get(locale, "console.forbidden"),
+                    null,
+                    account.get(),
+                    path);
+            return;
+        }
+        String body;
+        try {
+            body = page.render(new Context(req, locale, account.get().username()));
+        } catch (IOException | RuntimeException e) {
+            String incident = Long.toHexString(RANDOM.nextLong());
+            LOG.error("console page {} failed, incident {}", path, incident, e);
+            layout(
+                    req,
+                    resp,
+                    locale,
+                    500,
+                    page.title(locale),
+                    "",
+                    Messages.get(locale, "problem.internal-error", incident),
+                    null,
+                    account.get(),
+                    path);
+            return;
+        }
+        layout(req, resp, locale, 200, page.title(locale), body, null, null, account.get(), path);
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Locale locale = locale(req, resp);
+        String path = path(req);
+        HttpSession session = req.getSession(false);
+        if (session == null || !validCsrf(session, req.getParameter("csrf"))) {
+            page(
+                    req,
+                    resp,
+                    locale,
+                    403,
+                    Messages.get(locale, "console.login"),
+                    "login.ftlh",
+                    Messages.get(locale, "console.csrf"),
+                    null,
+                    null);
+            LOG.info("console form refused: missing or wrong CSRF token ({})", path);
+            return;
+        }
+        switch (path) {
+            case "login" -> login(req, resp, locale, session);
+            case "logout" -> {
+                session.invalidate();
+                redirect(resp, "/console/login");
+            }
+            case "password" -> changePassword(req, resp, locale, session);
+            default -> resp.sendError(405);
+        }
+    }
+
+    private void login(HttpServletRequest req, HttpServletResponse resp, Locale locale, HttpSession session)
+            throws IOException {
+        String username = req.getParameter("username");
+        String password = req.getParameter("password");
+        Optional<Account> account =
+                password == null ? Optional.empty() : accounts.authenticate(username, password.toCharArray());
+        if (account.isEmpty()) {
+            LOG.info("console login failed for {}", username == null ? "" : username.replaceAll("[^\\w.@-]", "?"));
+            page(
+                    req,
+                    resp,
+                    locale,
+                    401,
+                    Messages.get(locale, "console.login"),
+                    "login.ftlh",
+                    Messages.get(locale, "console.login.failed"),
+                    null,
+                    null);
+            return;
+        }
+        req.changeSessionId(); // no session fixation
+        session.setAttribute(USER, account.get().username());
+        session.setAttribute(CSRF, newToken());
+        LOG.info("console login: {}", account.get().username());
+        redirect(resp, account.get().mustChangePassword() ? "/console/password" : "/console/");
+    }
+
+    private void changePassword(HttpServletRequest req, HttpServletResponse resp, Locale locale, HttpSession session)
+            throws IOException {
+        Optional<Account> account = current(session);
+        if (account.isEmpty()) {
+            redirect(resp, "/console/login");
+            return;
+        }
+        String title = Messages.get(locale, "console.password.title");
+        String replacement = req.getParameter("replacement");
+        if (replacement == null || !replacement.equals(req.getParameter("repeat"))) {
+            page(
+                    req,
+                    resp,
+                    locale,
+                    400,
+                    title,
+                    "password.ftlh",
+                    Messages.get(locale, "password.mismatch"),
+                    null,
+                    account.get());
+            return;
+        }
+        String current = req.getParameter("current");
+        try {
+            accounts.changePassword(
+                    account.get().username(),
+                    current == null ? new char[0] : current.toCharArray(),
+                    replacement.toCharArray());
+        } catch (PasswordPolicyException e) {
+            page(
+                    req,
+                    resp,
+                    locale,
+                    400,
+                    title,
+                    "password.ftlh",
+                    Messages.get(locale, e.getMessage()),
+                    null,
+                    account.get());
+            return;
+        }
+        redirect(resp, "/console/");
+    }
+
+    private Optional<Account> current(HttpSession session) {
+        String user = (String) session.getAttribute(USER);
+        return user == null ? Optional.empty() : accounts.find(user);
+    }
+
+    private void page(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            int status,
+            String title,
+            String template,
+            String error,
+            String info,
+            Account account)
+            throws IOException {
+        Map<String, Object> model = new HashMap<>();
+        model.put("m", Messages.all(locale));
+        model.put("csrf", csrfToken(req.getSession(true)));
+        layout(req, resp, locale, status, title, Templates.render(template, model), error, info, account, null);
+    }
+
+    private void layout(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            int status,
+            String title,
+            String body,
+            String error,
+            String info,
+            Account account,
+            String activePath)
+            throws IOException {
+        Map<String, Object> model = new HashMap<>();
+        model.put("lang", Locale.ENGLISH.equals(locale) ? "en" : "zh-CN");
+        model.put("otherLang", Locale.ENGLISH.equals(locale) ? "zh" : "en");
+        model.put("languageLabel", Messages.get(locale, "console.language"));
+        model.put("appName", Messages.get(locale, "app.name"));
+        model.put("title", title);
+        model.put("body", body);
+        model.put(
+                "node", identity.level().displayName(locale) + " · " + identity.name() + " (" + identity.code() + ")");
+        if (error != null) {
+            model.put("error", error);
+        }
+        if (info != null) {
+            model.put("info", info);
+        }
+        List<Map<String, Object>> menu = new ArrayList<>();
+        if (account != null && !account.mustChangePassword()) {
+            model.put("user", account.username());
+            model.put("userLabel", Messages.get(locale, "console.user"));
+            model.put("logoutLabel", Messages.get(locale, "console.logout"));
+            model.put("csrf", csrfToken(req.getSession(true)));
+            List<ConsolePage> sorted = new ArrayList<>(pages);
+            sorted.sort(Comparator.comparingInt(ConsolePage::rank).thenComparing(ConsolePage::path));
+            for (ConsolePage p : sorted) {
+                if (accounts.isPermitted(account.username(), p.permission())) {
+                    menu.add(Map.of(
+                            "href",
+                            "/console/" + p.path(),
+                            "title",
+                            p.title(locale),
+                            "active",
+                            p.path().equals(activePath)));
+                }
+            }
+        }
+        model.put("menu", menu);
+        String html = Templates.render("layout.ftlh", model);
+        resp.setStatus(status);
+        securityHeaders(resp);
+        resp.setContentType("text/html;charset=UTF-8");
+        resp.getWriter().write(html);
+    }
+
+    static void securityHeaders(HttpServletResponse resp) {
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.setHeader("X-Frame-Options", "DENY");
+        resp.setHeader("Referrer-Policy", "same-origin");
+        resp.setHeader(
+                "Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'");
+    }
+
+    private static void redirect(HttpServletResponse resp, String location) {
+        securityHeaders(resp);
+        resp.setStatus(303);
+        resp.setHeader("Location", location);
+    }
+
+    private static String path(HttpServletRequest req) {
+        String info = req.getPathInfo();
+        if (info == null || info.equals("/")) {
+            return "";
+        }
+        String p = info.startsWith("/") ? info.substring(1) : info;
+        return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    /** English when asked ({@code ?lang=en}, remembered in a cookie); zh-CN otherwise. */
+    private static Locale locale(HttpServletRequest req, HttpServletResponse resp) {
+        String lang = req.getParameter("lang");
+        if (lang != null) {
+            Cookie c = new Cookie(LANG_COOKIE, "en".equals(lang) ? "en" : "zh");
+            c.setPath("/");
+            c.setHttpOnly(true);
+            c.setMaxAge(365 * 24 * 3600);
+            resp.addCookie(c);
+            return "en".equals(lang) ? Locale.ENGLISH : Messages.ZH;
+        }
+        if (req.getCookies() != null) {
+            for (Cookie c : req.getCookies()) {
+                if (LANG_COOKIE.equals(c.getName())) {
+                    return "en".equals(c.getValue()) ? Locale.ENGLISH : Messages.ZH;
+                }
+            }
+        }
+        return Messages.ZH;
+    }
+
+    private static String csrfToken(HttpSession session) {
+        String token = (String) session.getAttribute(CSRF);
+        if (token == null) {
+            token = newToken();
+            session.setAttribute(CSRF, token);
+        }
+        return token;
+    }
+
+    private static boolean validCsrf(HttpSession session, String given) {
+        String expected = (String) session.getAttribute(CSRF);
+        return expected != null
+                && given != null
+                && MessageDigest.isEqual(
+                        expected.getBytes(StandardCharsets.US_ASCII), given.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String newToken() {
+        byte[] b = new byte[24];
+        RANDOM.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** What a page sees of the request. */
+    private record Context(HttpServletRequest request, Locale locale, String username)
+            implements ConsolePage.PageContext {
+        @Override
+        public String parameter(String name) {
+            return request.getParameter(name);
+        }
+
+        @Override
+        public String escape(String text) {
+            return Html.escape(text);
+        }
+    }
+}

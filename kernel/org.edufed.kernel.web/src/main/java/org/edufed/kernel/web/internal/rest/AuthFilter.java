@@ -1,0 +1,139 @@
+package org.edufed.kernel.web.internal.rest;
+
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+import javax.annotation.Priority;
+import javax.ws.rs.Priorities;
+import javax.ws.rs.container.ContainerRequestContext;
+import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.container.ResourceInfo;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.SecurityContext;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.web.PublicEndpoint;
+import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.web.internal.Messages;
+
+/**
+ * Authentication and permission checks for every REST method, default-deny: a method is public only when
+ * marked {@link PublicEndpoint}; otherwise it needs a user (HTTP Basic for now), and the permission of its
+ * {@link RequiresPermission} when it has one. A user holding a one-time password may only reach methods
+ * marked {@link AllowedBeforePasswordChange}.
+ */
+@Priority(Priorities.AUTHENTICATION)
+public final class AuthFilter implements ContainerRequestFilter {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
+    static final String CHALLENGE = "Basic realm=\"EduFed\", charset=\"UTF-8\"";
+
+    private final AccountService accounts;
+
+    @Context
+    private ResourceInfo resourceInfo;
+
+    public AuthFilter(AccountService accounts) {
+        this.accounts = accounts;
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        Method method = resourceInfo.getResourceMethod();
+        Class<?> type = resourceInfo.getResourceClass();
+        if (method == null || annotated(method, type, PublicEndpoint.class) || isApiDocumentation(type)) {
+            return; // unmatched requests end in a 404 problem; public ones need nobody
+        }
+        Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
+        LOG.debug("{} {} → {}", request.getMethod(), type.getName(), method.getName());
+        Optional<Account> account = basic(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        if (account.isEmpty()) {
+            request.abortWith(javax.ws.rs.core.Response.fromResponse(ProblemMapper.response(Problem.of(
+                            "unauthorized", 401, Messages.get(locale, "problem.unauthorized"), path(request))))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, CHALLENGE)
+                    .build());
+            return;
+        }
+        Account user = account.get();
+        if (user.mustChangePassword() && !annotated(method, type, AllowedBeforePasswordChange.class)) {
+            abort(request, 403, "password-change-required", locale);
+            return;
+        }
+        RequiresPermission required = method.getAnnotation(RequiresPermission.class);
+        if (required == null) {
+            required = type.getAnnotation(RequiresPermission.class);
+        }
+        if (required != null && !accounts.isPermitted(user.username(), required.value())) {
+            abort(request, 403, "forbidden", locale);
+            return;
+        }
+        boolean secure = request.getSecurityContext().isSecure();
+        request.setSecurityContext(new UserContext(user, secure));
+    }
+
+    /** The OpenAPI document and Swagger UI are public: they describe the API, they hold no data. */
+    static boolean isApiDocumentation(Class<?> type) {
+        String name = type.getName();
+        return name.startsWith("org.apache.cxf.jaxrs.openapi.")
+                || name.startsWith("org.apache.cxf.jaxrs.swagger.")
+                || name.startsWith("io.swagger.v3.jaxrs2.integration.resources.");
+    }
+
+    private Optional<Account> basic(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            return Optional.empty();
+        }
+        return accounts.authenticate(
+                decoded.substring(0, colon), decoded.substring(colon + 1).toCharArray());
+    }
+
+    private static boolean annotated(Method m, Class<?> type, Class<? extends java.lang.annotation.Annotation> a) {
+        return m.isAnnotationPresent(a) || type.isAnnotationPresent(a);
+    }
+
+    private static void abort(ContainerRequestContext request, int status, String type, Locale locale) {
+        request.abortWith(ProblemMapper.response(
+                Problem.of(type, status, Messages.get(locale, "problem." + type), path(request))));
+    }
+
+    private static String path(ContainerRequestContext request) {
+        return request.getUriInfo().getRequestUri().getRawPath();
+    }
+
+    /** The authenticated account, as resources see it through {@code @Context SecurityContext}. */
+    record UserContext(Account account, boolean secure) implements SecurityContext {
+        @Override
+        public Principal getUserPrincipal() {
+            return account::username;
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return account.roles().contains(role);
+        }
+
+        @Override
+        public boolean isSecure() {
+            return secure;
+        }
+
+        @Override
+        public String getAuthenticationScheme() {
+            return BASIC_AUTH;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package org.edufed.kernel.web.internal.rest;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.jaxrs.json.JacksonJsonProvider;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import org.apache.cxf.Bus;
+import org.apache.cxf.BusFactory;
+import org.apache.cxf.endpoint.Server;
+import org.apache.cxf.jaxrs.JAXRSServerFactoryBean;
+import org.apache.cxf.jaxrs.openapi.OpenApiFeature;
+import org.apache.cxf.jaxrs.swagger.ui.SwaggerUiConfig;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.web.RestResource;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small JAX-RS whiteboard on CXF: every {@link RestResource} service, from the kernel or a plugin, is
+ * published under {@code /api/v1} (the CXF servlet sits at {@code /api}), with JSON, problem bodies,
+ * authentication and permission checks, the OpenAPI document at {@code /api/v1/openapi.json} and Swagger UI
+ * at {@code /api/v1/api-docs}. When resources come or go, the endpoint is rebuilt.
+ */
+@Component(immediate = true)
+public final class RestServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
+    static final String ADDRESS = "/v1";
+
+    private final Set<RestResource> resources = new CopyOnWriteArraySet<>();
+    private final AccountService accounts;
+    private final NodeIdentity identity;
+    private Server server;
+    private boolean active;
+
+    @Activate
+    public RestServer(@Reference AccountService accounts, @Reference NodeIdentity identity) {
+        this.accounts = accounts;
+        this.identity = identity;
+    }
+
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addResource(RestResource resource) {
+        resources.add(resource);
+        rebuildIfActive();
+    }
+
+    void removeResource(RestResource resource) {
+        resources.remove(resource);
+        rebuildIfActive();
+    }
+
+    @Activate
+    synchronized void activate() {
+        active = true;
+        rebuild();
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        stop();
+    }
+
+    private synchronized void rebuildIfActive() {
+        if (active) {
+            rebuild();
+        }
+    }
+
+    private void stop() {
+        if (server != null) {
+            server.destroy();
+            server = null;
+        }
+    }
+
+    private void rebuild() {
+        stop();
+        if (resources.isEmpty()) {
+            return;
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(JAXRSServerFactoryBean.class.getClassLoader());
+        try {
+            Bus bus = BusFactory.getDefaultBus(true);
+            JAXRSServerFactoryBean factory = new JAXRSServerFactoryBean();
+            factory.setBus(bus);
+            factory.setAddress(ADDRESS);
+            factory.setServiceBeans(new ArrayList<>(resources));
+            ProblemMapper problems = new ProblemMapper();
+            factory.setProviders(List.of(
+                    new JacksonJsonProvider(objectMapper()),
+                    problems,
+                    new ProblemMapper.Json(problems),
+                    new ProblemMapper.WebApp(problems),
+                    new AuthFilter(accounts)));
+            factory.setFeatures(List.of(openApi()));
+            server = factory.create();
+            LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
+        } catch (RuntimeException e) {
+            LOG.error("could not publish the REST API", e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    static ObjectMapper objectMapper() {
+        return new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+                .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+    }
+
+    private OpenApiFeature openApi() {
+        OpenApiFeature openApi = new OpenApiFeature();
+        openApi.setScan(false);
+        Set<String> classes = new LinkedHashSet<>();
+        for (RestResource r : resources) {
+            classes.add(r.getClass().getName());
+        }
+        openApi.setResourceClasses(classes);
+        openApi.setTitle("EduFed " + identity.level().id() + " node API");
+        openApi.setDescription("REST API of EduFed node " + identity.code() + ". Errors are RFC 9457 problem bodies.");
+        openApi.setVersion(identity.version());
+        openApi.setPrettyPrint(true);
+        openApi.setSupportSwaggerUi(true);
+        openApi.setSwaggerUiConfig(
+                new SwaggerUiConfig().url("/api/v1/openapi.json").queryConfigEnabled(false));
+        return openApi;
+    }
+}
