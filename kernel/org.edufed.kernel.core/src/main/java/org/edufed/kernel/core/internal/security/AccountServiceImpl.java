@@ -17,6 +17,7 @@ import org.apache.shiro.mgt.DefaultSecurityManager;
 import org.apache.shiro.realm.AuthorizingRealm;
 import org.apache.shiro.subject.PrincipalCollection;
 import org.apache.shiro.subject.SimplePrincipalCollection;
+import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.storage.Storage;
@@ -45,8 +46,19 @@ public final class AccountServiceImpl implements AccountService {
     private final PasswordHashing hashing = new PasswordHashing();
     private final DefaultSecurityManager securityManager;
 
+    private final String node;
+
+    /**
+     * Accounts belong to a node whose identity is valid: without it (a wrong {@code org.edufed.node.cfg})
+     * this component does not start, and no account or password is created on a node that is stopping.
+     */
     @Activate
-    public AccountServiceImpl(@Reference Storage storage) throws SQLException {
+    public AccountServiceImpl(@Reference NodeIdentity identity, @Reference Storage storage) throws SQLException {
+        this(identity.level().id() + " " + identity.code(), storage);
+    }
+
+    AccountServiceImpl(String node, Storage storage) throws SQLException {
+        this.node = node;
         storage.migrate(OWNER, AccountServiceImpl.class.getClassLoader(), "org/edufed/kernel/core/db");
         this.store = new AccountStore(storage);
         JdbcRealm realm = new JdbcRealm();
@@ -58,7 +70,8 @@ public final class AccountServiceImpl implements AccountService {
     private void bootstrapAdmin() throws SQLException {
         char[] password = PasswordPolicy.generate();
         if (store.createIfAbsent(ADMIN, "管理员 Administrator", PasswordHashing.hash(password), true, Set.of("admin"))) {
-            String line = "EduFed first start: one-time admin password / 管理员一次性密码: admin / " + new String(password)
+            String line = "EduFed first start of " + node + ": one-time admin password / 管理员一次性密码: admin / "
+                    + new String(password)
                     + "  (must be changed at first login; shown only this once / 首次登录时必须修改，仅显示这一次)";
             System.out.println(line);
             LOG.info(line);

@@ -39,7 +39,7 @@ class AccountServiceImplTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            out[0] = new AccountServiceImpl(storage);
+            out[0] = new AccountServiceImpl("school 2151010001", storage);
         } finally {
             System.setOut(original);
         }

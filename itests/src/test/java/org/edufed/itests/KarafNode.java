@@ -1,0 +1,278 @@
+package org.edufed.itests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A real EduFed distribution, unpacked from its tar.gz into a folder of its own, configured with free
+ * loopback ports, started as a process ({@code bin/karaf server}) and driven over HTTP. Closing it stops the
+ * process and deletes the folder.
+ */
+public final class KarafNode implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ONE_TIME = Pattern.compile("one-time admin password / \\S+: admin / (\\S+)");
+
+    private final String level;
+    private final Path home;
+    private final int httpPort;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+
+    private KarafNode(String level, Path home, int httpPort) {
+        this.level = level;
+        this.home = home;
+        this.httpPort = httpPort;
+    }
+
+    /** Unpacks the level's distribution as {@code name} and gives it free ports. */
+    public static KarafNode unpack(String level, String name) throws IOException, InterruptedException {
+        Path dist = Paths.get(
+                System.getProperty("edufed.dist.dir", "../distributions"),
+                level,
+                "target",
+                "edufed-" + level + "-" + System.getProperty("edufed.version", "0.1.0-SNAPSHOT") + ".tar.gz");
+        if (!Files.exists(dist)) {
+            throw new IllegalStateException("no distribution at " + dist + ": build it first (mvn install)");
+        }
+        Path home = Paths.get(System.getProperty("edufed.work.dir", "target/it-nodes"))
+                .resolve(name);
+        deleteTree(home);
+        Files.createDirectories(home);
+        Process tar = new ProcessBuilder(
+                        "tar", "xzf", dist.toAbsolutePath().toString(), "--strip-components=1", "-C", home.toString())
+                .inheritIO()
+                .start();
+        if (tar.waitFor() != 0) {
+            throw new IOException("tar failed for " + dist);
+        }
+        int port = freePort();
+        KarafNode node = new KarafNode(level, home, port);
+        node.editProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(port));
+        node.editProperty("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort()));
+        node.editProperty("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1");
+        return node;
+    }
+
+    /** Writes {@code etc/org.edufed.node.cfg}. */
+    public KarafNode identity(Map<String, String> values) throws IOException {
+        writeCfg("etc/org.edufed.node.cfg", values);
+        return this;
+    }
+
+    public KarafNode identity(String code, String name) throws IOException {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("level", level);
+        m.put("code", code);
+        m.put("name", name);
+        return identity(m);
+    }
+
+    /** Writes {@code etc/org.edufed.storage.cfg}. */
+    public KarafNode storage(Map<String, String> values) throws IOException {
+        writeCfg("etc/org.edufed.storage.cfg", values);
+        return this;
+    }
+
+    private void writeCfg(String file, Map<String, String> values) throws IOException {
+        StringBuilder sb = new StringBuilder("# written by the integration tests\n");
+        values.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+        Files.writeString(home.resolve(file), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    void editProperty(String file, String key, String value) throws IOException {
+        Path p = home.resolve(file);
+        List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+        boolean found = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("\\s*" + Pattern.quote(key) + "\\s*=.*")) {
+                lines.set(i, key + " = " + value);
+                found = true;
+            }
+        }
+        if (!found) {
+            lines.add(key + " = " + value);
+        }
+        Files.write(p, lines, StandardCharsets.UTF_8);
+    }
+
+    /** Starts {@code bin/karaf server}; its console output goes to {@code console.log}. */
+    public KarafNode start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        home.resolve("console.log").toFile()));
+        pb.environment().put("JAVA_MAX_MEM", "384m");
+        process = pb.start();
+        return this;
+    }
+
+    /** Waits until health says ready; fails with the console's tail when the process ends first. */
+    public KarafNode awaitReady(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError(
+                        "node " + home.getFileName() + " exited with " + process.exitValue() + ":\n" + consoleTail());
+            }
+            try {
+                if (get("/api/v1/health", null, null).statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("node " + home.getFileName() + " not ready after " + timeout + ":\n" + consoleTail());
+    }
+
+    /** Waits for the process to end by itself; returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("node did not stop by itself within " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    /** The password of the first-start banner in the log. */
+    public String oneTimePassword() throws IOException {
+        Matcher m = ONE_TIME.matcher(log());
+        if (!m.find()) {
+            throw new AssertionError("no first-start banner in the log");
+        }
+        return m.group(1);
+    }
+
+    public String log() throws IOException {
+        Path log = home.resolve("data/log/karaf.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    public String console() throws IOException {
+        Path c = home.resolve("console.log");
+        return Files.exists(c) ? Files.readString(c, StandardCharsets.UTF_8) : "";
+    }
+
+    private String consoleTail() {
+        try {
+            String c = console();
+            return c.substring(Math.max(0, c.length() - 3000));
+        } catch (IOException e) {
+            return "(no console output)";
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public HttpResponse<String> get(String path, String user, String password)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .timeout(Duration.ofSeconds(20))
+                .GET();
+        auth(b, user, password);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    public HttpResponse<String> postJson(String path, String user, String password, String body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        auth(b, user, password);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static void auth(HttpRequest.Builder b, String user, String password) {
+        if (user != null) {
+            b.header(
+                    "Authorization",
+                    "Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    static JsonNode json(HttpResponse<String> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    /** Stops the node the way an operator does ({@code bin/stop}), then waits for the process to end. */
+    public void stop() throws IOException, InterruptedException {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        new ProcessBuilder(home.resolve("bin/stop").toString())
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor(30, TimeUnit.SECONDS);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("node did not stop within 60 s of bin/stop");
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (process != null && process.isAlive()) {
+                try {
+                    stop();
+                } finally {
+                    process.destroyForcibly();
+                }
+            }
+        } finally {
+            deleteTree(home);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
