@@ -85,6 +85,26 @@ class DistributionIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void operatorsShellShowsTheNodeAndResetsTheAdminPassword() throws Exception {
+        try (KarafNode node = KarafNode.unpack("school", "shell-school")) {
+            node.identity("2151010001", "示范小学").start().awaitReady(BOOT);
+            String out = node.shell("edufed:node\nedufed:admin-reset");
+            assertTrue(out.contains("2151010001"), out);
+            assertTrue(out.contains("Ready / 就绪:     yes"), out);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("一次性密码: admin / (\\S+)").matcher(out);
+            assertTrue(m.find(), out);
+            String reset = m.group(1);
+            assertNotEquals(node.oneTimePassword(), reset);
+            // the new one-time password works, must be changed, and is not in the log
+            assertTrue(KarafNode.json(node.get("/api/v1/account", "admin", reset))
+                    .get("mustChangePassword")
+                    .asBoolean());
+            assertFalse(node.log().contains(reset), "the reset password is never logged");
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}={2}")
     @CsvSource({
         "school,code,21510100,ten-digit",

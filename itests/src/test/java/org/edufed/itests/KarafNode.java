@@ -124,7 +124,6 @@ public final class KarafNode implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         home.resolve("console.log").toFile()));
-        pb.environment().put("JAVA_MAX_MEM", "384m");
         process = pb.start();
         return this;
     }
@@ -147,6 +146,49 @@ public final class KarafNode implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new AssertionError("node " + home.getFileName() + " not ready after " + timeout + ":\n" + consoleTail());
+    }
+
+    /**
+     * Runs Karaf shell commands through {@code bin/client} over the node's SSH port, as an operator would,
+     * with a throw-away shell account added for this test node only. Returns what the shell printed.
+     */
+    public String shell(String commands) throws IOException, InterruptedException {
+        String user = "ittest";
+        String password = Long.toHexString(new java.security.SecureRandom().nextLong()) + "Aa1";
+        Path users = home.resolve("etc/users.properties");
+        if (!Files.readString(users).contains(user + " = ")) {
+            Files.writeString(
+                    users,
+                    "\n" + user + " = " + password
+                            + ",_g_:itgroup\n_g_\\:itgroup = group,admin,manager,viewer,systembundles,ssh\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+            Thread.sleep(3000); // JAAS reads users.properties again on change
+        } else {
+            throw new IllegalStateException("shell() is meant to be called once per node");
+        }
+        Process p = new ProcessBuilder(
+                        home.resolve("bin/client").toString(), "-u", user, "-p", password, "-a", sshPort(), "-b")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .start();
+        try (var in = p.getOutputStream()) {
+            in.write((commands + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("bin/client did not finish:\n" + out);
+        }
+        return out.replaceAll("\u001B\\[[0-9;]*m", "");
+    }
+
+    private String sshPort() throws IOException {
+        for (String line : Files.readAllLines(home.resolve("etc/org.apache.karaf.shell.cfg"))) {
+            if (line.startsWith("sshPort")) {
+                return line.substring(line.indexOf('=') + 1).trim();
+            }
+        }
+        throw new IllegalStateException("no sshPort");
     }
 
     /** Waits for the process to end by itself; returns its exit code. */
