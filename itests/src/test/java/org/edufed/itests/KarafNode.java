@@ -199,6 +199,21 @@ public final class KarafNode implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Changes the one-time admin password to a new one and returns it, as an operator does at first login. */
+    public String adminPassword() throws IOException, InterruptedException {
+        String oneTime = oneTimePassword();
+        String replacement = "It-" + Long.toHexString(new java.security.SecureRandom().nextLong()) + "-9";
+        HttpResponse<String> r = postJson(
+                "/api/v1/account/password",
+                "admin",
+                oneTime,
+                "{\"current\":\"" + oneTime + "\",\"replacement\":\"" + replacement + "\"}");
+        if (r.statusCode() != 204) {
+            throw new AssertionError("password change: " + r.statusCode() + " " + r.body());
+        }
+        return replacement;
+    }
+
     /** The password of the first-start banner in the log. */
     public String oneTimePassword() throws IOException {
         Matcher m = ONE_TIME.matcher(log());
@@ -246,12 +261,26 @@ public final class KarafNode implements AutoCloseable {
 
     public HttpResponse<String> postJson(String path, String user, String password, String body)
             throws IOException, InterruptedException {
+        return sendJson("POST", path, user, password, body);
+    }
+
+    public HttpResponse<String> sendJson(String method, String path, String user, String password, String body)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
-                .timeout(Duration.ofSeconds(20))
+                .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         auth(b, user, password);
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** Sends a raw request (headers as given), for tests that play another node. */
+    public HttpResponse<String> raw(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     private static void auth(HttpRequest.Builder b, String user, String password) {

@@ -6,6 +6,10 @@ public final class Permissions {
     public static final String NODE_READ = "node:read";
     /** Manage accounts of this node. */
     public static final String ACCOUNT_ADMIN = "account:admin";
+    /** Issue enrollment tokens, enroll this node, revoke children. */
+    public static final String FEDERATION_ADMIN = "federation:admin";
+    /** Set and remove this node's inheritable settings. */
+    public static final String SETTINGS_WRITE = "settings:write";
 
     private Permissions() {}
 }

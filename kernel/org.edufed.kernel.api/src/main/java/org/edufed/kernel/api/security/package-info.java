@@ -1,5 +1,5 @@
 /** Accounts and permission checks. Permissions are strings {@code domain:action[:scope]} (Shiro wildcard permissions) so that org scopes can be added as a third part. */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.edufed.kernel.api.security;
 

@@ -133,6 +133,32 @@ public final class NodeKeys {
         }
     }
 
+    /** Parses a PEM public key of either algorithm; {@code null} when it is not one. */
+    public static PublicKey parsePublicKey(String pem) {
+        try {
+            StringBuilder b64 = new StringBuilder();
+            for (String line : pem.split("\\r?\\n")) {
+                if (!line.startsWith("-----")) {
+                    b64.append(line.trim());
+                }
+            }
+            return KeyFactory.getInstance("EC", BC)
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64.toString())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The algorithm whose signature name is given, or {@code null}. */
+    public static KeyAlgorithm bySignature(String signature) {
+        for (KeyAlgorithm a : KeyAlgorithm.values()) {
+            if (a.signature().equals(signature)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)

@@ -30,7 +30,8 @@ public final class TestDatabases {
 
     public static List<Dialect> available() {
         List<Dialect> list = new ArrayList<>(List.of(Dialect.DERBY));
-        if (System.getenv("EDUFED_PG_URL") != null) {
+        String pg = System.getenv("EDUFED_PG_URL");
+        if (pg != null && !pg.isBlank()) {
             list.add(Dialect.POSTGRESQL);
         }
         return list;

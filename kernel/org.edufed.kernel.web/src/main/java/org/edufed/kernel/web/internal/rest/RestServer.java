@@ -3,6 +3,8 @@ package org.edufed.kernel.web.internal.rest;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.EnumFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.jaxrs.json.JacksonJsonProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -124,6 +126,9 @@ public final class RestServer {
 
     static ObjectMapper objectMapper() {
         return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false)
+                .configure(EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true)
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
                 .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
     }

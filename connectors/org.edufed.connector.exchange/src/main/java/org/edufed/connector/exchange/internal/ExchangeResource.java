@@ -1,0 +1,134 @@
+package org.edufed.connector.exchange.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.sql.SQLException;
+import java.util.List;
+import javax.ws.rs.Consumes;
+import javax.ws.rs.DefaultValue;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.Path;
+import javax.ws.rs.Produces;
+import javax.ws.rs.QueryParam;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import javax.ws.rs.core.UriInfo;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.web.PublicEndpoint;
+import org.edufed.kernel.api.web.RestResource;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Node-to-node endpoints under {@code /api/v1/federation/exchange}. No user logs in here: every request is
+ * authenticated by its node signature instead (see {@link NodeAuthenticator}), and every answer is signed.
+ */
+@Component(service = RestResource.class)
+@Path("/federation/exchange")
+@PublicEndpoint
+public final class ExchangeResource implements RestResource {
+
+    private final FederationComponent federation;
+    private final NodeIdentity identity;
+
+    @Activate
+    public ExchangeResource(@Reference FederationComponent federation, @Reference NodeIdentity identity) {
+        this.federation = federation;
+        this.identity = identity;
+    }
+
+    private static NodeAuthenticator.Signed signed(HttpHeaders h) {
+        return new NodeAuthenticator.Signed(
+                h.getHeaderString(SignedMessages.NODE),
+                h.getHeaderString(SignedMessages.TIME),
+                h.getHeaderString(SignedMessages.NONCE),
+                h.getHeaderString(SignedMessages.SIGNATURE));
+    }
+
+    private static String pathAndQuery(UriInfo uri) {
+        URI u = uri.getRequestUri();
+        return u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+    }
+
+    private Response signedAnswer(int status, String nonce, byte[] body) {
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body)
+                .header(SignedMessages.SIGNATURE, federation.authenticator().signAnswer(status, nonce, body))
+                .build();
+    }
+
+    /** A child enrolls with a one-time token, its identity and its public key. */
+    @POST
+    @Path("/enrollment")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response enrollment(@Context HttpHeaders headers, byte[] body) {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationComponent.EnrollmentAnswer answer = federation.acceptEnrollment(s, body);
+        return Response.fromResponse(signedAnswer(200, s.nonce(), answer.body()))
+                .header(SignedMessages.TOKEN_PROOF, answer.tokenProof())
+                .build();
+    }
+
+    /** The change feed after {@code since}, at most {@code limit} items, for an enrolled child. */
+    @GET
+    @Path("/feed")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response feed(
+            @Context HttpHeaders headers,
+            @Context UriInfo uri,
+            @QueryParam("since") @DefaultValue("0") long since,
+            @QueryParam("limit") @DefaultValue("500") int limit)
+            throws SQLException {
+        NodeAuthenticator.Signed s = signed(headers);
+        federation.authenticator().verify("GET", pathAndQuery(uri), s, new byte[0]);
+        int max = Math.max(1, Math.min(limit, 1000));
+        List<FederationStore.FeedItem> items = federation.store().feed(since, max);
+        ObjectNode page = Json.object().put("from", identity.code());
+        ArrayNode arr = page.putArray("items");
+        long next = since;
+        for (FederationStore.FeedItem item : items) {
+            ObjectNode n = arr.addObject()
+                    .put("seq", item.seq())
+                    .put("topic", item.topic())
+                    .put("key", item.key());
+            JsonNode payload = Json.parse(item.payload());
+            n.set("payload", payload);
+            next = item.seq();
+        }
+        page.put("next", next);
+        page.put("more", items.size() == max);
+        return signedAnswer(200, s.nonce(), Json.bytes(page));
+    }
+
+    /** A child's heartbeat: its version, readiness and subtree. */
+    @POST
+    @Path("/heartbeat")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response heartbeat(@Context HttpHeaders headers, @Context UriInfo uri, byte[] body) throws SQLException {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationStore.ChildRow child = federation.authenticator().verify("POST", pathAndQuery(uri), s, body);
+        JsonNode beat = Json.parse(body);
+        if (beat == null) {
+            throw federation
+                    .authenticator()
+                    .refuse(child.node().code(), pathAndQuery(uri), 400, "malformed", "the heartbeat is not JSON");
+        }
+        String version = beat.path("version").asText("");
+        federation
+                .store()
+                .recordHeartbeat(
+                        child.node().code(),
+                        version.length() > 40 ? version.substring(0, 40) : version,
+                        beat.path("children").toString());
+        return signedAnswer(200, s.nonce(), Json.bytes(Json.object().put("ok", true)));
+    }
+}

@@ -1,0 +1,408 @@
+package org.edufed.connector.exchange.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.edufed.kernel.api.federation.Federation;
+import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.storage.Storage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The exchange's tables (migrated on activation) and their SQL: tokens, children, parent, nonces,
+ * rejections, the feed and watermarks. A service of this bundle only.
+ */
+@Component(service = FederationStore.class)
+public final class FederationStore {
+
+    static final String OWNER = "org.edufed.connector.exchange";
+
+    /** A child as the parent keeps it, with its key. */
+    record ChildRow(
+            NodeRef node,
+            String url,
+            String publicKey,
+            String algorithm,
+            String status,
+            Instant enrolledAt,
+            Instant lastSeen,
+            String version,
+            String subtree) {
+        Federation.Child toChild() {
+            return new Federation.Child(node, url, algorithm, status, enrolledAt, lastSeen);
+        }
+    }
+
+    /** The parent as the child keeps it, with its key. */
+    record ParentRow(NodeRef node, String url, String publicKey, String algorithm, Instant enrolledAt) {
+        Federation.Parent toParent() {
+            return new Federation.Parent(node, url, algorithm, enrolledAt);
+        }
+    }
+
+    /** One entry of the feed. */
+    record FeedItem(long seq, String topic, String key, String payload) {}
+
+    /** Where this node stands with its parent's feed. */
+    record Watermark(String topic, long seq, Instant lastSuccess, String lastError, Instant lastErrorAt) {}
+
+    private final Storage storage;
+
+    @Activate
+    public FederationStore(@Reference Storage storage) throws SQLException {
+        this.storage = storage;
+        storage.migrate(OWNER, FederationStore.class.getClassLoader(), "org/edufed/connector/exchange/db");
+    }
+
+    Storage storage() {
+        return storage;
+    }
+
+    // --- tokens -----------------------------------------------------------------------------------
+
+    void addToken(String hash, Instant expires) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO edufed_fed_token (token_hash, created_at, expires_at) VALUES (?, ?, ?)")) {
+                ps.setString(1, hash);
+                ps.setTimestamp(2, Timestamp.from(Instant.now()));
+                ps.setTimestamp(3, Timestamp.from(expires));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Marks an unused, unexpired token used; false when there is none such. */
+    boolean useToken(Connection c, String hash, String usedBy) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE edufed_fed_token SET used_at = ?, used_by = ?"
+                + " WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")) {
+            Timestamp now = Timestamp.from(Instant.now());
+            ps.setTimestamp(1, now);
+            ps.setString(2, usedBy);
+            ps.setString(3, hash);
+            ps.setTimestamp(4, now);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    // --- children ---------------------------------------------------------------------------------
+
+    void putChild(Connection c, NodeRef node, String url, String publicKey, String algorithm) throws SQLException {
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_child WHERE code = ?")) {
+            del.setString(1, node.code());
+            del.executeUpdate();
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO edufed_fed_child (code, level, name, url, public_key,"
+                        + " algorithm, status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)")) {
+            ps.setString(1, node.code());
+            ps.setString(2, node.level());
+            ps.setString(3, node.name());
+            ps.setString(4, url);
+            ps.setString(5, publicKey);
+            ps.setString(6, algorithm);
+            ps.setTimestamp(7, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+    }
+
+    Optional<ChildRow> child(String code) throws SQLException {
+        List<ChildRow> rows = children("WHERE code = ?", code);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    List<ChildRow> children() throws SQLException {
+        return children("", null);
+    }
+
+    private List<ChildRow> children(String where, String arg) throws SQLException {
+        List<ChildRow> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT code, level, name, url, public_key, algorithm, status,"
+                                + " enrolled_at, last_seen, version, subtree FROM edufed_fed_child " + where
+                                + " ORDER BY code")) {
+            if (arg != null) {
+                ps.setString(1, arg);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ChildRow(
+                            new NodeRef(rs.getString(2), rs.getString(1), rs.getString(3)),
+                            rs.getString(4),
+                            rs.getString(5),
+                            rs.getString(6),
+                            rs.getString(7),
+                            instant(rs.getTimestamp(8)),
+                            instant(rs.getTimestamp(9)),
+                            rs.getString(10),
+                            rs.getString(11)));
+                }
+            }
+        }
+        return out;
+    }
+
+    boolean revoke(String code) throws SQLException {
+        return storage.inTransaction(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE edufed_fed_child SET status = 'revoked' WHERE code = ?")) {
+                ps.setString(1, code);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    void recordHeartbeat(String code, String version, String subtree) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE edufed_fed_child SET last_seen = ?, version = ?, subtree = ? WHERE code = ?")) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                ps.setString(2, version);
+                ps.setString(3, subtree);
+                ps.setString(4, code);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // --- parent -----------------------------------------------------------------------------------
+
+    void putParent(NodeRef node, String url, String publicKey, String algorithm) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_parent")) {
+                del.executeUpdate();
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_watermark")) {
+                del.executeUpdate(); // a new parent: its feed starts from the beginning
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO edufed_fed_parent (code, level, name, url,"
+                    + " public_key, algorithm, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, node.code());
+                ps.setString(2, node.level());
+                ps.setString(3, node.name());
+                ps.setString(4, url);
+                ps.setString(5, publicKey);
+                ps.setString(6, algorithm);
+                ps.setTimestamp(7, Timestamp.from(Instant.now()));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    Optional<ParentRow> parent() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT code, level, name, url, public_key, algorithm, enrolled_at FROM edufed_fed_parent");
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ParentRow(
+                    new NodeRef(rs.getString(2), rs.getString(1), rs.getString(3)),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    instant(rs.getTimestamp(7))));
+        }
+    }
+
+    // --- nonces and rejections --------------------------------------------------------------------
+
+    /** Records a nonce; false when it was seen before (a replay). */
+    boolean firstUse(String node, String nonce) throws SQLException {
+        try {
+            storage.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO edufed_fed_nonce (node_code, nonce, seen_at) VALUES (?, ?, ?)")) {
+                    ps.setString(1, node);
+                    ps.setString(2, nonce);
+                    ps.setTimestamp(3, Timestamp.from(Instant.now()));
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Forgets nonces older than the accepted clock skew: older messages are refused by their time anyway. */
+    int purgeNonces(Instant before) throws SQLException {
+        return storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM edufed_fed_nonce WHERE seen_at < ?")) {
+                ps.setTimestamp(1, Timestamp.from(before));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    void reject(String node, String path, String reason) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO edufed_fed_rejected (rejected_at, node_code, path, reason) VALUES (?, ?, ?, ?)")) {
+                ps.setTimestamp(1, Timestamp.from(Instant.now()));
+                ps.setString(2, node == null ? null : truncate(node, 20));
+                ps.setString(3, truncate(path, 200));
+                ps.setString(4, truncate(reason, 200));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    int rejectedCount() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM edufed_fed_rejected");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    // --- feed -------------------------------------------------------------------------------------
+
+    /**
+     * Appends to the feed inside the caller's transaction. The sequence row is locked until commit, so
+     * appends serialise and a reader never sees seq n+1 committed before seq n.
+     */
+    long append(Connection c, String topic, String key, String payload) throws SQLException {
+        try (PreparedStatement up =
+                c.prepareStatement("UPDATE edufed_fed_seq SET value = value + 1 WHERE name = 'feed'")) {
+            up.executeUpdate();
+        }
+        long seq;
+        try (PreparedStatement q = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = 'feed'");
+                ResultSet rs = q.executeQuery()) {
+            rs.next();
+            seq = rs.getLong(1);
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO edufed_fed_feed (seq, topic, item_key, payload, created_at) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setLong(1, seq);
+            ps.setString(2, topic);
+            ps.setString(3, key);
+            ps.setString(4, payload);
+            ps.setTimestamp(5, Timestamp.from(Instant.now()));
+            ps.executeUpdate();
+        }
+        return seq;
+    }
+
+    List<FeedItem> feed(long since, int limit) throws SQLException {
+        List<FeedItem> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT seq, topic, item_key, payload FROM edufed_fed_feed WHERE seq > ? ORDER BY seq")) {
+            ps.setLong(1, since);
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new FeedItem(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        return out;
+    }
+
+    long feedHead() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = 'feed'");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    // --- watermarks -------------------------------------------------------------------------------
+
+    long watermark(Connection c, String topic) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM edufed_fed_watermark WHERE topic = ?")) {
+            ps.setString(1, topic);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        }
+    }
+
+    void setWatermark(Connection c, String topic, long seq) throws SQLException {
+        try (PreparedStatement up = c.prepareStatement(
+                "UPDATE edufed_fed_watermark SET seq = ?, last_success = ?, last_error = NULL WHERE topic = ?")) {
+            up.setLong(1, seq);
+            up.setTimestamp(2, Timestamp.from(Instant.now()));
+            up.setString(3, topic);
+            if (up.executeUpdate() == 1) {
+                return;
+            }
+        }
+        try (PreparedStatement ins =
+                c.prepareStatement("INSERT INTO edufed_fed_watermark (topic, seq, last_success) VALUES (?, ?, ?)")) {
+            ins.setString(1, topic);
+            ins.setLong(2, seq);
+            ins.setTimestamp(3, Timestamp.from(Instant.now()));
+            ins.executeUpdate();
+        }
+    }
+
+    void recordError(String topic, String error) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement up = c.prepareStatement(
+                    "UPDATE edufed_fed_watermark SET last_error = ?, last_error_at = ? WHERE topic = ?")) {
+                up.setString(1, truncate(error, 500));
+                up.setTimestamp(2, Timestamp.from(Instant.now()));
+                up.setString(3, topic);
+                if (up.executeUpdate() == 0) {
+                    try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_watermark (topic, seq,"
+                            + " last_error, last_error_at) VALUES (?, 0, ?, ?)")) {
+                        ins.setString(1, topic);
+                        ins.setString(2, truncate(error, 500));
+                        ins.setTimestamp(3, Timestamp.from(Instant.now()));
+                        ins.executeUpdate();
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    List<Watermark> watermarks() throws SQLException {
+        List<Watermark> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT topic, seq, last_success, last_error, last_error_at"
+                        + " FROM edufed_fed_watermark ORDER BY topic");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Watermark(
+                        rs.getString(1),
+                        rs.getLong(2),
+                        instant(rs.getTimestamp(3)),
+                        rs.getString(4),
+                        instant(rs.getTimestamp(5))));
+            }
+        }
+        return out;
+    }
+
+    static Instant instant(Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}

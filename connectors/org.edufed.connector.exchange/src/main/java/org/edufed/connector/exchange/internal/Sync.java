@@ -1,0 +1,193 @@
+package org.edufed.connector.exchange.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+import org.edufed.kernel.api.HealthService;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Federation;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The work of the exchange routes. Down: pull the parent's feed from this node's watermark, verify it, and
+ * apply each batch with the new watermark in one transaction (a crash leaves either the old state or the
+ * new, and a batch applied twice changes nothing). Up: a signed heartbeat with this node's version, health
+ * and subtree. Failures are recorded and retried with growing pauses.
+ */
+@Component(service = Sync.class)
+public final class Sync {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sync.class);
+    static final String FEED = "feed";
+    static final String FEED_PATH = "/api/v1/federation/exchange/feed";
+    static final String HEARTBEAT_PATH = "/api/v1/federation/exchange/heartbeat";
+    static final int BATCH = 500;
+    /** Batches per pull before yielding to the next tick. */
+    static final int MAX_BATCHES = 200;
+
+    private final FederationComponent federation;
+    private final SettingsComponent settings;
+    private final NodeIdentity identity;
+    private final HealthService health;
+    private final Backoff pullBackoff = new Backoff();
+    private final Backoff heartbeatBackoff = new Backoff();
+
+    @Activate
+    public Sync(
+            @Reference FederationComponent federation,
+            @Reference SettingsComponent settings,
+            @Reference NodeIdentity identity,
+            @Reference HealthService health) {
+        this.federation = federation;
+        this.settings = settings;
+        this.identity = identity;
+        this.health = health;
+    }
+
+    /** Pulls until caught up (or the batch budget is spent); returns the number of items applied. */
+    public int pull() {
+        if (!pullBackoff.due()) {
+            return 0;
+        }
+        FederationStore store = federation.store();
+        try {
+            Optional<FederationStore.ParentRow> parent = store.parent();
+            if (parent.isEmpty()) {
+                return 0;
+            }
+            int applied = 0;
+            for (int i = 0; i < MAX_BATCHES; i++) {
+                long since = store.storage().inTransaction(c -> store.watermark(c, FEED));
+                ParentClient.Answer answer = federation
+                        .client()
+                        .send(
+                                "GET",
+                                parent.get().url(),
+                                FEED_PATH + "?since=" + since + "&limit=" + BATCH,
+                                null,
+                                parent.get().publicKey(),
+                                parent.get().algorithm(),
+                                null);
+                JsonNode page = answer.json();
+                if (page == null || !page.path("items").isArray()) {
+                    throw new ParentClient.ExchangeException("the parent's feed page is not readable");
+                }
+                int n = apply(since, page);
+                applied += n;
+                if (!page.path("more").asBoolean(false) || n == 0) {
+                    break;
+                }
+            }
+            pullBackoff.success();
+            if (applied > 0) {
+                LOG.info("Applied {} items from the parent's feed", applied);
+            }
+            return applied;
+        } catch (ParentClient.ExchangeException | SQLException | RuntimeException e) {
+            pullBackoff.failure();
+            record(FEED, e);
+            return 0;
+        }
+    }
+
+    /** Applies one page in one transaction, with its watermark; nothing when another pull got there first. */
+    int apply(long since, JsonNode page) throws SQLException {
+        FederationStore store = federation.store();
+        return store.storage().inTransaction(c -> {
+            if (store.watermark(c, FEED) != since) {
+                return 0;
+            }
+            long last = since;
+            int n = 0;
+            for (JsonNode item : page.path("items")) {
+                long seq = item.path("seq").asLong();
+                if (seq <= last) {
+                    throw new SQLException("feed out of order: " + seq + " after " + last, "22000");
+                }
+                if (SettingsComponent.TOPIC.equals(item.path("topic").asText())) {
+                    settings.applyFromParent(c, item.path("payload"), seq);
+                }
+                last = seq;
+                n++;
+            }
+            store.setWatermark(c, FEED, last);
+            return n;
+        });
+    }
+
+    /** Sends a heartbeat with this node's subtree; returns whether the parent took it. */
+    public boolean heartbeat() {
+        if (!heartbeatBackoff.due()) {
+            return false;
+        }
+        try {
+            Optional<FederationStore.ParentRow> parent = federation.store().parent();
+            if (parent.isEmpty()) {
+                return false;
+            }
+            Federation.TreeNode tree = federation.tree();
+            ObjectNode body = Json.object()
+                    .put("version", identity.version())
+                    .put("ready", health.report().ready())
+                    .put("at", Instant.now().toString());
+            body.set("children", FederationComponent.childrenJson(tree.children()));
+            federation
+                    .client()
+                    .send(
+                            "POST",
+                            parent.get().url(),
+                            HEARTBEAT_PATH,
+                            Json.bytes(body),
+                            parent.get().publicKey(),
+                            parent.get().algorithm(),
+                            null);
+            heartbeatBackoff.success();
+            return true;
+        } catch (ParentClient.ExchangeException | SQLException | RuntimeException e) {
+            heartbeatBackoff.failure();
+            record("heartbeat", e);
+            return false;
+        }
+    }
+
+    private void record(String topic, Exception e) {
+        LOG.warn("exchange {} failed: {}", topic, e.getMessage());
+        try {
+            federation
+                    .store()
+                    .recordError(topic, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (SQLException inner) {
+            LOG.error("could not record the failure: {}", inner.getMessage());
+        }
+    }
+
+    /** Pauses after failures: 1, 2, 4 … ticks skipped, at most 32; reset by a success. */
+    static final class Backoff {
+        private int failures;
+        private int skip;
+
+        synchronized boolean due() {
+            if (skip > 0) {
+                skip--;
+                return false;
+            }
+            return true;
+        }
+
+        synchronized void failure() {
+            failures = Math.min(failures + 1, 6);
+            skip = (1 << failures) / 2;
+        }
+
+        synchronized void success() {
+            failures = 0;
+            skip = 0;
+        }
+    }
+}

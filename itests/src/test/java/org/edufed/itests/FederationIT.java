@@ -1,0 +1,304 @@
+package org.edufed.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A province, a county and a school on loopback: enrollment down the tree, settings inherited with
+ * lock / override / local and provenance, the tree seen at the province, and the exchange refusing what it
+ * must (unknown nodes, forged signatures, replays, stale messages, revoked children).
+ */
+class FederationIT {
+
+    static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    @Test
+    void settingsFlowDownTheTreeWithProvenanceAndTheProvinceSeesTheTree() throws Exception {
+        try (KarafNode province = KarafNode.unpack("province", "fed-province");
+                KarafNode county = KarafNode.unpack("county", "fed-county");
+                KarafNode school = KarafNode.unpack("school", "fed-school")) {
+            fast(province.identity("510000", "四川省教育厅")).start();
+            fast(county.identity(cfg("county", "510104", "锦江区教育局", province))).start();
+            fast(school.identity(cfg("school", "2151010001", "锦江区示范小学", county)))
+                    .start();
+            province.awaitReady(DistributionIT.BOOT);
+            county.awaitReady(DistributionIT.BOOT);
+            school.awaitReady(DistributionIT.BOOT);
+            String pp = province.adminPassword();
+            String cp = county.adminPassword();
+            String sp = school.adminPassword();
+
+            enroll(county, cp, province, pp);
+            enroll(school, sp, county, cp);
+            assertEquals(
+                    "510000",
+                    KarafNode.json(county.get("/api/v1/federation/parent", "admin", cp))
+                            .path("node")
+                            .path("code")
+                            .asText());
+
+            // a school cannot enroll under the province: the levels do not fit
+            String token = KarafNode.json(province.postJson("/api/v1/federation/tokens", "admin", pp, "{}"))
+                    .path("token")
+                    .asText();
+            HttpResponse<String> wrong = school.postJson(
+                    "/api/v1/federation/enroll",
+                    "admin",
+                    sp,
+                    "{\"parentUrl\":\"" + province.baseUrl() + "\",\"token\":\"" + token + "\"}");
+            assertEquals(422, wrong.statusCode(), wrong.body());
+
+            // settings at the province: locked, overridable, local
+            put(province, pp, "exam.year", "2027", "locked", 200);
+            put(province, pp, "portal.theme", "蓝色", "overridable", 200);
+            put(province, pp, "province.note", "仅省级", "local", 200);
+
+            // the county sees the locked one, cannot override it, overrides the overridable one
+            JsonNode atCounty = await(() -> setting(county, cp, "exam.year"));
+            assertEquals("2027", atCounty.path("value").asText());
+            HttpResponse<String> refused = county.sendJson(
+                    "PUT", "/api/v1/settings/exam.year", "admin", cp, "{\"value\":\"2030\",\"mode\":\"overridable\"}");
+            assertEquals(409, refused.statusCode(), refused.body());
+            assertEquals(
+                    "urn:edufed:problem:locked",
+                    KarafNode.json(refused).path("type").asText());
+            await(() -> setting(county, cp, "portal.theme"));
+            put(county, cp, "portal.theme", "绿色", "overridable", 200);
+
+            // two levels down: the locked value as set at the province; the county's override, with provenance
+            JsonNode year = await(() -> setting(school, sp, "exam.year"));
+            assertEquals("2027", year.path("value").asText());
+            assertEquals("locked", year.path("provenance").path("mode").asText());
+            assertEquals(
+                    "510000", year.path("provenance").path("setBy").path("code").asText());
+            assertTrue(year.path("provenance").path("overriddenBy").isNull()
+                    || year.path("provenance").path("overriddenBy").isMissingNode());
+            JsonNode theme = await(() -> {
+                JsonNode t = setting(school, sp, "portal.theme");
+                return t != null && "绿色".equals(t.path("value").asText()) ? t : null;
+            });
+            assertEquals(
+                    "510000",
+                    theme.path("provenance").path("setBy").path("code").asText());
+            assertEquals(
+                    "510104",
+                    theme.path("provenance").path("overriddenBy").path("code").asText());
+            // the local one stayed at the province
+            assertEquals(
+                    404,
+                    school.get("/api/v1/settings/province.note", "admin", sp).statusCode());
+            assertEquals(
+                    404,
+                    county.get("/api/v1/settings/province.note", "admin", cp).statusCode());
+            assertEquals(
+                    "仅省级", setting(province, pp, "province.note").path("value").asText());
+
+            // the province sees the whole tree through the county's heartbeats
+            JsonNode tree = await(() -> {
+                JsonNode t = KarafNode.json(province.get("/api/v1/federation/tree", "admin", pp));
+                return t.toString().contains("2151010001") ? t : null;
+            });
+            JsonNode countyNode = tree.path("children").get(0);
+            assertEquals("510104", countyNode.path("node").path("code").asText());
+            assertFalse(countyNode.path("lastSeen").isNull());
+            assertEquals(
+                    "2151010001",
+                    countyNode.path("children").get(0).path("node").path("code").asText());
+
+            // revoked: the county is refused from now on and stops receiving
+            assertEquals(
+                    204,
+                    province.sendJson("DELETE", "/api/v1/federation/children/510104", "admin", pp, null)
+                            .statusCode());
+            put(province, pp, "after.revocation", "x", "locked", 200);
+            await(() -> {
+                JsonNode status = KarafNode.json(county.get("/api/v1/federation/status", "admin", cp));
+                return status.toString().contains("403") ? status : null;
+            });
+            assertEquals(
+                    404,
+                    county.get("/api/v1/settings/after.revocation", "admin", cp).statusCode());
+        }
+    }
+
+    @Test
+    void forgedReplayedStaleAndUnknownMessagesAreRefusedAndRecorded() throws Exception {
+        try (KarafNode province = KarafNode.unpack("province", "fed-guard")) {
+            province.identity("510000", "四川省教育厅").start().awaitReady(DistributionIT.BOOT);
+            String pp = province.adminPassword();
+
+            // this test plays a county node with an ECDSA P-256 key of its own
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair keys = gen.generateKeyPair();
+            String pem = "-----BEGIN PUBLIC KEY-----\n"
+                    + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                            .encodeToString(keys.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+            String token = KarafNode.json(province.postJson("/api/v1/federation/tokens", "admin", pp, "{}"))
+                    .path("token")
+                    .asText();
+            Map<String, Object> enroll = new LinkedHashMap<>();
+            enroll.put("token", token);
+            enroll.put("level", "county");
+            enroll.put("code", "510199");
+            enroll.put("name", "测试县");
+            enroll.put("publicKey", pem);
+            enroll.put("algorithm", "SHA256withECDSA");
+            byte[] body = KarafNode.JSON.writeValueAsBytes(enroll);
+            HttpResponse<String> enrolled = province.raw(signed(
+                    province,
+                    keys,
+                    "POST",
+                    "/api/v1/federation/exchange/enrollment",
+                    body,
+                    System.currentTimeMillis(),
+                    "n-enroll"));
+            assertEquals(200, enrolled.statusCode(), enrolled.body());
+            // the token is one-time
+            assertEquals(
+                    403,
+                    province.raw(signed(
+                                    province,
+                                    keys,
+                                    "POST",
+                                    "/api/v1/federation/exchange/enrollment",
+                                    body,
+                                    System.currentTimeMillis(),
+                                    "n-enroll-2"))
+                            .statusCode());
+
+            String feed = "/api/v1/federation/exchange/feed?since=0&limit=10";
+            long now = System.currentTimeMillis();
+            assertEquals(
+                    200,
+                    province.raw(signed(province, keys, "GET", feed, null, now, "n1"))
+                            .statusCode());
+            // the same message again: a replay
+            assertEquals(
+                    409,
+                    province.raw(signed(province, keys, "GET", feed, null, now, "n1"))
+                            .statusCode());
+            // a message from ten minutes ago
+            assertEquals(
+                    401,
+                    province.raw(signed(province, keys, "GET", feed, null, now - 600_000, "n2"))
+                            .statusCode());
+            // a forged signature: signed for another query than the one sent
+            HttpRequest.Builder forged = signed(
+                            province, keys, "GET", "/api/v1/federation/exchange/feed?since=0&limit=11", null, now, "n3")
+                    .uri(URI.create(province.baseUrl() + feed));
+            assertEquals(401, province.raw(forged).statusCode());
+            // unsigned, and from a node that is not enrolled
+            assertEquals(
+                    401,
+                    province.raw(HttpRequest.newBuilder(URI.create(province.baseUrl() + feed)))
+                            .statusCode());
+            HttpRequest.Builder stranger =
+                    signed(province, keys, "GET", feed, null, now, "n4").setHeader("X-EduFed-Node", "510188");
+            assertEquals(403, province.raw(stranger).statusCode());
+
+            JsonNode status = KarafNode.json(province.get("/api/v1/federation/status", "admin", pp));
+            assertEquals(6, status.path("rejectedMessages").asInt(), status.toString());
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------
+
+    static KarafNode fast(KarafNode node) throws java.io.IOException {
+        java.nio.file.Files.writeString(
+                node.home().resolve("etc/org.edufed.exchange.cfg"),
+                "pull.interval.ms = 500\nheartbeat.interval.ms = 1000\n",
+                StandardCharsets.UTF_8);
+        return node;
+    }
+
+    static Map<String, String> cfg(String level, String code, String name, KarafNode parent) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("level", level);
+        m.put("code", code);
+        m.put("name", name);
+        m.put("parent.url", parent.baseUrl());
+        return m;
+    }
+
+    static void enroll(KarafNode child, String childPassword, KarafNode parent, String parentPassword)
+            throws Exception {
+        HttpResponse<String> t =
+                parent.postJson("/api/v1/federation/tokens", "admin", parentPassword, "{\"validityMinutes\":10}");
+        assertEquals(201, t.statusCode(), t.body());
+        String token = KarafNode.json(t).path("token").asText();
+        HttpResponse<String> e = child.postJson(
+                "/api/v1/federation/enroll",
+                "admin",
+                childPassword,
+                "{\"parentUrl\":\"" + parent.baseUrl() + "\",\"token\":\"" + token + "\"}");
+        assertEquals(200, e.statusCode(), e.body());
+    }
+
+    static void put(KarafNode node, String password, String key, String value, String mode, int expected)
+            throws Exception {
+        HttpResponse<String> r = node.sendJson(
+                "PUT",
+                "/api/v1/settings/" + key,
+                "admin",
+                password,
+                "{\"value\":\"" + value + "\",\"mode\":\"" + mode + "\"}");
+        assertEquals(expected, r.statusCode(), r.body());
+    }
+
+    static JsonNode setting(KarafNode node, String password, String key) throws Exception {
+        HttpResponse<String> r = node.get("/api/v1/settings/" + key, "admin", password);
+        return r.statusCode() == 200 ? KarafNode.json(r) : null;
+    }
+
+    static <T> T await(Callable<T> probe) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            T value = probe.call();
+            if (value != null) {
+                return value;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("did not converge within " + CONVERGE);
+    }
+
+    /** A request signed the way EduFed nodes sign them, with the test's own key. */
+    static HttpRequest.Builder signed(
+            KarafNode to, KeyPair keys, String method, String pathAndQuery, byte[] body, long time, String nonce)
+            throws Exception {
+        byte[] payload = body == null ? new byte[0] : body;
+        String digest = Base64.getEncoder()
+                .encodeToString(MessageDigest.getInstance("SHA-256").digest(payload));
+        String toSign = method + "\n" + pathAndQuery + "\n" + time + "\n" + nonce + "\n" + digest;
+        Signature s = Signature.getInstance("SHA256withECDSA");
+        s.initSign(keys.getPrivate());
+        s.update(toSign.getBytes(StandardCharsets.UTF_8));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(to.baseUrl() + pathAndQuery))
+                .timeout(Duration.ofSeconds(30))
+                .header("X-EduFed-Node", "510199")
+                .header("X-EduFed-Time", Long.toString(time))
+                .header("X-EduFed-Nonce", nonce)
+                .header("X-EduFed-Signature", Base64.getEncoder().encodeToString(s.sign()))
+                .header("Content-Type", "application/json");
+        return "GET".equals(method) ? b.GET() : b.method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
+    }
+}
