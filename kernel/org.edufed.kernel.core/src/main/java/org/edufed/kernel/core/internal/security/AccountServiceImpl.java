@@ -44,6 +44,7 @@ public final class AccountServiceImpl implements AccountService {
 
     private final AccountStore store;
     private final PasswordHashing hashing = new PasswordHashing();
+    private final VerifiedCredentials verified = new VerifiedCredentials();
     private final DefaultSecurityManager securityManager;
 
     private final String node;
@@ -84,6 +85,10 @@ public final class AccountServiceImpl implements AccountService {
         if (username == null || password == null || username.isBlank()) {
             return Optional.empty();
         }
+        Account cached = verified.get(username, password);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
         try {
             Optional<AccountStore.Row> row = store.find(username);
             if (row.isEmpty()) {
@@ -101,6 +106,7 @@ public final class AccountServiceImpl implements AccountService {
                 return Optional.empty();
             }
             store.recordSuccess(username);
+            verified.put(username, password, row.get().account());
             return Optional.of(row.get().account());
         } catch (SQLException e) {
             LOG.error("authentication of {} failed on storage: {}", username, e.getMessage());
@@ -148,6 +154,7 @@ public final class AccountServiceImpl implements AccountService {
             }
             PasswordPolicy.check(username, replacement);
             store.setPassword(username, PasswordHashing.hash(replacement), false);
+            verified.forget(username);
             LOG.info("Password of {} changed", username);
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
@@ -159,6 +166,7 @@ public final class AccountServiceImpl implements AccountService {
         char[] password = PasswordPolicy.generate();
         try {
             store.setPassword(username, PasswordHashing.hash(password), true);
+            verified.forget(username);
         } catch (SQLException e) {
             throw new IllegalArgumentException("cannot reset the password of " + username + ": " + e.getMessage(), e);
         }

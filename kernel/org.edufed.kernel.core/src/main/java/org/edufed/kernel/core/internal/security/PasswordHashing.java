@@ -1,27 +1,45 @@
 package org.edufed.kernel.core.internal.security;
 
+import java.util.Map;
 import org.apache.shiro.authc.AuthenticationInfo;
 import org.apache.shiro.authc.AuthenticationToken;
 import org.apache.shiro.authc.credential.CredentialsMatcher;
 import org.apache.shiro.authc.credential.DefaultPasswordService;
 import org.apache.shiro.authc.credential.PasswordMatcher;
+import org.apache.shiro.crypto.hash.DefaultHashService;
 
 /**
  * Password hashes through Shiro 2's {@link DefaultPasswordService}: Argon2id (Shiro's Argon2 support, on
- * BouncyCastle), salted, in Shiro 2's crypt format ({@code $shiro2$argon2id$v=19$…}). Inside OSGi, Shiro
- * finds the Argon2 provider through the OSGi ServiceLoader mediator (SPI Fly).
+ * BouncyCastle), salted, in Shiro 2's crypt format ({@code $shiro2$argon2id$v=19$t=2,m=19456,p=1$…}).
+ * Parameters are OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane) rather than Shiro's default 64
+ * MiB × 4 lanes: a school box with a 192 MB heap must survive several logins at once. Stored hashes carry
+ * their parameters, so raising them later keeps old hashes verifiable. Inside OSGi, Shiro finds the Argon2
+ * provider through the OSGi ServiceLoader mediator (SPI Fly).
  */
 final class PasswordHashing implements CredentialsMatcher {
 
-    private static final DefaultPasswordService SERVICE = new DefaultPasswordService();
+    static final int MEMORY_KIB = 19456;
+    static final int ITERATIONS = 2;
+    static final int PARALLELISM = 1;
+    private static final DefaultPasswordService SERVICE = service();
 
     private final PasswordMatcher matcher = new PasswordMatcher();
 
-    /** A hash of a random password, checked against for unknown users so timing does not tell them apart. */
-    private final String decoy = hash(PasswordPolicy.generate());
+    /** A hash of a random password, made on first use, checked for unknown users so timing does not tell. */
+    private volatile String decoy;
 
     PasswordHashing() {
         matcher.setPasswordService(SERVICE);
+    }
+
+    private static DefaultPasswordService service() {
+        DefaultHashService hashes = new DefaultHashService();
+        hashes.setDefaultAlgorithmName("argon2id");
+        hashes.setParameters(Map.of(
+                "Argon2.memoryKib", MEMORY_KIB, "Argon2.iterations", ITERATIONS, "Argon2.parallelism", PARALLELISM));
+        DefaultPasswordService service = new DefaultPasswordService();
+        service.setHashService(hashes);
+        return service;
     }
 
     static String hash(char[] password) {
@@ -37,7 +55,12 @@ final class PasswordHashing implements CredentialsMatcher {
     }
 
     void spendDecoyTime(char[] password) {
-        matches(decoy, password);
+        String d = decoy;
+        if (d == null) {
+            d = hash(PasswordPolicy.generate());
+            decoy = d;
+        }
+        matches(d, password);
     }
 
     @Override

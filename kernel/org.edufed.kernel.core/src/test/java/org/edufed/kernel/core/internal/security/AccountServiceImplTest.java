@@ -130,6 +130,7 @@ class AccountServiceImplTest {
         String a = PasswordHashing.hash("same-password-1".toCharArray());
         String b = PasswordHashing.hash("same-password-1".toCharArray());
         assertTrue(a.contains("argon2id"), a);
+        assertTrue(a.contains("m=19456") && a.contains("t=2") && a.contains("p=1"), "OWASP minimum parameters: " + a);
         assertNotEquals(a, b);
         assertTrue(PasswordHashing.matches(a, "same-password-1".toCharArray()));
         assertFalse(PasswordHashing.matches(a, "same-password-2".toCharArray()));

@@ -17,6 +17,7 @@ import org.apache.cxf.endpoint.Server;
 import org.apache.cxf.jaxrs.JAXRSServerFactoryBean;
 import org.apache.cxf.jaxrs.openapi.OpenApiFeature;
 import org.apache.cxf.jaxrs.swagger.ui.SwaggerUiConfig;
+import org.edufed.kernel.api.HealthCheck;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.RestResource;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * authentication and permission checks, the OpenAPI document at {@code /api/v1/openapi.json} and Swagger UI
  * at {@code /api/v1/api-docs}. When resources come or go, the endpoint is rebuilt.
  */
-@Component(immediate = true)
-public final class RestServer {
+@Component(immediate = true, service = HealthCheck.class)
+public final class RestServer implements HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
     static final String ADDRESS = "/v1";
@@ -45,6 +46,13 @@ public final class RestServer {
     private final Set<RestResource> resources = new CopyOnWriteArraySet<>();
     private final AccountService accounts;
     private final NodeIdentity identity;
+    private final java.util.concurrent.ScheduledExecutorService rebuilder =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "edufed-rest-rebuild");
+                t.setDaemon(true);
+                return t;
+            });
+    private java.util.concurrent.ScheduledFuture<?> pending;
     private Server server;
     private boolean active;
 
@@ -77,13 +85,31 @@ public final class RestServer {
     @Deactivate
     synchronized void deactivate() {
         active = false;
+        rebuilder.shutdownNow();
         stop();
     }
 
+    /**
+     * Resources arriving one by one (at boot, when a plugin starts) are published together: the endpoint is
+     * rebuilt once, a quarter second after the last change, not once per resource.
+     */
     private synchronized void rebuildIfActive() {
-        if (active) {
-            rebuild();
+        if (!active) {
+            return;
         }
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = rebuilder.schedule(
+                () -> {
+                    synchronized (RestServer.this) {
+                        if (active) {
+                            rebuild();
+                        }
+                    }
+                },
+                250,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void stop() {
@@ -122,6 +148,23 @@ public final class RestServer {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /** Ready when the endpoint is published with every resource known so far (no rebuild pending). */
+    @Override
+    public String name() {
+        return "rest";
+    }
+
+    @Override
+    public synchronized Result check() {
+        if (server == null) {
+            return Result.fail("not published");
+        }
+        if (pending != null && !pending.isDone()) {
+            return Result.fail("publishing " + resources.size() + " resources");
+        }
+        return Result.ok(resources.size() + " resources");
     }
 
     static ObjectMapper objectMapper() {

@@ -1,0 +1,70 @@
+package org.edufed.kernel.core.internal.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.edufed.kernel.api.security.Account;
+
+/**
+ * Credentials verified in the last minute, so that an API client sending HTTP Basic on every request costs
+ * one Argon2 verification a minute instead of one per request (Argon2 is slow and memory-hard on purpose).
+ * Entries are keyed by an HMAC of user and password under a key made at start and never stored, so the
+ * cache holds nothing a heap dump could be brute-forced from offline. Only successes are kept; a password
+ * change or reset forgets the user at once.
+ */
+final class VerifiedCredentials {
+
+    static final long TTL_NANOS = 60_000_000_000L;
+    static final int MAX_ENTRIES = 10_000;
+
+    private record Entry(Account account, long expires) {}
+
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final byte[] key = new byte[32];
+
+    VerifiedCredentials() {
+        new SecureRandom().nextBytes(key);
+    }
+
+    Account get(String username, char[] password) {
+        String k = key(username, password);
+        Entry e = entries.get(k);
+        if (e == null) {
+            return null;
+        }
+        if (e.expires() - System.nanoTime() < 0) {
+            entries.remove(k, e);
+            return null;
+        }
+        return e.account();
+    }
+
+    void put(String username, char[] password, Account account) {
+        if (entries.size() >= MAX_ENTRIES) {
+            entries.clear(); // crude but bounded: a flood of distinct users costs re-verification only
+        }
+        entries.put(key(username, password), new Entry(account, System.nanoTime() + TTL_NANOS));
+    }
+
+    void forget(String username) {
+        entries.values().removeIf(e -> e.account().username().equals(username));
+    }
+
+    private String key(String username, char[] password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(username.getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            mac.update(new String(password).getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(mac.doFinal());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
