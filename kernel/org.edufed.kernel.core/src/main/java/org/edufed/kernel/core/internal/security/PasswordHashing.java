@@ -7,6 +7,9 @@ import org.apache.shiro.authc.credential.CredentialsMatcher;
 import org.apache.shiro.authc.credential.DefaultPasswordService;
 import org.apache.shiro.authc.credential.PasswordMatcher;
 import org.apache.shiro.crypto.hash.DefaultHashService;
+import org.apache.shiro.crypto.hash.HashRequest;
+import org.apache.shiro.crypto.hash.format.Shiro2CryptFormat;
+import org.apache.shiro.lang.util.ByteSource;
 
 /**
  * Password hashes through Shiro 2's {@link DefaultPasswordService}: Argon2id (Shiro's Argon2 support, on
@@ -21,7 +24,9 @@ final class PasswordHashing implements CredentialsMatcher {
     static final int MEMORY_KIB = 19456;
     static final int ITERATIONS = 2;
     static final int PARALLELISM = 1;
-    private static final DefaultPasswordService SERVICE = service();
+    private static final DefaultPasswordService SERVICE = new DefaultPasswordService();
+    private static final DefaultHashService HASHES = new DefaultHashService();
+    private static final Shiro2CryptFormat FORMAT = new Shiro2CryptFormat();
 
     private final PasswordMatcher matcher = new PasswordMatcher();
 
@@ -32,18 +37,19 @@ final class PasswordHashing implements CredentialsMatcher {
         matcher.setPasswordService(SERVICE);
     }
 
-    private static DefaultPasswordService service() {
-        DefaultHashService hashes = new DefaultHashService();
-        hashes.setDefaultAlgorithmName("argon2id");
-        hashes.setParameters(Map.of(
-                "Argon2.memoryKib", MEMORY_KIB, "Argon2.iterations", ITERATIONS, "Argon2.parallelism", PARALLELISM));
-        DefaultPasswordService service = new DefaultPasswordService();
-        service.setHashService(hashes);
-        return service;
-    }
-
     static String hash(char[] password) {
-        return SERVICE.encryptPassword(password);
+        HashRequest request = new HashRequest.Builder()
+                .setSource(ByteSource.Util.bytes(password))
+                .setAlgorithmName("argon2id")
+                .withParameters(Map.of(
+                        "Argon2.memoryKib",
+                        Integer.toString(MEMORY_KIB),
+                        "Argon2.iterations",
+                        Integer.toString(ITERATIONS),
+                        "Argon2.parallelism",
+                        Integer.toString(PARALLELISM)))
+                .build();
+        return FORMAT.format(HASHES.computeHash(request));
     }
 
     static boolean matches(String stored, char[] password) {
