@@ -123,6 +123,41 @@ class FederationIT {
                     "2151010001",
                     countyNode.path("children").get(0).path("node").path("code").asText());
 
+            // upward: a report written at the school reaches the province exactly once
+            HttpResponse<String> created = school.postJson(
+                    "/api/v1/reports", "admin", sp, "{\"title\":\"学期统计\",\"content\":{\"students\":1234}}");
+            assertEquals(201, created.statusCode(), created.body());
+            await(() -> reports(province, pp).size() == 1 ? "ok" : null);
+
+            // the county goes down while the school keeps writing; back up, nothing lost, nothing doubled
+            county.stop();
+            for (int i = 0; i < 10; i++) {
+                assertEquals(
+                        201,
+                        school.postJson(
+                                        "/api/v1/reports",
+                                        "admin",
+                                        sp,
+                                        "{\"title\":\"离线报告 " + i + "\",\"content\":{\"n\":" + i + "}}")
+                                .statusCode());
+            }
+            assertTrue(KarafNode.json(school.get("/api/v1/federation/status", "admin", sp))
+                            .path("outboxDepth")
+                            .asInt()
+                    >= 10);
+            county.start().awaitReady(DistributionIT.BOOT);
+            await(() -> reports(province, pp).size() == 11 ? "ok" : null);
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (JsonNode r : reports(province, pp)) {
+                assertEquals("2151010001", r.path("origin").asText());
+                assertTrue(ids.add(r.path("id").asText()), "no report twice");
+            }
+            assertEquals(
+                    0,
+                    KarafNode.json(school.get("/api/v1/federation/status", "admin", sp))
+                            .path("outboxDepth")
+                            .asInt());
+
             // revoked: the county is refused from now on and stops receiving
             assertEquals(
                     204,
@@ -225,7 +260,7 @@ class FederationIT {
     static KarafNode fast(KarafNode node) throws java.io.IOException {
         java.nio.file.Files.writeString(
                 node.home().resolve("etc/org.edufed.exchange.cfg"),
-                "pull.interval.ms = 500\nheartbeat.interval.ms = 1000\n",
+                "pull.interval.ms = 500\npush.interval.ms = 500\nheartbeat.interval.ms = 1000\n",
                 StandardCharsets.UTF_8);
         return node;
     }
@@ -262,6 +297,10 @@ class FederationIT {
                 password,
                 "{\"value\":\"" + value + "\",\"mode\":\"" + mode + "\"}");
         assertEquals(expected, r.statusCode(), r.body());
+    }
+
+    static JsonNode reports(KarafNode node, String password) throws Exception {
+        return KarafNode.json(node.get("/api/v1/reports", "admin", password));
     }
 
     static JsonNode setting(KarafNode node, String password, String key) throws Exception {

@@ -36,9 +36,14 @@ public final class ExchangeResource implements RestResource {
 
     private final FederationComponent federation;
     private final NodeIdentity identity;
+    private final UpwardComponent upward;
 
     @Activate
-    public ExchangeResource(@Reference FederationComponent federation, @Reference NodeIdentity identity) {
+    public ExchangeResource(
+            @Reference FederationComponent federation,
+            @Reference NodeIdentity identity,
+            @Reference UpwardComponent upward) {
+        this.upward = upward;
         this.federation = federation;
         this.identity = identity;
     }
@@ -106,6 +111,23 @@ public final class ExchangeResource implements RestResource {
         page.put("next", next);
         page.put("more", items.size() == max);
         return signedAnswer(200, s.nonce(), Json.bytes(page));
+    }
+
+    /** A child pushes records up: each acknowledged, de-duplicated, kept and passed on (see UpwardComponent). */
+    @POST
+    @Path("/up")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response up(@Context HttpHeaders headers, @Context UriInfo uri, byte[] body) throws SQLException {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationStore.ChildRow child = federation.authenticator().verify("POST", pathAndQuery(uri), s, body);
+        JsonNode batch = Json.parse(body);
+        if (batch == null || !batch.path("items").isArray()) {
+            throw federation
+                    .authenticator()
+                    .refuse(child.node().code(), pathAndQuery(uri), 400, "malformed", "the push is not a batch");
+        }
+        return signedAnswer(200, s.nonce(), Json.bytes(upward.accept(child, batch)));
     }
 
     /** A child's heartbeat: its version, readiness and subtree. */

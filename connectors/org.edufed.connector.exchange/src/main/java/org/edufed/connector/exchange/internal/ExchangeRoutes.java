@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's one Camel context, {@code edufed-exchange}, with the exchange routes: {@code edufed-pull}
- * (the parent's feed, down) and {@code edufed-heartbeat} (up). Configured by {@code etc/org.edufed.exchange.cfg}.
+ * (the parent's feed, down), {@code edufed-push} (the outbox, up) and {@code edufed-heartbeat} (up). Configured by {@code etc/org.edufed.exchange.cfg}.
  */
 @Component(
         immediate = true,
@@ -29,6 +29,9 @@ public final class ExchangeRoutes {
     @interface Config {
         @AttributeDefinition(description = "Milliseconds between pulls of the parent's feed")
         long pull_interval_ms() default 5000;
+
+        @AttributeDefinition(description = "Milliseconds between pushes of the outbox to the parent")
+        long push_interval_ms() default 2000;
 
         @AttributeDefinition(description = "Milliseconds between heartbeats to the parent")
         long heartbeat_interval_ms() default 15000;
@@ -49,6 +52,9 @@ public final class ExchangeRoutes {
                 from("timer:edufed-pull?delay=1000&period=" + config.pull_interval_ms())
                         .routeId("edufed-pull")
                         .process(exchange -> sync.pull());
+                from("timer:edufed-push?delay=1500&period=" + config.push_interval_ms())
+                        .routeId("edufed-push")
+                        .process(exchange -> sync.push());
                 from("timer:edufed-heartbeat?delay=2000&period=" + config.heartbeat_interval_ms())
                         .routeId("edufed-heartbeat")
                         .process(exchange -> sync.heartbeat());

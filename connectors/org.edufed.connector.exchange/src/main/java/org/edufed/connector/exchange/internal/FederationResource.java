@@ -31,10 +31,12 @@ import org.osgi.service.component.annotations.Reference;
 public final class FederationResource implements RestResource {
 
     private final FederationComponent federation;
+    private final UpwardComponent upward;
 
     @Activate
-    public FederationResource(@Reference FederationComponent federation) {
+    public FederationResource(@Reference FederationComponent federation, @Reference UpwardComponent upward) {
         this.federation = federation;
+        this.upward = upward;
     }
 
     /** How long a new token is valid. */

@@ -27,6 +27,7 @@ public final class Sync {
     static final String FEED = "feed";
     static final String FEED_PATH = "/api/v1/federation/exchange/feed";
     static final String HEARTBEAT_PATH = "/api/v1/federation/exchange/heartbeat";
+    static final String UP_PATH = "/api/v1/federation/exchange/up";
     static final int BATCH = 500;
     /** Batches per pull before yielding to the next tick. */
     static final int MAX_BATCHES = 200;
@@ -37,13 +38,17 @@ public final class Sync {
     private final HealthService health;
     private final Backoff pullBackoff = new Backoff();
     private final Backoff heartbeatBackoff = new Backoff();
+    private final Backoff pushBackoff = new Backoff();
+    private final UpwardComponent upward;
 
     @Activate
     public Sync(
             @Reference FederationComponent federation,
             @Reference SettingsComponent settings,
             @Reference NodeIdentity identity,
-            @Reference HealthService health) {
+            @Reference HealthService health,
+            @Reference UpwardComponent upward) {
+        this.upward = upward;
         this.federation = federation;
         this.settings = settings;
         this.identity = identity;
@@ -119,6 +124,64 @@ public final class Sync {
             store.setWatermark(c, FEED, last);
             return n;
         });
+    }
+
+    /**
+     * Pushes the outbox to the parent, batch by batch, until it is empty or the parent is not reachable;
+     * returns the number of items the parent acknowledged. A batch whose answer is lost is sent again with
+     * the same ids, and the parent acknowledges it as a duplicate without applying it twice.
+     */
+    public int push() {
+        if (!pushBackoff.due()) {
+            return 0;
+        }
+        try {
+            Optional<FederationStore.ParentRow> parent = federation.store().parent();
+            if (parent.isEmpty()) {
+                return 0;
+            }
+            int acknowledged = 0;
+            for (int i = 0; i < MAX_BATCHES; i++) {
+                java.util.List<UpwardComponent.Item> batch = upward.pending(UpwardComponent.BATCH);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                ParentClient.Answer answer = federation
+                        .client()
+                        .send(
+                                "POST",
+                                parent.get().url(),
+                                UP_PATH,
+                                Json.bytes(UpwardComponent.toJson(batch)),
+                                parent.get().publicKey(),
+                                parent.get().algorithm(),
+                                null);
+                JsonNode results = answer.json();
+                if (results == null || !results.path("results").isArray()) {
+                    throw new ParentClient.ExchangeException("the parent's answer to a push is not readable");
+                }
+                upward.settle(results, batch);
+                int done = 0;
+                for (JsonNode r : results.path("results")) {
+                    if (!"retry".equals(r.path("status").asText())) {
+                        done++;
+                    }
+                }
+                acknowledged += done;
+                if (done == 0) {
+                    break; // everything left waits for the parent to learn of its origins
+                }
+            }
+            pushBackoff.success();
+            if (acknowledged > 0) {
+                LOG.info("Pushed {} records to the parent", acknowledged);
+            }
+            return acknowledged;
+        } catch (ParentClient.ExchangeException | SQLException | RuntimeException e) {
+            pushBackoff.failure();
+            record("up", e);
+            return 0;
+        }
     }
 
     /** Sends a heartbeat with this node's subtree; returns whether the parent took it. */

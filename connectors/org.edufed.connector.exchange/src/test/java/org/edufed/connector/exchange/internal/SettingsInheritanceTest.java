@@ -159,7 +159,7 @@ class SettingsInheritanceTest {
     }
 
     /** The identity of a test node (no key is needed by the settings engine). */
-    private record Identity(Level level, String code) implements NodeIdentity {
+    record Identity(Level level, String code) implements NodeIdentity {
         @Override
         public String name() {
             return "测试 " + code;

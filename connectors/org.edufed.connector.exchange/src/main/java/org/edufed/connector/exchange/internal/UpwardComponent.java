@@ -1,0 +1,402 @@
+package org.edufed.connector.exchange.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Upward;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Upward records: the outbox written in the business transaction, the parent's de-duplicating inbox, the
+ * records held per node, and dead letters. A node above the school passes what it receives on to its own
+ * parent in the same transaction in which it accepts it.
+ */
+@Component(service = {Upward.class, UpwardComponent.class})
+public final class UpwardComponent implements Upward {
+
+    static final int MAX_PAYLOAD = 32_000;
+    static final int BATCH = 200;
+
+    private final FederationStore store;
+    private final NodeIdentity identity;
+    private final boolean hasParentLevel;
+
+    @Activate
+    public UpwardComponent(@Reference FederationStore store, @Reference NodeIdentity identity) {
+        this.store = store;
+        this.identity = identity;
+        this.hasParentLevel = identity.level() != Level.PROVINCE;
+    }
+
+    /** One outbox row. */
+    record Item(long id, String topic, String globalId, String origin, long version, boolean deleted, String payload) {}
+
+    @Override
+    public void enqueue(Connection c, String topic, String localId, long version, String payloadJson, boolean deleted)
+            throws SQLException {
+        if (topic == null
+                || !topic.matches("[a-z0-9][a-z0-9._-]{0,63}")
+                || localId == null
+                || localId.isBlank()
+                || localId.length() > 250
+                || payloadJson == null
+                || payloadJson.length() > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("upward record: bad topic, id or payload");
+        }
+        Item item = new Item(0, topic, identity.code() + ":" + localId, identity.code(), version, deleted, payloadJson);
+        keep(c, item);
+        forward(c, item);
+    }
+
+    /** Keeps the newest version of a record here; returns false when an equal or newer one is here already. */
+    boolean keep(Connection c, Item item) throws SQLException {
+        Long current = null;
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT version FROM edufed_fed_record WHERE topic = ? AND global_id = ?")) {
+            ps.setString(1, item.topic());
+            ps.setString(2, item.globalId());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    current = rs.getLong(1);
+                }
+            }
+        }
+        Timestamp now = Timestamp.from(Instant.now());
+        if (current == null) {
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id, origin,"
+                    + " version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                ins.setString(1, item.topic());
+                ins.setString(2, item.globalId());
+                ins.setString(3, item.origin());
+                ins.setLong(4, item.version());
+                ins.setBoolean(5, item.deleted());
+                ins.setString(6, item.payload());
+                ins.setTimestamp(7, now);
+                ins.executeUpdate();
+            }
+            return true;
+        }
+        if (current >= item.version()) {
+            return false;
+        }
+        try (PreparedStatement up =
+                c.prepareStatement("UPDATE edufed_fed_record SET version = ?, deleted = ?, payload = ?,"
+                        + " received_at = ? WHERE topic = ? AND global_id = ?")) {
+            up.setLong(1, item.version());
+            up.setBoolean(2, item.deleted());
+            up.setString(3, item.payload());
+            up.setTimestamp(4, now);
+            up.setString(5, item.topic());
+            up.setString(6, item.globalId());
+            up.executeUpdate();
+        }
+        return true;
+    }
+
+    /** Queues a record for the parent (nothing at a province, which has none). */
+    void forward(Connection c, Item item) throws SQLException {
+        if (!hasParentLevel) {
+            return;
+        }
+        try (PreparedStatement ins =
+                c.prepareStatement("INSERT INTO edufed_fed_outbox (topic, global_id, origin, version,"
+                        + " deleted, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ins.setString(1, item.topic());
+            ins.setString(2, item.globalId());
+            ins.setString(3, item.origin());
+            ins.setLong(4, item.version());
+            ins.setBoolean(5, item.deleted());
+            ins.setString(6, item.payload());
+            ins.setTimestamp(7, Timestamp.from(Instant.now()));
+            ins.executeUpdate();
+        }
+    }
+
+    /** The oldest items waiting to go up. */
+    List<Item> pending(int limit) throws SQLException {
+        List<Item> out = new ArrayList<>();
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id, topic, global_id, origin, version, deleted, payload"
+                                + " FROM edufed_fed_outbox ORDER BY id")) {
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Item(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getLong(5),
+                            rs.getBoolean(6),
+                            rs.getString(7)));
+                }
+            }
+        }
+        return out;
+    }
+
+    static ObjectNode toJson(List<Item> items) {
+        ObjectNode body = Json.object();
+        ArrayNode arr = body.putArray("items");
+        for (Item i : items) {
+            arr.addObject()
+                    .put("id", i.id())
+                    .put("topic", i.topic())
+                    .put("globalId", i.globalId())
+                    .put("origin", i.origin())
+                    .put("version", i.version())
+                    .put("deleted", i.deleted())
+                    .put("payload", i.payload());
+        }
+        return body;
+    }
+
+    /**
+     * The parent's side of a push, in one transaction: per item {@code accepted} (kept, passed on upward),
+     * {@code duplicate} (seen before: acknowledged again, applied never twice), {@code retry} (origin not yet
+     * known here: the child's heartbeat has not told of it), or {@code rejected} (out of the child's scope).
+     */
+    ObjectNode accept(FederationStore.ChildRow child, JsonNode body) throws SQLException {
+        Set<String> scope = new HashSet<>();
+        scope.add(child.node().code());
+        collectCodes(Json.parse(child.subtree()), scope);
+        Set<String> known = new HashSet<>();
+        known.add(identity.code());
+        for (FederationStore.ChildRow other : store.children()) {
+            known.add(other.node().code());
+            collectCodes(Json.parse(other.subtree()), known);
+        }
+        return store.storage().inTransaction(c -> {
+            ObjectNode answer = Json.object();
+            ArrayNode results = answer.putArray("results");
+            for (JsonNode n : body.path("items")) {
+                long id = n.path("id").asLong();
+                ObjectNode r = results.addObject().put("id", id);
+                String origin = n.path("origin").asText("");
+                String globalId = n.path("globalId").asText("");
+                String payload = n.path("payload").asText("");
+                if (!globalId.startsWith(origin + ":") || payload.length() > MAX_PAYLOAD) {
+                    r.put("status", "rejected").put("reason", "malformed record");
+                    continue;
+                }
+                if (!scope.contains(origin)) {
+                    boolean elsewhere = known.contains(origin);
+                    r.put("status", elsewhere ? "rejected" : "retry")
+                            .put(
+                                    "reason",
+                                    elsewhere
+                                            ? "origin " + origin + " is not in the sender's subtree"
+                                            : "origin not known yet");
+                    continue;
+                }
+                if (!firstDelivery(c, child.node().code(), id)) {
+                    r.put("status", "duplicate");
+                    continue;
+                }
+                Item item = new Item(
+                        0,
+                        n.path("topic").asText(),
+                        globalId,
+                        origin,
+                        n.path("version").asLong(),
+                        n.path("deleted").asBoolean(),
+                        payload);
+                if (keep(c, item)) {
+                    forward(c, item);
+                }
+                r.put("status", "accepted");
+            }
+            return answer;
+        });
+    }
+
+    private static boolean firstDelivery(Connection c, String child, long outboxId) throws SQLException {
+        try (PreparedStatement q =
+                c.prepareStatement("SELECT 1 FROM edufed_fed_inbox WHERE child_code = ? AND outbox_id = ?")) {
+            q.setString(1, child);
+            q.setLong(2, outboxId);
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement ins = c.prepareStatement(
+                "INSERT INTO edufed_fed_inbox (child_code, outbox_id, received_at) VALUES (?, ?, ?)")) {
+            ins.setString(1, child);
+            ins.setLong(2, outboxId);
+            ins.setTimestamp(3, Timestamp.from(Instant.now()));
+            ins.executeUpdate();
+        }
+        return true;
+    }
+
+    private static void collectCodes(JsonNode children, Set<String> into) {
+        if (children != null && children.isArray()) {
+            for (JsonNode n : children) {
+                into.add(n.path("node").path("code").asText());
+                collectCodes(n.path("children"), into);
+            }
+        }
+    }
+
+    /** The child's side after a push: acknowledged items leave the outbox, refused ones become dead letters. */
+    void settle(JsonNode answer, List<Item> sent) throws SQLException {
+        store.storage().inTransaction(c -> {
+            for (JsonNode r : answer.path("results")) {
+                long id = r.path("id").asLong();
+                String status = r.path("status").asText();
+                if ("rejected".equals(status)) {
+                    for (Item i : sent) {
+                        if (i.id() == id) {
+                            dead(c, i, r.path("reason").asText("rejected"));
+                        }
+                    }
+                }
+                if ("accepted".equals(status) || "duplicate".equals(status) || "rejected".equals(status)) {
+                    try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_outbox WHERE id = ?")) {
+                        del.setLong(1, id);
+                        del.executeUpdate();
+                    }
+                } else {
+                    try (PreparedStatement up =
+                            c.prepareStatement("UPDATE edufed_fed_outbox SET attempts = attempts + 1 WHERE id = ?")) {
+                        up.setLong(1, id);
+                        up.executeUpdate();
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void dead(Connection c, Item i, String reason) throws SQLException {
+        try (PreparedStatement ins =
+                c.prepareStatement("INSERT INTO edufed_fed_dead (topic, global_id, origin, version,"
+                        + " deleted, payload, reason, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ins.setString(1, i.topic());
+            ins.setString(2, i.globalId());
+            ins.setString(3, i.origin());
+            ins.setLong(4, i.version());
+            ins.setBoolean(5, i.deleted());
+            ins.setString(6, i.payload());
+            ins.setString(7, reason.length() > 500 ? reason.substring(0, 500) : reason);
+            ins.setTimestamp(8, Timestamp.from(Instant.now()));
+            ins.executeUpdate();
+        }
+    }
+
+    /** Dead letters, for an operator. */
+    List<ObjectNode> deadLetters() throws SQLException {
+        List<ObjectNode> out = new ArrayList<>();
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id, topic, global_id, origin, version, reason, failed_at"
+                                + " FROM edufed_fed_dead ORDER BY id");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(Json.object()
+                        .put("id", rs.getLong(1))
+                        .put("topic", rs.getString(2))
+                        .put("globalId", rs.getString(3))
+                        .put("origin", rs.getString(4))
+                        .put("version", rs.getLong(5))
+                        .put("reason", rs.getString(6))
+                        .put("failedAt", rs.getTimestamp(7).toInstant().toString()));
+            }
+        }
+        return out;
+    }
+
+    /** Puts a dead letter back in the outbox; false when there is no such one. */
+    boolean retry(long deadId) throws SQLException {
+        return store.storage().inTransaction(c -> {
+            Item item = null;
+            try (PreparedStatement q = c.prepareStatement("SELECT topic, global_id, origin, version, deleted, payload"
+                    + " FROM edufed_fed_dead WHERE id = ?")) {
+                q.setLong(1, deadId);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (rs.next()) {
+                        item = new Item(
+                                0,
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getLong(4),
+                                rs.getBoolean(5),
+                                rs.getString(6));
+                    }
+                }
+            }
+            if (item == null) {
+                return false;
+            }
+            forward(c, item);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_dead WHERE id = ?")) {
+                del.setLong(1, deadId);
+                del.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public List<Record> records(String topic, int limit) {
+        List<Record> out = new ArrayList<>();
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT topic, global_id, origin, version, deleted, payload,"
+                        + " received_at FROM edufed_fed_record WHERE topic = ? ORDER BY received_at DESC")) {
+            ps.setString(1, topic);
+            ps.setMaxRows(Math.max(1, Math.min(limit, 10_000)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Record(
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getLong(4),
+                            rs.getBoolean(5),
+                            rs.getString(6),
+                            rs.getTimestamp(7).toInstant()));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    @Override
+    public Queue queue() {
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            return new Queue(
+                    count(c, "SELECT COUNT(*) FROM edufed_fed_outbox"),
+                    count(c, "SELECT COUNT(*) FROM edufed_fed_dead"));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int count(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package org.edufed.connector.exchange.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.storage.Dialect;
+import org.edufed.kernel.core.internal.storage.TestDatabases;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Records going up three levels, as the push route and the parent's endpoint do it, over real databases:
+ * exactly once despite resent batches, newest version kept, origins outside the sender's subtree refused,
+ * origins not yet known retried.
+ */
+class UpwardTest {
+
+    @TempDir
+    Path tmp;
+
+    static List<Dialect> dialects() {
+        return TestDatabases.available();
+    }
+
+    record Node(TestDatabases.TestStorage storage, FederationStore store, UpwardComponent upward, String code) {}
+
+    private Node node(Dialect d, Level level, String code) throws Exception {
+        TestDatabases.TestStorage storage = TestDatabases.open(d, tmp);
+        FederationStore store = new FederationStore(storage);
+        return new Node(
+                storage, store, new UpwardComponent(store, new SettingsInheritanceTest.Identity(level, code)), code);
+    }
+
+    private static void enrol(Node parent, Node child, String level) throws Exception {
+        parent.storage().inTransaction(c -> {
+            parent.store().putChild(c, new NodeRef(level, child.code(), "test"), null, "key", "SM3withSM2");
+            return null;
+        });
+    }
+
+    /** One push from child to parent; returns the parent's answer. */
+    private static JsonNode push(Node child, Node parent) throws Exception {
+        List<UpwardComponent.Item> batch = child.upward().pending(UpwardComponent.BATCH);
+        JsonNode answer =
+                parent.upward().accept(parent.store().child(child.code()).orElseThrow(), UpwardComponent.toJson(batch));
+        child.upward().settle(answer, batch);
+        return answer;
+    }
+
+    private static void report(Node node, String id, long version, String text) throws Exception {
+        node.storage().inTransaction(c -> {
+            node.upward().enqueue(c, "reports", id, version, "{\"text\":\"" + text + "\"}", false);
+            return null;
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void recordsReachTheProvinceExactlyOnce(Dialect d) throws Exception {
+        Node province = node(d, Level.PROVINCE, "510000");
+        Node county = node(d, Level.COUNTY, "510104");
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        try (var a = province.storage();
+                var b = county.storage();
+                var c = school.storage()) {
+            enrol(province, county, "county");
+            enrol(county, school, "school");
+            for (int i = 0; i < 5; i++) {
+                report(school, "r" + i, 1, "报告" + i);
+            }
+            // the county's answer is lost: the school sends the same batch again
+            List<UpwardComponent.Item> batch = school.upward().pending(100);
+            county.upward().accept(county.store().child(school.code()).orElseThrow(), UpwardComponent.toJson(batch));
+            JsonNode again = push(school, county);
+            for (JsonNode r : again.path("results")) {
+                assertEquals("duplicate", r.path("status").asText());
+            }
+            assertEquals(0, school.upward().queue().pending());
+            assertEquals(5, county.upward().records("reports", 100).size());
+
+            // the province does not know the school yet (no heartbeat from the county): retry, nothing lost
+            JsonNode early = push(county, province);
+            assertEquals("retry", early.path("results").get(0).path("status").asText());
+            assertEquals(5, county.upward().queue().pending());
+            province.store()
+                    .recordHeartbeat(
+                            county.code(),
+                            "test",
+                            "[{\"node\":{\"level\":\"school\",\"code\":\"2151010001\",\"name\":\"t\"},\"status\":\"active\",\"children\":[]}]");
+            push(county, province);
+            assertEquals(0, county.upward().queue().pending());
+            List<Upward.Record> atProvince = province.upward().records("reports", 100);
+            assertEquals(5, atProvince.size());
+            assertTrue(atProvince.stream()
+                    .allMatch(
+                            r -> r.origin().equals("2151010001") && r.globalId().startsWith("2151010001:")));
+
+            // a newer version replaces, an older one does not
+            report(school, "r0", 2, "新版本");
+            report(school, "r1", 0, "旧版本");
+            push(school, county);
+            push(county, province);
+            assertEquals(5, province.upward().records("reports", 100).size());
+            Upward.Record r0 = province.upward().records("reports", 100).stream()
+                    .filter(r -> r.globalId().endsWith(":r0"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals(2, r0.version());
+            assertTrue(r0.payload().contains("新版本"));
+            assertEquals(0, province.upward().queue().pending(), "a province has no parent: nothing queued");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void recordsFromOutsideTheSendersSubtreeAreRefusedAndDeadLettered(Dialect d) throws Exception {
+        Node county = node(d, Level.COUNTY, "510104");
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        Node other = node(d, Level.SCHOOL, "2151010002");
+        try (var a = county.storage();
+                var b = school.storage();
+                var c = other.storage()) {
+            enrol(county, school, "school");
+            enrol(county, other, "school");
+            // the school forwards a record that claims to come from its sibling
+            school.storage().inTransaction(conn -> {
+                school.upward()
+                        .forward(
+                                conn,
+                                new UpwardComponent.Item(0, "reports", "2151010002:x", "2151010002", 1, false, "{}"));
+                return null;
+            });
+            JsonNode answer = push(school, county);
+            assertEquals(
+                    "rejected", answer.path("results").get(0).path("status").asText());
+            assertEquals(0, county.upward().records("reports", 10).size());
+            assertEquals(1, school.upward().queue().dead());
+            long deadId = school.upward().deadLetters().get(0).path("id").asLong();
+            assertTrue(school.upward().retry(deadId));
+            assertEquals(1, school.upward().queue().pending());
+            assertEquals(0, school.upward().queue().dead());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void badRecordsAreRefusedBeforeAnythingIsWritten(Dialect d) throws Exception {
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        try (var a = school.storage()) {
+            assertThrows(IllegalArgumentException.class, () -> report(school, "", 1, "x"));
+            assertThrows(IllegalArgumentException.class, () -> school.storage().inTransaction(c -> {
+                school.upward().enqueue(c, "Bad Topic", "id", 1, "{}", false);
+                return null;
+            }));
+            assertEquals(0, school.upward().queue().pending());
+        }
+    }
+}

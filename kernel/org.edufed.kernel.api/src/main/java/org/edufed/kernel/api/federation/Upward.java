@@ -1,0 +1,44 @@
+package org.edufed.kernel.api.federation;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Records that travel up the tree. A bundle writes its business change and {@link #enqueue} in one
+ * transaction (the same connection); the exchange pushes the outbox to the parent with idempotency keys, the
+ * parent de-duplicates, keeps the newest version of each record and passes it on upward. Nothing
+ * acknowledged is lost; nothing is applied twice.
+ */
+@ProviderType
+public interface Upward {
+
+    /** A record as held here: created at this node or received from below. */
+    record Record(
+            String topic,
+            String globalId,
+            String origin,
+            long version,
+            boolean deleted,
+            String payload,
+            Instant receivedAt) {}
+
+    /**
+     * Records a change of a record created at this node and queues it for the parent, inside the caller's
+     * transaction. The global id is {@code <this node's code>:<localId>}.
+     *
+     * @param payloadJson the record as JSON (at most 32,000 characters)
+     */
+    void enqueue(Connection connection, String topic, String localId, long version, String payloadJson, boolean deleted)
+            throws SQLException;
+
+    /** The records of a topic held here (own and from the subtree), newest first. */
+    List<Record> records(String topic, int limit);
+
+    /** Items waiting to go up, and items the parent refused for good. */
+    record Queue(int pending, int dead) {}
+
+    Queue queue();
+}
