@@ -1,5 +1,6 @@
 package org.edufed.connector.exchange.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +17,7 @@ import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import org.edufed.kernel.api.federation.Federation;
+import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
@@ -50,6 +52,8 @@ public final class FederationResource implements RestResource {
             Federation.Parent parent,
             long feedHead,
             int rejectedMessages,
+            int outboxDepth,
+            int deadLetters,
             List<FederationStore.Watermark> watermarks) {}
 
     private static Locale locale(HttpHeaders h) {
@@ -124,7 +128,32 @@ public final class FederationResource implements RestResource {
     @RequiresPermission(Permissions.NODE_READ)
     public Status status() throws SQLException {
         FederationStore store = federation.store();
+        Upward.Queue queue = upward.queue();
         return new Status(
-                federation.parent().orElse(null), store.feedHead(), store.rejectedCount(), store.watermarks());
+                federation.parent().orElse(null),
+                store.feedHead(),
+                store.rejectedCount(),
+                queue.pending(),
+                queue.dead(),
+                store.watermarks());
+    }
+
+    /** Records the parent refused for good. */
+    @GET
+    @Path("/dead")
+    @RequiresPermission(Permissions.NODE_READ)
+    public List<ObjectNode> dead() throws SQLException {
+        return upward.deadLetters();
+    }
+
+    /** An operator sends a dead letter again. */
+    @POST
+    @Path("/dead/{id}/retry")
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public Response retry(@Context HttpHeaders headers, @PathParam("id") long id) throws SQLException {
+        if (!upward.retry(id)) {
+            throw new ProblemException(404, "not-found", Texts.get(locale(headers), "dead.notFound", id));
+        }
+        return Response.noContent().build();
     }
 }

@@ -83,7 +83,10 @@ final class ParentClient {
         try {
             response = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new ExchangeException("parent unreachable: " + e.getMessage(), e);
+            throw new ExchangeException(
+                    "parent unreachable: "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ExchangeException("interrupted", e);
