@@ -105,8 +105,11 @@ public final class Sync {
     int apply(long since, JsonNode page) throws SQLException {
         FederationStore store = federation.store();
         return store.storage().inTransaction(c -> {
-            if (store.watermark(c, FEED) != since) {
-                return 0;
+            long watermark = store.watermark(c, FEED);
+            if (since > watermark) {
+                // the page starts after what we have: applying it would leave a hole
+                throw new SQLException(
+                        "feed gap: page starts after " + since + ", applied up to " + watermark, "22000");
             }
             long last = since;
             int n = 0;
@@ -115,13 +118,18 @@ public final class Sync {
                 if (seq <= last) {
                     throw new SQLException("feed out of order: " + seq + " after " + last, "22000");
                 }
+                last = seq;
+                if (seq <= watermark) {
+                    continue; // applied before (a page or an offline bundle seen twice)
+                }
                 if (SettingsComponent.TOPIC.equals(item.path("topic").asText())) {
                     settings.applyFromParent(c, item.path("payload"), seq);
                 }
-                last = seq;
                 n++;
             }
-            store.setWatermark(c, FEED, last);
+            if (last > watermark) {
+                store.setWatermark(c, FEED, last);
+            }
             return n;
         });
     }

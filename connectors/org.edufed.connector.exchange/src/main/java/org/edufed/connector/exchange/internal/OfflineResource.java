@@ -1,0 +1,191 @@
+package org.edufed.connector.exchange.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.ws.rs.Consumes;
+import javax.ws.rs.DefaultValue;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.Path;
+import javax.ws.rs.Produces;
+import javax.ws.rs.QueryParam;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.Signatures;
+import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.ProblemException;
+import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.api.web.RestResource;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/federation/offline}: the exchange without a link (a school with none, a USB stick). The same
+ * content as online — a page of the parent's feed going down, the outbox going up — in a file signed by the
+ * node that wrote it. Importing verifies the signature against the enrolled key and applies it exactly as
+ * the routes would: feed pages idempotently from the watermark, upward records de-duplicated by the inbox
+ * (the next online push, or the next bundle, clears them from the child's outbox as duplicates).
+ */
+@Component(service = RestResource.class)
+@Path("/federation/offline")
+public final class OfflineResource implements RestResource {
+
+    static final String FORMAT = "edufed-bundle/1";
+    static final int MAX_ITEMS = 50_000;
+
+    private final FederationComponent federation;
+    private final UpwardComponent upward;
+    private final Sync sync;
+    private final NodeIdentity identity;
+    private final Signatures signatures;
+
+    @Activate
+    public OfflineResource(
+            @Reference FederationComponent federation,
+            @Reference UpwardComponent upward,
+            @Reference Sync sync,
+            @Reference NodeIdentity identity,
+            @Reference Signatures signatures) {
+        this.federation = federation;
+        this.upward = upward;
+        this.sync = sync;
+        this.identity = identity;
+        this.signatures = signatures;
+    }
+
+    /** This node's feed after {@code since}, for a child without a link. */
+    @GET
+    @Path("/feed")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public Response exportFeed(@QueryParam("since") @DefaultValue("0") long since) throws SQLException {
+        List<FederationStore.FeedItem> items = federation.store().feed(since, MAX_ITEMS);
+        ObjectNode content = header("feed").put("since", since);
+        ArrayNode arr = content.putArray("items");
+        long next = since;
+        for (FederationStore.FeedItem item : items) {
+            arr.addObject()
+                    .put("seq", item.seq())
+                    .put("topic", item.topic())
+                    .put("key", item.key())
+                    .set("payload", Json.parse(item.payload()));
+            next = item.seq();
+        }
+        content.put("next", next).put("more", items.size() == MAX_ITEMS);
+        return file(content, "edufed-feed-" + identity.code() + "-" + since + "-" + next + ".json");
+    }
+
+    /** This node's outbox, for a parent without a link. */
+    @GET
+    @Path("/outbox")
+    @Produces(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public Response exportOutbox() throws SQLException {
+        ObjectNode content = header("up");
+        content.setAll(UpwardComponent.toJson(upward.pending(MAX_ITEMS)));
+        return file(
+                content, "edufed-up-" + identity.code() + "-" + Instant.now().getEpochSecond() + ".json");
+    }
+
+    /** Imports a bundle written by this node's parent (feed) or by one of its children (records up). */
+    @POST
+    @Path("/import")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public ObjectNode importBundle(@Context HttpHeaders headers, byte[] file) throws SQLException {
+        Locale locale = Texts.of(headers.getAcceptableLanguages());
+        JsonNode bundle = Json.parse(file);
+        if (bundle == null || !FORMAT.equals(bundle.path("format").asText())) {
+            throw bad(locale, "bundle.format");
+        }
+        byte[] content;
+        byte[] signature;
+        try {
+            content = Base64.getDecoder().decode(bundle.path("content").asText());
+            signature = Base64.getDecoder().decode(bundle.path("signature").asText());
+        } catch (IllegalArgumentException e) {
+            throw bad(locale, "bundle.format");
+        }
+        String signer = bundle.path("signer").asText();
+        JsonNode body = Json.parse(content);
+        if (body == null || !signer.equals(body.path("from").asText())) {
+            throw bad(locale, "bundle.format");
+        }
+        String kind = body.path("kind").asText();
+        if ("feed".equals(kind)) {
+            Optional<FederationStore.ParentRow> parent = federation.store().parent();
+            if (parent.isEmpty()
+                    || !parent.get().node().code().equals(signer)
+                    || !signatures.verify(parent.get().algorithm(), parent.get().publicKey(), content, signature)) {
+                throw refuse(signer, "bundle.notFromParent", locale);
+            }
+            int applied;
+            try {
+                applied = sync.apply(body.path("since").asLong(), body);
+            } catch (SQLException e) {
+                if ("22000".equals(e.getSQLState())) {
+                    throw new ProblemException(409, "feed-gap", Texts.get(locale, "bundle.gap"));
+                }
+                throw e;
+            }
+            return Json.object()
+                    .put("kind", kind)
+                    .put("applied", applied)
+                    .put("next", body.path("next").asLong());
+        }
+        if ("up".equals(kind)) {
+            Optional<FederationStore.ChildRow> child = federation.store().child(signer);
+            if (child.isEmpty()
+                    || !"active".equals(child.get().status())
+                    || !signatures.verify(child.get().algorithm(), child.get().publicKey(), content, signature)) {
+                throw refuse(signer, "bundle.notFromChild", locale);
+            }
+            ObjectNode answer = upward.accept(child.get(), body);
+            answer.put("kind", kind);
+            return answer;
+        }
+        throw bad(locale, "bundle.format");
+    }
+
+    private ObjectNode header(String kind) {
+        return Json.object()
+                .put("kind", kind)
+                .put("from", identity.code())
+                .put("createdAt", Instant.now().toString());
+    }
+
+    /** The signed file: the content bytes as written, and this node's signature over exactly those bytes. */
+    private Response file(ObjectNode content, String name) {
+        byte[] bytes = Json.bytes(content);
+        ObjectNode bundle = Json.object()
+                .put("format", FORMAT)
+                .put("signer", identity.code())
+                .put("algorithm", identity.signatureAlgorithm())
+                .put("content", Base64.getEncoder().encodeToString(bytes))
+                .put("signature", Base64.getEncoder().encodeToString(identity.sign(bytes)));
+        return Response.ok(Json.bytes(bundle), MediaType.APPLICATION_JSON)
+                .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                .build();
+    }
+
+    private static ProblemException bad(Locale locale, String key) {
+        return new ProblemException(400, "bad-bundle", Texts.get(locale, key));
+    }
+
+    private ProblemException refuse(String signer, String key, Locale locale) {
+        federation.authenticator().refuse(signer, "/api/v1/federation/offline/import", 403, "bad-bundle", key);
+        return new ProblemException(403, "bad-bundle", Texts.get(locale, key));
+    }
+}
