@@ -297,6 +297,16 @@ public final class KarafNode implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
+    /** Kills the node's JVM with SIGKILL ({@code kill -9}): no shutdown hook, no clean Derby close. */
+    public void kill9() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** Stops the node the way an operator does ({@code bin/stop}), then waits for the process to end. */
     public void stop() throws IOException, InterruptedException {
         if (process == null || !process.isAlive()) {
@@ -325,7 +335,27 @@ public final class KarafNode implements AutoCloseable {
                 }
             }
         } finally {
+            keepLogs();
             deleteTree(home);
+        }
+    }
+
+    /** Keeps the node's log and console beside the test reports, for when a test fails. */
+    private void keepLogs() {
+        try {
+            Path dir = home.getParent().resolveSibling("it-logs");
+            Files.createDirectories(dir);
+            for (String[] f : new String[][] {{"data/log/karaf.log", ".log"}, {"console.log", ".console.log"}}) {
+                Path src = home.resolve(f[0]);
+                if (Files.exists(src)) {
+                    Files.copy(
+                            src,
+                            dir.resolve(home.getFileName() + f[1]),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            // best effort: the test's own result stands
         }
     }
 

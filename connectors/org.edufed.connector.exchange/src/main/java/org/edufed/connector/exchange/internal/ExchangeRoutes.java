@@ -55,6 +55,9 @@ public final class ExchangeRoutes {
                 from("timer:edufed-push?delay=1500&period=" + config.push_interval_ms())
                         .routeId("edufed-push")
                         .process(exchange -> sync.push());
+                from("timer:edufed-housekeeping?delay=60000&period=300000")
+                        .routeId("edufed-housekeeping")
+                        .process(exchange -> sync.housekeeping());
                 from("timer:edufed-heartbeat?delay=2000&period=" + config.heartbeat_interval_ms())
                         .routeId("edufed-heartbeat")
                         .process(exchange -> sync.heartbeat());

@@ -192,6 +192,21 @@ public final class Sync {
         }
     }
 
+    /**
+     * Forgets nonces older than twice the accepted clock skew: a message that old is refused for its time
+     * anyway, so the replay table stays small.
+     */
+    public void housekeeping() {
+        try {
+            int n = federation.store().purgeNonces(Instant.now().minusMillis(2 * SignedMessages.MAX_SKEW_MS));
+            if (n > 0) {
+                LOG.debug("forgot {} old nonces", n);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("housekeeping failed: {}", e.getMessage());
+        }
+    }
+
     /** Sends a heartbeat with this node's subtree; returns whether the parent took it. */
     public boolean heartbeat() {
         if (!heartbeatBackoff.due()) {

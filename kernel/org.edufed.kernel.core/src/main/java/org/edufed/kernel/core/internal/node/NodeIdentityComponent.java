@@ -10,6 +10,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,22 @@ public final class NodeIdentityComponent implements NodeIdentity {
         }
         this.version = context.getBundle().getVersion().toString();
         LOG.info("EduFed node {} {} ({}) version {}", settings.level().id(), settings.code(), settings.name(), version);
+    }
+
+    /**
+     * A configuration update (Karaf's features service marks the configurations it manages, an operator
+     * edits the file) must not cycle every component of the node. The identity of a running node does not
+     * change under it: a different level, code, name, parent or key algorithm takes effect at the next start.
+     */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        try {
+            if (!NodeSettings.from(properties).equals(settings)) {
+                LOG.warn("etc/org.edufed.node.cfg changed: the new identity takes effect when the node restarts");
+            }
+        } catch (NodeConfigException e) {
+            LOG.warn("etc/org.edufed.node.cfg changed to a value the next start will refuse: {}", e.getMessage());
+        }
     }
 
     /** Prints the reason once, to the console and the log, and stops the framework. */

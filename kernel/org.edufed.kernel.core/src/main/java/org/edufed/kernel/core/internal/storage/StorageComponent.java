@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
@@ -122,6 +123,14 @@ public final class StorageComponent implements Storage, HealthCheck {
             LOG.info("Storage ready: {} {}", dialect.id(), c.getMetaData().getDatabaseProductVersion());
         }
         this.migrator = new Migrator(dataSource, dialect);
+    }
+
+    /** Storage settings take effect at the next start; an update must not cycle every component of the node. */
+    @Modified
+    void modified(Config config) {
+        if (!config.type().equalsIgnoreCase(dialect.id())) {
+            LOG.warn("etc/org.edufed.storage.cfg changed: the new storage takes effect when the node restarts");
+        }
     }
 
     @Deactivate

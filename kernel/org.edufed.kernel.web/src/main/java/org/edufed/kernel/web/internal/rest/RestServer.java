@@ -68,11 +68,13 @@ public final class RestServer implements HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     void addResource(RestResource resource) {
         resources.add(resource);
+        LOG.debug("REST resource added: {}", resource.getClass().getName());
         rebuildIfActive();
     }
 
     void removeResource(RestResource resource) {
         resources.remove(resource);
+        LOG.info("REST resource removed: {}", resource.getClass().getName());
         rebuildIfActive();
     }
 
