@@ -79,12 +79,7 @@ public final class UpwardComponent implements Upward {
         if (current == null) {
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id, origin,"
                     + " version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                ins.setString(1, item.topic());
-                ins.setString(2, item.globalId());
-                ins.setString(3, item.origin());
-                ins.setLong(4, item.version());
-                ins.setBoolean(5, item.deleted());
-                ins.setString(6, item.payload());
+                bind(ins, item);
                 ins.setTimestamp(7, now);
                 ins.executeUpdate();
             }
@@ -107,6 +102,16 @@ public final class UpwardComponent implements Upward {
         return true;
     }
 
+    /** Binds the six record columns (topic, global id, origin, version, deleted, payload) as parameters 1–6. */
+    private static void bind(PreparedStatement ps, Item item) throws SQLException {
+        ps.setString(1, item.topic());
+        ps.setString(2, item.globalId());
+        ps.setString(3, item.origin());
+        ps.setLong(4, item.version());
+        ps.setBoolean(5, item.deleted());
+        ps.setString(6, item.payload());
+    }
+
     /** Queues a record for the parent (nothing at a province, which has none). */
     void forward(Connection c, Item item) throws SQLException {
         if (!hasParentLevel) {
@@ -115,12 +120,7 @@ public final class UpwardComponent implements Upward {
         try (PreparedStatement ins =
                 c.prepareStatement("INSERT INTO edufed_fed_outbox (topic, global_id, origin, version,"
                         + " deleted, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ins.setString(1, item.topic());
-            ins.setString(2, item.globalId());
-            ins.setString(3, item.origin());
-            ins.setLong(4, item.version());
-            ins.setBoolean(5, item.deleted());
-            ins.setString(6, item.payload());
+            bind(ins, item);
             ins.setTimestamp(7, Timestamp.from(Instant.now()));
             ins.executeUpdate();
         }
@@ -289,12 +289,7 @@ public final class UpwardComponent implements Upward {
         try (PreparedStatement ins =
                 c.prepareStatement("INSERT INTO edufed_fed_dead (topic, global_id, origin, version,"
                         + " deleted, payload, reason, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ins.setString(1, i.topic());
-            ins.setString(2, i.globalId());
-            ins.setString(3, i.origin());
-            ins.setLong(4, i.version());
-            ins.setBoolean(5, i.deleted());
-            ins.setString(6, i.payload());
+            bind(ins, i);
             ins.setString(7, reason.length() > 500 ? reason.substring(0, 500) : reason);
             ins.setTimestamp(8, Timestamp.from(Instant.now()));
             ins.executeUpdate();

@@ -81,7 +81,7 @@ public final class RestServer implements HealthCheck {
     @Activate
     synchronized void activate() {
         active = true;
-        rebuild();
+        rebuildIfActive(); // at boot resources keep arriving: publish once they have
     }
 
     @Deactivate
@@ -160,11 +160,11 @@ public final class RestServer implements HealthCheck {
 
     @Override
     public synchronized Result check() {
-        if (server == null) {
-            return Result.fail("not published");
-        }
         if (pending != null && !pending.isDone()) {
             return Result.fail("publishing " + resources.size() + " resources");
+        }
+        if (server == null) {
+            return Result.fail("not published");
         }
         return Result.ok(resources.size() + " resources");
     }
