@@ -34,11 +34,14 @@ public final class FederationResource implements RestResource {
 
     private final FederationComponent federation;
     private final UpwardComponent upward;
+    private final Topics topics;
 
     @Activate
-    public FederationResource(@Reference FederationComponent federation, @Reference UpwardComponent upward) {
+    public FederationResource(
+            @Reference FederationComponent federation, @Reference UpwardComponent upward, @Reference Topics topics) {
         this.federation = federation;
         this.upward = upward;
+        this.topics = topics;
     }
 
     /** How long a new token is valid. */
@@ -54,6 +57,7 @@ public final class FederationResource implements RestResource {
             int rejectedMessages,
             int outboxDepth,
             int deadLetters,
+            java.util.Map<String, String> topics,
             List<FederationStore.Watermark> watermarks) {}
 
     private static Locale locale(HttpHeaders h) {
@@ -135,6 +139,7 @@ public final class FederationResource implements RestResource {
                 store.rejectedCount(),
                 queue.pending(),
                 queue.dead(),
+                topics.all(),
                 store.watermarks());
     }
 

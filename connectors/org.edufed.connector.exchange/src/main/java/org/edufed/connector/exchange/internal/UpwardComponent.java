@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -34,11 +35,14 @@ public final class UpwardComponent implements Upward {
     private final FederationStore store;
     private final NodeIdentity identity;
     private final boolean hasParentLevel;
+    private final Topics topics;
 
     @Activate
-    public UpwardComponent(@Reference FederationStore store, @Reference NodeIdentity identity) {
+    public UpwardComponent(
+            @Reference FederationStore store, @Reference NodeIdentity identity, @Reference Topics topics) {
         this.store = store;
         this.identity = identity;
+        this.topics = topics;
         this.hasParentLevel = identity.level() != Level.PROVINCE;
     }
 
@@ -56,6 +60,9 @@ public final class UpwardComponent implements Upward {
                 || payloadJson == null
                 || payloadJson.length() > MAX_PAYLOAD) {
             throw new IllegalArgumentException("upward record: bad topic, id or payload");
+        }
+        if (!topics.isDeclared(topic, Topic.Direction.UP)) {
+            throw new IllegalArgumentException("upward record: topic " + topic + " is not declared as an upward topic");
         }
         Item item = new Item(0, topic, identity.code() + ":" + localId, identity.code(), version, deleted, payloadJson);
         keep(c, item);
@@ -192,6 +199,11 @@ public final class UpwardComponent implements Upward {
                 String payload = n.path("payload").asText("");
                 if (!globalId.startsWith(origin + ":") || payload.length() > MAX_PAYLOAD) {
                     r.put("status", "rejected").put("reason", "malformed record");
+                    continue;
+                }
+                if (!topics.isDeclared(n.path("topic").asText(), Topic.Direction.UP)) {
+                    // the plugin that owns the topic is not (yet) installed here: keep it waiting, lose nothing
+                    r.put("status", "retry").put("reason", "topic not known here yet");
                     continue;
                 }
                 if (!scope.contains(origin)) {

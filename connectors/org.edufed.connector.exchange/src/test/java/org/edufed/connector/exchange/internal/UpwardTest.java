@@ -35,8 +35,13 @@ class UpwardTest {
     private Node node(Dialect d, Level level, String code) throws Exception {
         TestDatabases.TestStorage storage = TestDatabases.open(d, tmp);
         FederationStore store = new FederationStore(storage);
+        Topics topics = new Topics();
+        topics.add(new Topics.ReportsTopic());
         return new Node(
-                storage, store, new UpwardComponent(store, new SettingsInheritanceTest.Identity(level, code)), code);
+                storage,
+                store,
+                new UpwardComponent(store, new SettingsInheritanceTest.Identity(level, code), topics),
+                code);
     }
 
     private static void enrol(Node parent, Node child, String level) throws Exception {
@@ -161,6 +166,46 @@ class UpwardTest {
                 return null;
             }));
             assertEquals(0, school.upward().queue().pending());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void topicsMustBeDeclaredAndAParentWithoutTheTopicKeepsRecordsWaiting(Dialect d) throws Exception {
+        Node county = node(d, Level.COUNTY, "510104");
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        try (var a = county.storage();
+                var b = school.storage()) {
+            enrol(county, school, "school");
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> school.storage().inTransaction(c -> {
+                        school.upward().enqueue(c, "exam.registrations", "id1", 1, "{}", false);
+                        return null;
+                    }));
+            assertTrue(e.getMessage().contains("not declared"), e.getMessage());
+            // the school has a plugin's topic the county does not know yet
+            Topics withExam = new Topics();
+            withExam.add(new Topics.ReportsTopic());
+            withExam.add(new org.edufed.kernel.api.federation.Topic() {
+                @Override
+                public String name() {
+                    return "exam.registrations";
+                }
+
+                @Override
+                public Direction direction() {
+                    return Direction.UP;
+                }
+            });
+            UpwardComponent schoolWithExam = new UpwardComponent(
+                    school.store(), new SettingsInheritanceTest.Identity(Level.SCHOOL, "2151010001"), withExam);
+            school.storage().inTransaction(c -> {
+                schoolWithExam.enqueue(c, "exam.registrations", "id1", 1, "{}", false);
+                return null;
+            });
+            JsonNode answer = push(school, county);
+            assertEquals("retry", answer.path("results").get(0).path("status").asText());
+            assertEquals(1, school.upward().queue().pending(), "nothing lost while the county lacks the topic");
         }
     }
 }

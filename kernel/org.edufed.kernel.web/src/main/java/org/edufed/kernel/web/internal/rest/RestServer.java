@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * authentication and permission checks, the OpenAPI document at {@code /api/v1/openapi.json} and Swagger UI
  * at {@code /api/v1/api-docs}. When resources come or go, the endpoint is rebuilt.
  */
-@Component(immediate = true, service = HealthCheck.class)
+@Component(
+        immediate = true,
+        service = {})
 public final class RestServer implements HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
@@ -55,6 +57,7 @@ public final class RestServer implements HealthCheck {
     private java.util.concurrent.ScheduledFuture<?> pending;
     private Server server;
     private boolean active;
+    private org.osgi.framework.ServiceRegistration<HealthCheck> registration;
 
     @Activate
     public RestServer(@Reference AccountService accounts, @Reference NodeIdentity identity) {
@@ -79,13 +82,20 @@ public final class RestServer implements HealthCheck {
     }
 
     @Activate
-    synchronized void activate() {
+    synchronized void activate(org.osgi.framework.BundleContext context) {
         active = true;
         rebuildIfActive(); // at boot resources keep arriving: publish once they have
+        // registered by hand, not as a DS service: HealthService → this → HealthResource → HealthService
+        // would be a circular reference for DS
+        registration = context.registerService(HealthCheck.class, this, null);
     }
 
     @Deactivate
     synchronized void deactivate() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
         active = false;
         rebuilder.shutdownNow();
         stop();
