@@ -86,7 +86,7 @@ public final class ConsoleServlet extends HttpServlet {
                 redirect(resp, "/console/");
                 return;
             }
-            page(req, resp, locale, 200, Messages.get(locale, "console.login"), "login.ftlh", null, null, null);
+            loginPage(req, resp, locale, 200, null);
             return;
         }
         Optional<Account> account = current(session);
@@ -96,16 +96,7 @@ public final class ConsoleServlet extends HttpServlet {
         }
         if (path.equals("password")) {
             String forced = account.get().mustChangePassword() ? Messages.get(locale, "console.password.forced") : null;
-            page(
-                    req,
-                    resp,
-                    locale,
-                    200,
-                    Messages.get(locale, "console.password.title"),
-                    "password.ftlh",
-                    null,
-                    forced,
-                    account.get());
+            passwordPage(req, resp, locale, 200, null, forced, account.get());
             return;
         }
         if (account.get().mustChangePassword()) {
@@ -170,16 +161,7 @@ public final class ConsoleServlet extends HttpServlet {
         String path = path(req);
         HttpSession session = req.getSession(false);
         if (session == null || !validCsrf(session, req.getParameter("csrf"))) {
-            page(
-                    req,
-                    resp,
-                    locale,
-                    403,
-                    Messages.get(locale, "console.login"),
-                    "login.ftlh",
-                    Messages.get(locale, "console.csrf"),
-                    null,
-                    null);
+            loginPage(req, resp, locale, 403, Messages.get(locale, "console.csrf"));
             LOG.info("console form refused: missing or wrong CSRF token ({})", path);
             return;
         }
@@ -202,16 +184,7 @@ public final class ConsoleServlet extends HttpServlet {
                 password == null ? Optional.empty() : accounts.authenticate(username, password.toCharArray());
         if (account.isEmpty()) {
             LOG.info("console login failed for {}", username == null ? "" : username.replaceAll("[^\\w.@-]", "?"));
-            page(
-                    req,
-                    resp,
-                    locale,
-                    401,
-                    Messages.get(locale, "console.login"),
-                    "login.ftlh",
-                    Messages.get(locale, "console.login.failed"),
-                    null,
-                    null);
+            loginPage(req, resp, locale, 401, Messages.get(locale, "console.login.failed"));
             return;
         }
         req.changeSessionId(); // no session fixation
@@ -228,19 +201,9 @@ public final class ConsoleServlet extends HttpServlet {
             redirect(resp, "/console/login");
             return;
         }
-        String title = Messages.get(locale, "console.password.title");
         String replacement = req.getParameter("replacement");
         if (replacement == null || !replacement.equals(req.getParameter("repeat"))) {
-            page(
-                    req,
-                    resp,
-                    locale,
-                    400,
-                    title,
-                    "password.ftlh",
-                    Messages.get(locale, "password.mismatch"),
-                    null,
-                    account.get());
+            passwordPage(req, resp, locale, 400, Messages.get(locale, "password.mismatch"), null, account.get());
             return;
         }
         String current = req.getParameter("current");
@@ -250,19 +213,36 @@ public final class ConsoleServlet extends HttpServlet {
                     current == null ? new char[0] : current.toCharArray(),
                     replacement.toCharArray());
         } catch (PasswordPolicyException e) {
-            page(
-                    req,
-                    resp,
-                    locale,
-                    400,
-                    title,
-                    "password.ftlh",
-                    Messages.get(locale, e.getMessage()),
-                    null,
-                    account.get());
+            passwordPage(req, resp, locale, 400, Messages.get(locale, e.getMessage()), null, account.get());
             return;
         }
         redirect(resp, "/console/");
+    }
+
+    private void loginPage(HttpServletRequest req, HttpServletResponse resp, Locale locale, int status, String error)
+            throws IOException {
+        page(req, resp, locale, status, Messages.get(locale, "console.login"), "login.ftlh", error, null, null);
+    }
+
+    private void passwordPage(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            int status,
+            String error,
+            String info,
+            Account account)
+            throws IOException {
+        page(
+                req,
+                resp,
+                locale,
+                status,
+                Messages.get(locale, "console.password.title"),
+                "password.ftlh",
+                error,
+                info,
+                account);
     }
 
     private Optional<Account> current(HttpSession session) {
