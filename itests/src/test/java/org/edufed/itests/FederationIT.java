@@ -175,7 +175,7 @@ class FederationIT {
     }
 
     @Test
-    void forgedReplayedStaleAndUnknownMessagesAreRefusedAndRecorded() throws Exception {
+    void forgedReplayedStaleTruncatedReorderedAndUnknownMessagesAreHandled() throws Exception {
         try (KarafNode province = KarafNode.unpack("province", "fed-guard")) {
             province.identity("510000", "四川省教育厅").start().awaitReady(DistributionIT.BOOT);
             String pp = province.adminPassword();
@@ -250,8 +250,26 @@ class FederationIT {
                     signed(province, keys, "GET", feed, null, now, "n4").setHeader("X-EduFed-Node", "510188");
             assertEquals(403, province.raw(stranger).statusCode());
 
+            // records up from the played county: a truncated batch (signed as sent) is refused as malformed
+            String up = "/api/v1/federation/exchange/up";
+            byte[] v2 = upBatch(2, 2).getBytes(StandardCharsets.UTF_8);
+            byte[] truncated = java.util.Arrays.copyOf(v2, v2.length - 7);
+            assertEquals(
+                    400,
+                    province.raw(signed(province, keys, "POST", up, truncated, now, "n5"))
+                            .statusCode());
+            // the batch whole: accepted; sent again (its answer lost): a duplicate, kept once
+            assertEquals("accepted", status(province.raw(signed(province, keys, "POST", up, v2, now, "n6"))));
+            assertEquals("duplicate", status(province.raw(signed(province, keys, "POST", up, v2, now, "n7"))));
+            // out of order: version 1 arriving after version 2 does not replace it
+            byte[] v1 = upBatch(3, 1).getBytes(StandardCharsets.UTF_8);
+            assertEquals("accepted", status(province.raw(signed(province, keys, "POST", up, v1, now, "n8"))));
+            JsonNode kept = reports(province, pp);
+            assertEquals(1, kept.size(), kept.toString());
+            assertEquals(2, kept.get(0).path("version").asInt());
+
             JsonNode status = KarafNode.json(province.get("/api/v1/federation/status", "admin", pp));
-            assertEquals(6, status.path("rejectedMessages").asInt(), status.toString());
+            assertEquals(7, status.path("rejectedMessages").asInt(), status.toString());
         }
     }
 
@@ -297,6 +315,18 @@ class FederationIT {
                 password,
                 "{\"value\":\"" + value + "\",\"mode\":\"" + mode + "\"}");
         assertEquals(expected, r.statusCode(), r.body());
+    }
+
+    /** One upward record of the played county 510199, as its outbox would send it. */
+    static String upBatch(long outboxId, long version) {
+        return "{\"items\":[{\"id\":" + outboxId + ",\"topic\":\"reports\",\"globalId\":\"510199:r1\","
+                + "\"origin\":\"510199\",\"version\":" + version + ",\"deleted\":false,"
+                + "\"payload\":\"{\\\"title\\\":\\\"v" + version + "\\\"}\"}]}";
+    }
+
+    static String status(HttpResponse<String> answer) throws Exception {
+        assertEquals(200, answer.statusCode(), answer.body());
+        return KarafNode.json(answer).path("results").get(0).path("status").asText();
     }
 
     static JsonNode reports(KarafNode node, String password) throws Exception {
