@@ -1,6 +1,7 @@
 package org.edufed.connector.exchange.internal;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import org.edufed.kernel.api.federation.EffectiveSetting;
 import org.edufed.kernel.api.federation.Federation;
@@ -20,7 +21,7 @@ final class ConsolePages {
     }
 
     static Locale locale(ConsolePage.PageContext ctx) {
-        return Locale.ENGLISH.getLanguage().equals(ctx.locale().getLanguage()) ? Locale.ENGLISH : Locale.ROOT;
+        return Texts.of(ctx.locale());
     }
 
     /** {@code /console/settings}: every effective setting with where it was set and overridden. */
@@ -40,7 +41,7 @@ final class ConsolePages {
 
         @Override
         public String title(Locale locale) {
-            return Texts.get("en".equals(locale.getLanguage()) ? Locale.ENGLISH : Locale.ROOT, "page.settings");
+            return Texts.get(Texts.of(locale), "page.settings");
         }
 
         @Override
@@ -61,7 +62,8 @@ final class ConsolePages {
                 html.append("<th>").append(ctx.escape(Texts.get(l, col))).append("</th>");
             }
             html.append("</tr>");
-            for (EffectiveSetting s : settings.effective()) {
+            List<EffectiveSetting> all = settings.effective();
+            for (EffectiveSetting s : all) {
                 html.append("<tr><td>")
                         .append(ctx.escape(s.key()))
                         .append("</td><td>")
@@ -76,7 +78,7 @@ final class ConsolePages {
                         .append("</td></tr>");
             }
             html.append("</table>");
-            if (settings.effective().isEmpty()) {
+            if (all.isEmpty()) {
                 html.append("<p>")
                         .append(ctx.escape(Texts.get(l, "settings.empty")))
                         .append("</p>");
@@ -102,7 +104,7 @@ final class ConsolePages {
 
         @Override
         public String title(Locale locale) {
-            return Texts.get("en".equals(locale.getLanguage()) ? Locale.ENGLISH : Locale.ROOT, "page.federation");
+            return Texts.get(Texts.of(locale), "page.federation");
         }
 
         @Override

@@ -25,6 +25,11 @@ final class Texts {
         return Locale.ROOT;
     }
 
+    /** English for an English locale, zh-CN (the base texts) for any other. */
+    static Locale of(Locale locale) {
+        return locale != null && "en".equals(locale.getLanguage()) ? Locale.ENGLISH : Locale.ROOT;
+    }
+
     static String get(Locale locale, String key, Object... args) {
         ResourceBundle b = ResourceBundle.getBundle(
                 "org.edufed.connector.exchange.i18n.texts",

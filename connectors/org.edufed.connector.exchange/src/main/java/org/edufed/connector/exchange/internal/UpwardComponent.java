@@ -182,12 +182,9 @@ public final class UpwardComponent implements Upward {
         Set<String> scope = new HashSet<>();
         scope.add(child.node().code());
         collectCodes(Json.parse(child.subtree()), scope);
+        // every code known below this node: read only when an origin falls outside the sender's scope, not on
+        // every push (a county's subtree reports are large and pushes are frequent)
         Set<String> known = new HashSet<>();
-        known.add(identity.code());
-        for (FederationStore.ChildRow other : store.children()) {
-            known.add(other.node().code());
-            collectCodes(Json.parse(other.subtree()), known);
-        }
         return store.storage().inTransaction(c -> {
             ObjectNode answer = Json.object();
             ArrayNode results = answer.putArray("results");
@@ -207,6 +204,13 @@ public final class UpwardComponent implements Upward {
                     continue;
                 }
                 if (!scope.contains(origin)) {
+                    if (known.isEmpty()) {
+                        known.add(identity.code());
+                        for (FederationStore.ChildRow other : store.children()) {
+                            known.add(other.node().code());
+                            collectCodes(Json.parse(other.subtree()), known);
+                        }
+                    }
                     boolean elsewhere = known.contains(origin);
                     r.put("status", elsewhere ? "rejected" : "retry")
                             .put(
