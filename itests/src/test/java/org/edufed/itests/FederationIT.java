@@ -123,6 +123,18 @@ class FederationIT {
                     "2151010001",
                     countyNode.path("children").get(0).path("node").path("code").asText());
 
+            // the console issues a one-time token too: a form with the CSRF token, refused without it
+            ConsoleSession console = ConsoleSession.login(province, "admin", pp);
+            String page = console.get("/console/federation").body();
+            assertEquals(
+                    403,
+                    console.post("/console/federation", Map.of("minutes", "30"), null)
+                            .statusCode());
+            String issued = console.post("/console/federation", Map.of("minutes", "30"), ConsoleSession.csrf(page))
+                    .body();
+            assertTrue(issued.contains("一次性加入令牌"), issued);
+            assertTrue(issued.matches("(?s).*<code>[A-Za-z0-9_-]{32}</code>.*"), issued);
+
             // upward: a report written at the school reaches the province exactly once
             HttpResponse<String> created = school.postJson(
                     "/api/v1/reports", "admin", sp, "{\"title\":\"学期统计\",\"content\":{\"students\":1234}}");
@@ -142,7 +154,8 @@ class FederationIT {
                                 .statusCode());
             }
             assertTrue(KarafNode.json(school.get("/api/v1/federation/status", "admin", sp))
-                            .path("outboxDepth")
+                            .path("outbox")
+                            .path("pending")
                             .asInt()
                     >= 10);
             county.start().awaitReady(DistributionIT.BOOT);
@@ -155,8 +168,55 @@ class FederationIT {
             assertEquals(
                     0,
                     KarafNode.json(school.get("/api/v1/federation/status", "admin", sp))
-                            .path("outboxDepth")
+                            .path("outbox")
+                            .path("pending")
                             .asInt());
+
+            // a preview at the province: the county's own value hides portal.theme for the county and its school
+            JsonNode preview = await(() -> {
+                JsonNode p = KarafNode.json(
+                        province.get("/api/v1/settings/portal.theme/preview?mode=overridable", "admin", pp));
+                return p.path("descendants").asInt() == 2 && p.path("reached").asInt() == 0 ? p : null;
+            });
+            assertEquals(
+                    "510104",
+                    preview.path("nodes").get(1).path("hiddenBy").path("code").asText(),
+                    preview.toString());
+            // the dictionaries the province seeded reached the school, locked
+            JsonNode division = await(() -> {
+                HttpResponse<String> d = school.get("/api/v1/inherited/dict.division/510104", "admin", sp);
+                return d.statusCode() == 200 ? KarafNode.json(d) : null;
+            });
+            assertTrue(division.path("value").asText().contains("锦江区"), division.toString());
+            assertEquals("locked", division.path("provenance").path("mode").asText());
+
+            // reconciliation with the parent finds nothing, down and up
+            JsonNode down = KarafNode.json(school.postJson("/api/v1/federation/reconcile/settings", "admin", sp, ""));
+            assertEquals(
+                    0,
+                    down.path("missingHere").asInt()
+                            + down.path("extraHere").asInt()
+                            + down.path("different").asInt(),
+                    down.toString());
+            assertTrue(down.path("local").asInt() >= 2, down.toString());
+            JsonNode up = KarafNode.json(county.postJson("/api/v1/federation/reconcile/reports", "admin", cp, ""));
+            assertEquals(0, up.path("missingAtParent").asInt(), up.toString());
+            assertEquals(11, up.path("local").asInt(), up.toString());
+
+            // the county rotates its key: the province takes it, the school follows; both ways go on
+            HttpResponse<String> rotated = county.postJson("/api/v1/federation/key/rotate", "admin", cp, "");
+            assertEquals(200, rotated.statusCode(), rotated.body());
+            put(province, pp, "after.rotation", "新钥匙", "locked", 200);
+            assertEquals(
+                    "新钥匙",
+                    await(() -> setting(school, sp, "after.rotation"))
+                            .path("value")
+                            .asText());
+            assertEquals(
+                    201,
+                    school.postJson("/api/v1/reports", "admin", sp, "{\"title\":\"换钥之后\",\"content\":{}}")
+                            .statusCode());
+            await(() -> reports(province, pp).size() == 12 ? "ok" : null);
 
             // revoked: the county is refused from now on and stops receiving
             assertEquals(

@@ -26,6 +26,16 @@ public enum Level {
         return locale != null && "en".equals(locale.getLanguage()) ? en : zh;
     }
 
+    /** The level of this level's children (a county's are schools; a school has none, itself is returned). */
+    public Level below() {
+        return this == PROVINCE ? COUNTY : SCHOOL;
+    }
+
+    /** The level of this level's parent (a province has none, itself is returned). */
+    public Level above() {
+        return this == SCHOOL ? COUNTY : PROVINCE;
+    }
+
     /** Parses a configured level, case-insensitively; {@code null} when it names no level. */
     public static Level parse(String value) {
         if (value == null) {

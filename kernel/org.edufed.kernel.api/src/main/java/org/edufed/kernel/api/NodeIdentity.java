@@ -30,4 +30,25 @@ public interface NodeIdentity {
 
     /** Kernel version, as the bundle version of the kernel core. */
     String version();
+
+    /**
+     * A new key pair for this node, not yet in use: sign with it to prove possession to the parent, then
+     * {@link KeyRotation#commit() commit} it. Until then the node keeps signing with its current key.
+     */
+    KeyRotation rotateKey();
+
+    /** A key rotation under way (see {@link #rotateKey()}). */
+    interface KeyRotation {
+        String publicKeyPem();
+
+        byte[] sign(byte[] data);
+
+        /**
+         * Makes the new key the node key, on disk (the old one kept as {@code node-key.previous.pem}) and for
+         * every signature from now on.
+         *
+         * @throws IllegalStateException when the key files cannot be written (nothing changes then)
+         */
+        void commit();
+    }
 }

@@ -1,5 +1,5 @@
 /** Node identity, levels and health: the kernel API every bundle and plugin may use. */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.edufed.kernel.api;
 

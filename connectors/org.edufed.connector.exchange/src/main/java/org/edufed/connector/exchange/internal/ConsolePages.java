@@ -3,6 +3,8 @@ package org.edufed.connector.exchange.internal;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.federation.EffectiveSetting;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.NodeRef;
@@ -27,10 +29,10 @@ final class ConsolePages {
     /** {@code /console/settings}: every effective setting with where it was set and overridden. */
     @Component(service = ConsolePage.class)
     public static final class SettingsPage implements ConsolePage {
-        private final SettingsComponent settings;
+        private final org.edufed.kernel.api.federation.Settings settings;
 
         @Activate
-        public SettingsPage(@Reference SettingsComponent settings) {
+        public SettingsPage(@Reference org.edufed.kernel.api.federation.Settings settings) {
             this.settings = settings;
         }
 
@@ -91,10 +93,15 @@ final class ConsolePages {
     @Component(service = ConsolePage.class)
     public static final class FederationPage implements ConsolePage {
         private final FederationComponent federation;
+        private final Sync sync;
+        private final NodeIdentity identity;
 
         @Activate
-        public FederationPage(@Reference FederationComponent federation) {
+        public FederationPage(
+                @Reference FederationComponent federation, @Reference Sync sync, @Reference NodeIdentity identity) {
             this.federation = federation;
+            this.sync = sync;
+            this.identity = identity;
         }
 
         @Override
@@ -121,6 +128,18 @@ final class ConsolePages {
         public String render(PageContext ctx) {
             Locale l = locale(ctx);
             StringBuilder html = new StringBuilder();
+            if (identity.level() != Level.SCHOOL) {
+                html.append("<h2>")
+                        .append(ctx.escape(Texts.get(l, "token.title")))
+                        .append("</h2><form method=\"post\" action=\"/console/federation\">")
+                        .append(ctx.csrfField())
+                        .append("<label>")
+                        .append(ctx.escape(Texts.get(l, "token.minutes")))
+                        .append(" <input name=\"minutes\" type=\"number\" min=\"1\" max=\"10080\" value=\"60\">")
+                        .append("</label> <button type=\"submit\">")
+                        .append(ctx.escape(Texts.get(l, "token.issue")))
+                        .append("</button></form>");
+            }
             html.append("<h2>").append(ctx.escape(Texts.get(l, "parent"))).append("</h2><p>");
             html.append(federation
                     .parent()
@@ -128,36 +147,85 @@ final class ConsolePages {
                     .orElse(ctx.escape(Texts.get(l, "none"))));
             html.append("</p><h2>").append(ctx.escape(Texts.get(l, "tree"))).append("</h2>");
             tree(ctx, l, federation.tree(), html);
-            html.append("<h2>").append(ctx.escape(Texts.get(l, "sync"))).append("</h2><table><tr>");
-            for (String col : new String[] {"col.topic", "col.watermark", "col.lastSuccess", "col.lastError"}) {
-                html.append("<th>").append(ctx.escape(Texts.get(l, col))).append("</th>");
-            }
-            html.append("</tr>");
+            SyncStatus status;
             try {
-                for (FederationStore.Watermark w : federation.store().watermarks()) {
-                    html.append("<tr><td>")
-                            .append(ctx.escape(w.topic()))
-                            .append("</td><td>")
-                            .append(w.seq())
-                            .append("</td><td>")
-                            .append(ctx.escape(String.valueOf(w.lastSuccess())))
-                            .append("</td><td>")
-                            .append(ctx.escape(w.lastError() == null ? "—" : w.lastError()))
-                            .append("</td></tr>");
-                }
-                html.append("</table><p>")
-                        .append(ctx.escape(Texts.get(l, "feedHead")))
-                        .append(": ")
-                        .append(federation.store().feedHead())
-                        .append(" · ")
-                        .append(ctx.escape(Texts.get(l, "rejected")))
-                        .append(": ")
-                        .append(federation.store().rejectedCount())
-                        .append("</p>");
+                status = sync.status();
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
+            html.append("<h2>").append(ctx.escape(Texts.get(l, "sync"))).append("</h2><p>");
+            SyncStatus.Feed feed = status.feed();
+            line(ctx, html, Texts.get(l, "feedHead"), feed.head());
+            line(ctx, html, Texts.get(l, "feedWatermark"), feed.watermark());
+            line(ctx, html, Texts.get(l, "lag"), feed.lag() == null ? "—" : feed.lag());
+            line(ctx, html, Texts.get(l, "outboxPending"), status.outbox().pending());
+            line(ctx, html, Texts.get(l, "rejected"), status.rejectedMessages());
+            html.append("</p><table><tr>");
+            for (String col : new String[] {
+                "col.topic",
+                "col.direction",
+                "col.watermark",
+                "col.applied",
+                "col.records",
+                "col.pending",
+                "col.dead",
+                "col.lastSuccess",
+                "col.lastError"
+            }) {
+                html.append("<th>").append(ctx.escape(Texts.get(l, col))).append("</th>");
+            }
+            html.append("</tr>");
+            for (SyncStatus.TopicStatus t : status.topics()) {
+                html.append("<tr>");
+                for (Object cell : new Object[] {
+                    t.name(),
+                    Texts.get(l, "direction." + t.direction()),
+                    t.watermark(),
+                    t.applied(),
+                    t.records(),
+                    t.pending(),
+                    t.dead(),
+                    t.lastSuccess() == null ? "—" : t.lastSuccess(),
+                    t.lastError() == null ? "—" : t.lastError()
+                }) {
+                    html.append("<td>").append(ctx.escape(String.valueOf(cell))).append("</td>");
+                }
+                html.append("</tr>");
+            }
+            html.append("</table>");
             return html.toString();
+        }
+
+        /** The one form of the page: a one-time enrollment token, shown once above the page. */
+        @Override
+        public String submit(PageContext ctx) {
+            Locale l = locale(ctx);
+            int minutes;
+            try {
+                minutes = Integer.parseInt(
+                        String.valueOf(ctx.parameter("minutes")).trim());
+            } catch (NumberFormatException e) {
+                minutes = -1;
+            }
+            if (minutes < 1 || minutes > 7 * 24 * 60 || identity.level() == Level.SCHOOL) {
+                return "<p class=\"msg error\">" + ctx.escape(Texts.get(l, "token.badValidity")) + "</p>" + render(ctx);
+            }
+            Federation.Token token = federation.issueToken(java.time.Duration.ofMinutes(minutes));
+            return "<div class=\"msg info\"><p>"
+                    + ctx.escape(Texts.get(l, "token.issued", token.expiresAt().toString()))
+                    + "</p><p><code>" + ctx.escape(token.token()) + "</code></p></div>" + render(ctx);
+        }
+
+        @Override
+        public String submitPermission() {
+            return Permissions.FEDERATION_ADMIN;
+        }
+
+        private static void line(PageContext ctx, StringBuilder html, String label, Object value) {
+            html.append(ctx.escape(label))
+                    .append(": ")
+                    .append(ctx.escape(String.valueOf(value)))
+                    .append("<br>");
         }
 
         private static void tree(PageContext ctx, Locale l, Federation.TreeNode node, StringBuilder html) {

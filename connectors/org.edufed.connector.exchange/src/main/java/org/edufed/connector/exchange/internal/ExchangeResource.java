@@ -1,11 +1,9 @@
 package org.edufed.connector.exchange.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.sql.SQLException;
-import java.util.List;
 import javax.ws.rs.Consumes;
 import javax.ws.rs.DefaultValue;
 import javax.ws.rs.GET;
@@ -18,6 +16,7 @@ import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.UriInfo;
+import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RestResource;
@@ -37,12 +36,18 @@ public final class ExchangeResource implements RestResource {
     private final FederationComponent federation;
     private final NodeIdentity identity;
     private final UpwardComponent upward;
+    private final Topics topics;
+    private final Reconciler reconciler;
 
     @Activate
     public ExchangeResource(
             @Reference FederationComponent federation,
             @Reference NodeIdentity identity,
-            @Reference UpwardComponent upward) {
+            @Reference UpwardComponent upward,
+            @Reference Topics topics,
+            @Reference Reconciler reconciler) {
+        this.topics = topics;
+        this.reconciler = reconciler;
         this.upward = upward;
         this.federation = federation;
         this.identity = identity;
@@ -61,12 +66,17 @@ public final class ExchangeResource implements RestResource {
         return u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
     }
 
+    /** An answer signed by this node, with its latest key rotation statements for children that follow. */
     private Response signedAnswer(int status, String nonce, byte[] body) {
-        return Response.status(status)
+        Response.ResponseBuilder answer = Response.status(status)
                 .type(MediaType.APPLICATION_JSON)
                 .entity(body)
-                .header(SignedMessages.SIGNATURE, federation.authenticator().signAnswer(status, nonce, body))
-                .build();
+                .header(SignedMessages.SIGNATURE, federation.authenticator().signAnswer(status, nonce, body));
+        String rotations = federation.rotationsHeader();
+        if (rotations != null) {
+            answer.header(KeyRotations.HEADER, rotations);
+        }
+        return answer.build();
     }
 
     /** A child enrolls with a one-time token, its identity and its public key. */
@@ -93,24 +103,67 @@ public final class ExchangeResource implements RestResource {
             @QueryParam("limit") @DefaultValue("500") int limit)
             throws SQLException {
         NodeAuthenticator.Signed s = signed(headers);
-        federation.authenticator().verify("GET", pathAndQuery(uri), s, new byte[0]);
-        int max = Math.max(1, Math.min(limit, 1000));
-        List<FederationStore.FeedItem> items = federation.store().feed(since, max);
-        ObjectNode page = Json.object().put("from", identity.code());
-        ArrayNode arr = page.putArray("items");
-        long next = since;
-        for (FederationStore.FeedItem item : items) {
-            ObjectNode n = arr.addObject()
-                    .put("seq", item.seq())
-                    .put("topic", item.topic())
-                    .put("key", item.key());
-            JsonNode payload = Json.parse(item.payload());
-            n.set("payload", payload);
-            next = item.seq();
-        }
-        page.put("next", next);
-        page.put("more", items.size() == max);
+        FederationStore.ChildRow child = federation.authenticator().verify("GET", pathAndQuery(uri), s, new byte[0]);
+        ObjectNode page = FeedPages.page(
+                federation.store(),
+                topics,
+                Json.object().put("from", identity.code()),
+                since,
+                Math.max(1, Math.min(limit, 1000)),
+                Level.parse(child.node().level()));
         return signedAnswer(200, s.nonce(), Json.bytes(page));
+    }
+
+    /** Reconciliation, down: a digest of every item of a topic the child should have inherited. */
+    @GET
+    @Path("/state")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response downState(
+            @Context HttpHeaders headers, @Context UriInfo uri, @QueryParam("topic") @DefaultValue("") String topic)
+            throws SQLException {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationStore.ChildRow child = federation.authenticator().verify("GET", pathAndQuery(uri), s, new byte[0]);
+        return signedAnswer(
+                200,
+                s.nonce(),
+                Json.bytes(reconciler.downState(topic, Level.parse(child.node().level()))));
+    }
+
+    /** Reconciliation, up: which of the child's records (ids and versions) this node lacks. */
+    @POST
+    @Path("/state")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response upState(@Context HttpHeaders headers, @Context UriInfo uri, byte[] body) throws SQLException {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationStore.ChildRow child = federation.authenticator().verify("POST", pathAndQuery(uri), s, body);
+        JsonNode request = Json.parse(body);
+        if (request == null
+                || !request.path("records").isArray()
+                || request.path("records").size() > Reconciler.CHUNK) {
+            throw federation
+                    .authenticator()
+                    .refuse(child.node().code(), pathAndQuery(uri), 400, "malformed", "not a reconciliation request");
+        }
+        return signedAnswer(200, s.nonce(), Json.bytes(reconciler.upState(request)));
+    }
+
+    /** A child rotates its key: a statement signed by its old key and its new one, sent with the old key. */
+    @POST
+    @Path("/rotate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response rotate(@Context HttpHeaders headers, @Context UriInfo uri, byte[] body) {
+        NodeAuthenticator.Signed s = signed(headers);
+        FederationStore.ChildRow child = federation.authenticator().verify("POST", pathAndQuery(uri), s, body);
+        JsonNode envelope = Json.parse(body);
+        if (envelope == null) {
+            throw federation
+                    .authenticator()
+                    .refuse(child.node().code(), pathAndQuery(uri), 400, "malformed", "not a rotation statement");
+        }
+        federation.acceptRotation(child, envelope, pathAndQuery(uri));
+        return signedAnswer(200, s.nonce(), Json.bytes(Json.object().put("ok", true)));
     }
 
     /** A child pushes records up: each acknowledged, de-duplicated, kept and passed on (see UpwardComponent). */

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class FederationComponent implements Federation {
 
     private static final Logger LOG = LoggerFactory.getLogger(FederationComponent.class);
+    static final String ROTATE_PATH = "/api/v1/federation/exchange/rotate";
     static final String ENROLLMENT_PATH = "/api/v1/federation/exchange/enrollment";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -40,6 +41,7 @@ public final class FederationComponent implements Federation {
     private final Signatures signatures;
     private final ParentClient client;
     private final NodeAuthenticator authenticator;
+    private volatile String rotationsHeader;
 
     @Activate
     public FederationComponent(
@@ -47,8 +49,72 @@ public final class FederationComponent implements Federation {
         this.store = store;
         this.identity = identity;
         this.signatures = signatures;
-        this.client = new ParentClient(identity, signatures);
+        this.client = new ParentClient(identity, signatures, store);
         this.authenticator = new NodeAuthenticator(store, signatures, identity);
+        String header;
+        try {
+            List<String> rotations = store.keyRotations(KeyRotations.CARRIED);
+            header = rotations.isEmpty() ? null : KeyRotations.header(rotations);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        this.rotationsHeader = header;
+    }
+
+    /** This node's latest key rotation statements, for the header of every signed answer; null when none. */
+    String rotationsHeader() {
+        return rotationsHeader;
+    }
+
+    /**
+     * Replaces this node's key. The parent, if any, takes the signed rotation statement first (in a request
+     * signed with the old key); then the statement is kept for the children, and the new key is put in place.
+     * When the parent cannot be reached nothing changes.
+     */
+    @Override
+    public synchronized String rotateKey() {
+        NodeIdentity.KeyRotation rotation = identity.rotateKey();
+        ObjectNode envelope = KeyRotations.envelope(identity, rotation);
+        try {
+            Optional<FederationStore.ParentRow> parent = store.parent();
+            if (parent.isPresent()) {
+                client.send(
+                        "POST",
+                        parent.get().url(),
+                        ROTATE_PATH,
+                        Json.bytes(envelope),
+                        parent.get().publicKey(),
+                        parent.get().algorithm(),
+                        null);
+            }
+            store.addKeyRotation(Json.text(envelope));
+            rotation.commit();
+            rotationsHeader = KeyRotations.header(store.keyRotations(KeyRotations.CARRIED));
+        } catch (ParentClient.ExchangeException e) {
+            throw new IllegalStateException("the parent did not take the new key: " + e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.info("Node key rotated; the parent and the children follow the signed rotation statement");
+        return rotation.publicKeyPem();
+    }
+
+    /** The parent's side of a child's rotation: checks the statement against the child's key, then switches. */
+    void acceptRotation(FederationStore.ChildRow child, JsonNode envelope, String path) {
+        KeyRotations.Statement st = KeyRotations.verify(envelope, child.node().code(), signatures);
+        if (st == null
+                || !(KeyRotations.samePem(st.oldKey(), child.publicKey())
+                        || KeyRotations.samePem(st.oldKey(), child.previousKey()))
+                || !child.algorithm().equals(st.algorithm())) {
+            throw authenticator.refuse(
+                    child.node().code(), path, 400, "bad-rotation", "the key rotation statement does not verify");
+        }
+        try {
+            store.rotateChildKey(child.node().code(), st.newKey());
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.info("Child {} rotated its key", child.node().code());
     }
 
     NodeAuthenticator authenticator() {
@@ -116,7 +182,7 @@ public final class FederationComponent implements Federation {
         if (parent == null || !parent.hasNonNull("publicKey")) {
             throw new EnrollmentException("the parent's answer is not an enrollment answer");
         }
-        NodeRef ref = SettingsComponent.ref(parent);
+        NodeRef ref = InheritanceComponent.ref(parent);
         try {
             store.putParent(
                     ref,
@@ -162,7 +228,7 @@ public final class FederationComponent implements Federation {
                     headers.node(), ENROLLMENT_PATH, 400, "malformed", "the signer is not the node enrolling");
         }
         // proof of possession: the request is signed by the key it presents
-        authenticator.checkSignature(headers, "POST", ENROLLMENT_PATH, body, alg, key);
+        authenticator.checkSignature(headers, "POST", ENROLLMENT_PATH, body, alg, List.of(key));
         String fit = levelFit(identity.level(), identity.code(), level, code);
         if (fit != null || name.isEmpty() || name.length() > 200) {
             throw authenticator.refuse(
@@ -283,7 +349,7 @@ public final class FederationComponent implements Federation {
                         ? Instant.parse(n.path("lastSeen").asText())
                         : null;
                 out.add(new TreeNode(
-                        SettingsComponent.ref(n.path("node")),
+                        InheritanceComponent.ref(n.path("node")),
                         n.path("status").asText(),
                         seen,
                         n.path("version").asText(null),
@@ -298,7 +364,7 @@ public final class FederationComponent implements Federation {
         ArrayNode arr = Json.MAPPER.createArrayNode();
         for (TreeNode t : children) {
             ObjectNode n = arr.addObject();
-            n.set("node", SettingsComponent.refJson(t.node()));
+            n.set("node", InheritanceComponent.refJson(t.node()));
             n.put("status", t.status());
             n.put("lastSeen", t.lastSeen() == null ? null : t.lastSeen().toString());
             n.put("version", t.version());

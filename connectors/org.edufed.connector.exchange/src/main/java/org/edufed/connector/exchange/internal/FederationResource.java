@@ -17,7 +17,6 @@ import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import org.edufed.kernel.api.federation.Federation;
-import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
@@ -34,14 +33,19 @@ public final class FederationResource implements RestResource {
 
     private final FederationComponent federation;
     private final UpwardComponent upward;
-    private final Topics topics;
+    private final Sync sync;
+    private final Reconciler reconciler;
 
     @Activate
     public FederationResource(
-            @Reference FederationComponent federation, @Reference UpwardComponent upward, @Reference Topics topics) {
+            @Reference FederationComponent federation,
+            @Reference UpwardComponent upward,
+            @Reference Sync sync,
+            @Reference Reconciler reconciler) {
+        this.reconciler = reconciler;
         this.federation = federation;
         this.upward = upward;
-        this.topics = topics;
+        this.sync = sync;
     }
 
     /** How long a new token is valid. */
@@ -49,16 +53,6 @@ public final class FederationResource implements RestResource {
 
     /** Where to enroll, with which token. */
     public record EnrollRequest(String parentUrl, String token) {}
-
-    /** Sync status of this node. */
-    public record Status(
-            Federation.Parent parent,
-            long feedHead,
-            int rejectedMessages,
-            int outboxDepth,
-            int deadLetters,
-            java.util.Map<String, String> topics,
-            List<FederationStore.Watermark> watermarks) {}
 
     private static Locale locale(HttpHeaders h) {
         return Texts.of(h.getAcceptableLanguages());
@@ -130,17 +124,46 @@ public final class FederationResource implements RestResource {
     @GET
     @Path("/status")
     @RequiresPermission(Permissions.NODE_READ)
-    public Status status() throws SQLException {
-        FederationStore store = federation.store();
-        Upward.Queue queue = upward.queue();
-        return new Status(
-                federation.parent().orElse(null),
-                store.feedHead(),
-                store.rejectedCount(),
-                queue.pending(),
-                queue.dead(),
-                topics.all(),
-                store.watermarks());
+    public SyncStatus status() throws SQLException {
+        return sync.status();
+    }
+
+    /**
+     * Compares a topic with the parent: items missing here, items here the parent no longer has, items that
+     * differ (down); records the parent lacks (up). {@code ?repair=true} also repairs through the normal paths.
+     */
+    @POST
+    @Path("/reconcile/{topic}")
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public Reconciler.Report reconcile(
+            @Context HttpHeaders headers,
+            @PathParam("topic") String topic,
+            @javax.ws.rs.QueryParam("repair") @javax.ws.rs.DefaultValue("false") boolean repair)
+            throws SQLException {
+        try {
+            return reconciler.reconcile(topic, repair);
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(
+                    "parent.none".equals(e.getMessage()) ? 409 : 404,
+                    "parent.none".equals(e.getMessage()) ? "no-parent" : "not-found",
+                    Texts.get(locale(headers), e.getMessage()));
+        } catch (ParentClient.ExchangeException e) {
+            throw new ProblemException(
+                    502, "parent-unreachable", Texts.get(locale(headers), "reconcile.failed", e.getMessage()));
+        }
+    }
+
+    /** Replaces this node's key pair; the parent and the children follow the signed rotation statement. */
+    @POST
+    @Path("/key/rotate")
+    @RequiresPermission(Permissions.FEDERATION_ADMIN)
+    public ObjectNode rotateKey(@Context HttpHeaders headers) {
+        try {
+            return Json.object().put("publicKey", federation.rotateKey());
+        } catch (IllegalStateException e) {
+            throw new ProblemException(
+                    409, "rotation-failed", Texts.get(locale(headers), "rotation.failed", e.getMessage()));
+        }
     }
 
     /** Records the parent refused for good. */

@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.NodeRef;
@@ -35,7 +37,8 @@ public final class FederationStore {
             Instant enrolledAt,
             Instant lastSeen,
             String version,
-            String subtree) {
+            String subtree,
+            String previousKey) {
         Federation.Child toChild() {
             return new Federation.Child(node, url, algorithm, status, enrolledAt, lastSeen);
         }
@@ -52,7 +55,14 @@ public final class FederationStore {
     record FeedItem(long seq, String topic, String key, String payload) {}
 
     /** Where this node stands with its parent's feed. */
-    record Watermark(String topic, long seq, Instant lastSuccess, String lastError, Instant lastErrorAt) {}
+    record Watermark(
+            String topic,
+            long seq,
+            Instant lastSuccess,
+            String lastError,
+            Instant lastErrorAt,
+            Long parentHead,
+            long applied) {}
 
     private final Storage storage;
 
@@ -129,7 +139,8 @@ public final class FederationStore {
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps =
                         c.prepareStatement("SELECT code, level, name, url, public_key, algorithm, status,"
-                                + " enrolled_at, last_seen, version, subtree FROM edufed_fed_child " + where
+                                + " enrolled_at, last_seen, version, subtree, previous_key FROM edufed_fed_child "
+                                + where
                                 + " ORDER BY code")) {
             if (arg != null) {
                 ps.setString(1, arg);
@@ -145,7 +156,8 @@ public final class FederationStore {
                             instant(rs.getTimestamp(8)),
                             instant(rs.getTimestamp(9)),
                             rs.getString(10),
-                            rs.getString(11)));
+                            rs.getString(11),
+                            rs.getString(12)));
                 }
             }
         }
@@ -218,6 +230,63 @@ public final class FederationStore {
         }
     }
 
+    // --- key rotation ------------------------------------------------------------------------------
+
+    /** A child rotated its key: the new one is used from now on, the old one until the new one is first seen. */
+    void rotateChildKey(String code, String newKey) throws SQLException {
+        execute(
+                "UPDATE edufed_fed_child SET previous_key = public_key, public_key = ? WHERE code = ?"
+                        + " AND status = 'active'",
+                newKey,
+                code);
+    }
+
+    /** The child signed with its new key: the previous one is no longer accepted. */
+    void forgetPreviousKey(String code) throws SQLException {
+        execute("UPDATE edufed_fed_child SET previous_key = NULL WHERE code = ?", code);
+    }
+
+    /** The parent rotated its key (this node followed its signed rotation statement). */
+    void setParentKey(String newKey) throws SQLException {
+        execute("UPDATE edufed_fed_parent SET public_key = ?", newKey);
+    }
+
+    void addKeyRotation(String envelope) throws SQLException {
+        execute(
+                "INSERT INTO edufed_fed_key_rotation (rotated_at, envelope) VALUES (?, ?)",
+                Timestamp.from(Instant.now()),
+                envelope);
+    }
+
+    /** One statement in a transaction of its own. */
+    private void execute(String sql, Object... params) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** This node's latest rotation envelopes, oldest first. */
+    List<String> keyRotations(int latest) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT envelope FROM edufed_fed_key_rotation ORDER BY id DESC")) {
+            ps.setMaxRows(latest);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(0, rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
     // --- nonces and rejections --------------------------------------------------------------------
 
     /** Records a nonce; false when it was seen before (a replay). */
@@ -277,31 +346,42 @@ public final class FederationStore {
 
     // --- feed -------------------------------------------------------------------------------------
 
+    /** An entry to append to the feed. */
+    record FeedEntry(String topic, String key, String payload) {}
+
     /**
-     * Appends to the feed inside the caller's transaction. The sequence row is locked until commit, so
-     * appends serialise and a reader never sees seq n+1 committed before seq n.
+     * Appends entries to the feed inside the caller's transaction, in order. The sequence row is locked until
+     * commit, so appends serialise and a reader never sees seq n+1 committed before seq n; seqs have no gaps.
      */
-    long append(Connection c, String topic, String key, String payload) throws SQLException {
+    void appendAll(Connection c, List<FeedEntry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
         try (PreparedStatement up =
-                c.prepareStatement("UPDATE edufed_fed_seq SET value = value + 1 WHERE name = 'feed'")) {
+                c.prepareStatement("UPDATE edufed_fed_seq SET value = value + ? WHERE name = 'feed'")) {
+            up.setLong(1, entries.size());
             up.executeUpdate();
         }
-        long seq;
+        long last;
         try (PreparedStatement q = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = 'feed'");
                 ResultSet rs = q.executeQuery()) {
             rs.next();
-            seq = rs.getLong(1);
+            last = rs.getLong(1);
         }
+        long seq = last - entries.size();
+        Timestamp now = Timestamp.from(Instant.now());
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO edufed_fed_feed (seq, topic, item_key, payload, created_at) VALUES (?, ?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            ps.setString(2, topic);
-            ps.setString(3, key);
-            ps.setString(4, payload);
-            ps.setTimestamp(5, Timestamp.from(Instant.now()));
-            ps.executeUpdate();
+            for (FeedEntry e : entries) {
+                ps.setLong(1, ++seq);
+                ps.setString(2, e.topic());
+                ps.setString(3, e.key());
+                ps.setString(4, e.payload());
+                ps.setTimestamp(5, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
-        return seq;
     }
 
     List<FeedItem> feed(long since, int limit) throws SQLException {
@@ -341,61 +421,120 @@ public final class FederationStore {
     }
 
     void setWatermark(Connection c, String topic, long seq) throws SQLException {
-        try (PreparedStatement up = c.prepareStatement(
-                "UPDATE edufed_fed_watermark SET seq = ?, last_success = ?, last_error = NULL WHERE topic = ?")) {
-            up.setLong(1, seq);
-            up.setTimestamp(2, Timestamp.from(Instant.now()));
-            up.setString(3, topic);
-            if (up.executeUpdate() == 1) {
-                return;
-            }
-        }
-        try (PreparedStatement ins =
-                c.prepareStatement("INSERT INTO edufed_fed_watermark (topic, seq, last_success) VALUES (?, ?, ?)")) {
-            ins.setString(1, topic);
-            ins.setLong(2, seq);
-            ins.setTimestamp(3, Timestamp.from(Instant.now()));
-            ins.executeUpdate();
-        }
+        update(c, topic, "seq = ?, last_success = ?, last_error = NULL", seq, Timestamp.from(Instant.now()));
+    }
+
+    /**
+     * Counts items of a topic applied from the parent's feed (down) or acknowledged by the parent (up): the
+     * last feed seq or outbox id, how many so far, when.
+     */
+    void advance(Connection c, String topic, long seq, long count) throws SQLException {
+        update(
+                c,
+                topic,
+                "seq = ?, applied = applied + ?, last_success = ?, last_error = NULL",
+                seq,
+                count,
+                Timestamp.from(Instant.now()));
+    }
+
+    /** A successful pull: the parent's feed head as its last page reported it (how far behind this node is). */
+    void setParentHead(Connection c, long head) throws SQLException {
+        update(
+                c,
+                Sync.FEED,
+                "parent_head = ?, last_success = ?, last_error = NULL",
+                head,
+                Timestamp.from(Instant.now()));
+    }
+
+    /** A successful exchange of a kind ({@code up}, {@code heartbeat}). */
+    void succeeded(String topic) throws SQLException {
+        storage.inTransaction(c -> {
+            update(c, topic, "last_success = ?, last_error = NULL", Timestamp.from(Instant.now()));
+            return null;
+        });
     }
 
     void recordError(String topic, String error) throws SQLException {
         storage.inTransaction(c -> {
-            try (PreparedStatement up = c.prepareStatement(
-                    "UPDATE edufed_fed_watermark SET last_error = ?, last_error_at = ? WHERE topic = ?")) {
-                up.setString(1, truncate(error, 500));
-                up.setTimestamp(2, Timestamp.from(Instant.now()));
-                up.setString(3, topic);
-                if (up.executeUpdate() == 0) {
-                    try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_watermark (topic, seq,"
-                            + " last_error, last_error_at) VALUES (?, 0, ?, ?)")) {
-                        ins.setString(1, topic);
-                        ins.setString(2, truncate(error, 500));
-                        ins.setTimestamp(3, Timestamp.from(Instant.now()));
-                        ins.executeUpdate();
-                    }
-                }
-            }
+            update(c, topic, "last_error = ?, last_error_at = ?", truncate(error, 500), Timestamp.from(Instant.now()));
             return null;
         });
+    }
+
+    /** Updates a topic's status row, creating it first when there is none. */
+    private static void update(Connection c, String topic, String assignments, Object... values) throws SQLException {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try (PreparedStatement up =
+                    c.prepareStatement("UPDATE edufed_fed_watermark SET " + assignments + " WHERE topic = ?")) {
+                for (int i = 0; i < values.length; i++) {
+                    up.setObject(i + 1, values[i]);
+                }
+                up.setString(values.length + 1, topic);
+                if (up.executeUpdate() == 1) {
+                    return;
+                }
+            }
+            try (PreparedStatement ins =
+                    c.prepareStatement("INSERT INTO edufed_fed_watermark (topic, seq) VALUES (?, 0)")) {
+                ins.setString(1, topic);
+                ins.executeUpdate();
+            }
+        }
     }
 
     List<Watermark> watermarks() throws SQLException {
         List<Watermark> out = new ArrayList<>();
         try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT topic, seq, last_success, last_error, last_error_at"
-                        + " FROM edufed_fed_watermark ORDER BY topic");
+                PreparedStatement ps = c.prepareStatement("SELECT topic, seq, last_success, last_error, last_error_at,"
+                        + " parent_head, applied FROM edufed_fed_watermark ORDER BY topic");
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
+                long head = rs.getLong(6);
+                Long parentHead = rs.wasNull() ? null : head;
                 out.add(new Watermark(
                         rs.getString(1),
                         rs.getLong(2),
                         instant(rs.getTimestamp(3)),
                         rs.getString(4),
-                        instant(rs.getTimestamp(5))));
+                        instant(rs.getTimestamp(5)),
+                        parentHead,
+                        rs.getLong(7)));
             }
         }
         return out;
+    }
+
+    /** Per topic: how many rows of a table (outbox, dead letters, records held, items inherited). */
+    Map<String, Integer> countByTopic(String table) throws SQLException {
+        if (!table.matches("edufed_fed_(outbox|dead|record)|edufed_item_inherited")) {
+            throw new IllegalArgumentException(table);
+        }
+        Map<String, Integer> out = new HashMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT topic, COUNT(*) FROM " + table + " GROUP BY topic");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Compacts the feed: an entry superseded by a later entry of the same item goes (applying an item is
+     * idempotent and carries its whole state, so a child that is behind still converges to the same result).
+     * Returns how many entries were removed.
+     */
+    int compactFeed() throws SQLException {
+        return storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM edufed_fed_feed WHERE EXISTS (SELECT 1 FROM"
+                    + " edufed_fed_feed later WHERE later.topic = edufed_fed_feed.topic"
+                    + " AND later.item_key = edufed_fed_feed.item_key AND later.seq > edufed_fed_feed.seq)")) {
+                return ps.executeUpdate();
+            }
+        });
     }
 
     static Instant instant(Timestamp ts) {

@@ -2,6 +2,7 @@ package org.edufed.connector.exchange.internal;
 
 import java.sql.SQLException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
@@ -53,18 +54,32 @@ final class NodeAuthenticator {
                     "revoked",
                     "node " + h.node() + " is " + child.get().status());
         }
-        checkSignature(
+        String previous = child.get().previousKey();
+        int key = checkSignature(
                 h,
                 method,
                 pathAndQuery,
                 body,
                 child.get().algorithm(),
-                child.get().publicKey());
+                previous == null
+                        ? List.of(child.get().publicKey())
+                        : List.of(child.get().publicKey(), previous));
+        if (key == 0 && previous != null) {
+            try {
+                store.forgetPreviousKey(h.node()); // the child signs with its new key: the old one is done
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return child.get();
     }
 
-    /** Verifies time, signature (against the given key) and nonce of a signed request. */
-    void checkSignature(Signed h, String method, String pathAndQuery, byte[] body, String algorithm, String publicKey) {
+    /**
+     * Verifies time, signature (against one of the given keys) and nonce of a signed request; returns the index
+     * of the key that verified.
+     */
+    int checkSignature(
+            Signed h, String method, String pathAndQuery, byte[] body, String algorithm, List<String> publicKeys) {
         long time;
         try {
             time = Long.parseLong(h.time());
@@ -80,11 +95,14 @@ final class NodeAuthenticator {
         } catch (IllegalArgumentException e) {
             throw refuse(h.node(), pathAndQuery, 401, "bad-signature", "the signature is not base64");
         }
-        if (!signatures.verify(
-                algorithm,
-                publicKey,
-                SignedMessages.requestToSign(method, pathAndQuery, h.time(), h.nonce(), body),
-                sig)) {
+        byte[] signed = SignedMessages.requestToSign(method, pathAndQuery, h.time(), h.nonce(), body);
+        int key = -1;
+        for (int i = 0; i < publicKeys.size() && key < 0; i++) {
+            if (signatures.verify(algorithm, publicKeys.get(i), signed, sig)) {
+                key = i;
+            }
+        }
+        if (key < 0) {
             throw refuse(h.node(), pathAndQuery, 401, "bad-signature", "the signature does not verify");
         }
         try {
@@ -94,6 +112,7 @@ final class NodeAuthenticator {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+        return key;
     }
 
     /** Signs an answer to the request with the given nonce. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import javax.ws.rs.Consumes;
@@ -20,6 +19,7 @@ import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
+import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
 import org.edufed.kernel.api.security.Permissions;
@@ -49,6 +49,7 @@ public final class OfflineResource implements RestResource {
     private final Sync sync;
     private final NodeIdentity identity;
     private final Signatures signatures;
+    private final Topics topics;
 
     @Activate
     public OfflineResource(
@@ -56,7 +57,9 @@ public final class OfflineResource implements RestResource {
             @Reference UpwardComponent upward,
             @Reference Sync sync,
             @Reference NodeIdentity identity,
-            @Reference Signatures signatures) {
+            @Reference Signatures signatures,
+            @Reference Topics topics) {
+        this.topics = topics;
         this.federation = federation;
         this.upward = upward;
         this.sync = sync;
@@ -70,20 +73,17 @@ public final class OfflineResource implements RestResource {
     @Produces(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
     public Response exportFeed(@QueryParam("since") @DefaultValue("0") long since) throws SQLException {
-        List<FederationStore.FeedItem> items = federation.store().feed(since, MAX_ITEMS);
-        ObjectNode content = header("feed").put("since", since);
-        ArrayNode arr = content.putArray("items");
-        long next = since;
-        for (FederationStore.FeedItem item : items) {
-            arr.addObject()
-                    .put("seq", item.seq())
-                    .put("topic", item.topic())
-                    .put("key", item.key())
-                    .set("payload", Json.parse(item.payload()));
-            next = item.seq();
-        }
-        content.put("next", next).put("more", items.size() == MAX_ITEMS);
-        return file(content, "edufed-feed-" + identity.code() + "-" + since + "-" + next + ".json");
+        ObjectNode content = FeedPages.page(
+                federation.store(),
+                topics,
+                header("feed"),
+                since,
+                MAX_ITEMS,
+                identity.level().below());
+        return file(
+                content,
+                "edufed-feed-" + identity.code() + "-" + since + "-"
+                        + content.path("next").asLong() + ".json");
     }
 
     /** This node's outbox, for a parent without a link. */
@@ -93,7 +93,12 @@ public final class OfflineResource implements RestResource {
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
     public Response exportOutbox() throws SQLException {
         ObjectNode content = header("up");
-        content.setAll(UpwardComponent.toJson(upward.pending(MAX_ITEMS)));
+        Level parentLevel = federation
+                .store()
+                .parent()
+                .map(p -> Level.parse(p.node().level()))
+                .orElse(identity.level().above());
+        content.setAll(upward.toJson(upward.pending(MAX_ITEMS), parentLevel));
         return file(
                 content, "edufed-up-" + identity.code() + "-" + Instant.now().getEpochSecond() + ".json");
     }
@@ -128,7 +133,7 @@ public final class OfflineResource implements RestResource {
             Optional<FederationStore.ParentRow> parent = federation.store().parent();
             if (parent.isEmpty()
                     || !parent.get().node().code().equals(signer)
-                    || !signatures.verify(parent.get().algorithm(), parent.get().publicKey(), content, signature)) {
+                    || !signedByParent(parent.get(), bundle, content, signature)) {
                 throw refuse(signer, "bundle.notFromParent", locale);
             }
             int applied;
@@ -159,6 +164,24 @@ public final class OfflineResource implements RestResource {
         throw bad(locale, "bundle.format");
     }
 
+    /**
+     * Whether the parent signed the bundle: with the key recorded here, or with a key reached by following the
+     * rotation statements the bundle carries (then recorded as the parent's key).
+     */
+    private boolean signedByParent(FederationStore.ParentRow parent, JsonNode bundle, byte[] content, byte[] signature)
+            throws SQLException {
+        if (signatures.verify(parent.algorithm(), parent.publicKey(), content, signature)) {
+            return true;
+        }
+        String rotated =
+                KeyRotations.follow(parent.publicKey(), parent.node().code(), bundle.path("keyRotations"), signatures);
+        if (rotated == null || !signatures.verify(parent.algorithm(), rotated, content, signature)) {
+            return false;
+        }
+        federation.store().setParentKey(rotated);
+        return true;
+    }
+
     private ObjectNode header(String kind) {
         return Json.object()
                 .put("kind", kind)
@@ -167,7 +190,7 @@ public final class OfflineResource implements RestResource {
     }
 
     /** The signed file: the content bytes as written, and this node's signature over exactly those bytes. */
-    private Response file(ObjectNode content, String name) {
+    private Response file(ObjectNode content, String name) throws SQLException {
         byte[] bytes = Json.bytes(content);
         ObjectNode bundle = Json.object()
                 .put("format", FORMAT)
@@ -175,6 +198,8 @@ public final class OfflineResource implements RestResource {
                 .put("algorithm", identity.signatureAlgorithm())
                 .put("content", Base64.getEncoder().encodeToString(bytes))
                 .put("signature", Base64.getEncoder().encodeToString(identity.sign(bytes)));
+        ArrayNode rotations = bundle.putArray("keyRotations");
+        federation.store().keyRotations(KeyRotations.CARRIED).forEach(e -> rotations.add(Json.parse(e)));
         return Response.ok(Json.bytes(bundle), MediaType.APPLICATION_JSON)
                 .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
                 .build();

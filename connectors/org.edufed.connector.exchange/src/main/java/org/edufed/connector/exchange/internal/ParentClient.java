@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Optional;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
 
@@ -16,6 +17,8 @@ import org.edufed.kernel.api.Signatures;
  * parent's key recorded at enrollment. Nothing here trusts TLS alone (and a school link may have none).
  */
 final class ParentClient {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParentClient.class);
 
     /** A verified answer from the parent. */
     record Answer(int status, byte[] body) {
@@ -43,10 +46,12 @@ final class ParentClient {
             .build();
     private final NodeIdentity identity;
     private final Signatures signatures;
+    private final FederationStore store;
 
-    ParentClient(NodeIdentity identity, Signatures signatures) {
+    ParentClient(NodeIdentity identity, Signatures signatures, FederationStore store) {
         this.identity = identity;
         this.signatures = signatures;
+        this.store = store;
     }
 
     /**
@@ -116,14 +121,43 @@ final class ParentClient {
             } catch (IllegalArgumentException e) {
                 throw new ExchangeException("the parent's answer carries a malformed signature");
             }
-            if (!signatures.verify(
-                    parentAlgorithm,
-                    parentKey,
-                    SignedMessages.responseToSign(response.statusCode(), nonce, answer),
-                    sigBytes)) {
+            byte[] signed = SignedMessages.responseToSign(response.statusCode(), nonce, answer);
+            if (!signatures.verify(parentAlgorithm, parentKey, signed, sigBytes)
+                    && !followRotation(response, parentKey, parentAlgorithm, signed, sigBytes)) {
                 throw new ExchangeException("the parent's answer is not signed by the enrolled parent key");
             }
         }
         return new Answer(response.statusCode(), answer);
+    }
+
+    /**
+     * The parent may have rotated its key: follows its signed rotation statements from the key recorded here
+     * and, when the answer verifies with the key reached, records that key as the parent's.
+     */
+    private boolean followRotation(
+            HttpResponse<byte[]> response, String parentKey, String algorithm, byte[] signed, byte[] signature)
+            throws ExchangeException {
+        try {
+            Optional<FederationStore.ParentRow> parent = store.parent();
+            if (parent.isEmpty()) {
+                return false;
+            }
+            String newKey = KeyRotations.follow(
+                    parentKey,
+                    parent.get().node().code(),
+                    KeyRotations.parseHeader(
+                            response.headers().firstValue(KeyRotations.HEADER).orElse(null)),
+                    signatures);
+            if (newKey == null || !signatures.verify(algorithm, newKey, signed, signature)) {
+                return false;
+            }
+            store.setParentKey(newKey);
+            LOG.info(
+                    "The parent {} rotated its key; following its signed statement",
+                    parent.get().node().code());
+            return true;
+        } catch (java.sql.SQLException e) {
+            throw new ExchangeException("could not record the parent's new key: " + e.getMessage(), e);
+        }
     }
 }

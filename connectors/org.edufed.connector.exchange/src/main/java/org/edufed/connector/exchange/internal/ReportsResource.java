@@ -1,6 +1,7 @@
 package org.edufed.connector.exchange.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.storage.Storage;
@@ -45,12 +47,14 @@ public final class ReportsResource implements RestResource {
     private final Upward upward;
     private final Storage storage;
     private final NodeIdentity identity;
+    private final NodeRef self;
 
     @Activate
     public ReportsResource(@Reference Upward upward, @Reference Storage storage, @Reference NodeIdentity identity) {
         this.upward = upward;
         this.storage = storage;
         this.identity = identity;
+        this.self = new NodeRef(identity.level().id(), identity.code(), identity.name());
     }
 
     /** A new report. */
@@ -59,37 +63,71 @@ public final class ReportsResource implements RestResource {
     /** A report as held here. */
     public record Report(String id, String origin, long version, Instant receivedAt, JsonNode body) {}
 
+    /** Many reports at once: {@code {"items":[{"title","content"}, …]}}, at most 1,000, all or nothing. */
+    public record Batch(List<NewReport> items) {}
+
+    /** How many reports a batch wrote. */
+    public record Written(int count) {}
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(WRITE)
     public Response create(@Context HttpHeaders headers, @Context SecurityContext security, NewReport report)
             throws SQLException {
-        if (report == null
-                || report.title() == null
-                || report.title().isBlank()
-                || report.title().length() > 200
-                || report.content() == null
-                || report.content().toString().length() > 20_000) {
+        List<Report> written = write(headers, security, List.of(report == null ? new NewReport(null, null) : report));
+        return Response.status(201).entity(written.get(0)).build();
+    }
+
+    @POST
+    @Path("/batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(WRITE)
+    public Response createMany(@Context HttpHeaders headers, @Context SecurityContext security, Batch batch)
+            throws SQLException {
+        if (batch == null
+                || batch.items() == null
+                || batch.items().isEmpty()
+                || batch.items().size() > 1000) {
             throw new ProblemException(
-                    400, "bad-request", Texts.get(Texts.of(headers.getAcceptableLanguages()), "report.bad"));
+                    400, "bad-request", Texts.get(Texts.of(headers.getAcceptableLanguages()), "item.badBatch"));
         }
-        String localId = UUID.randomUUID().toString();
-        com.fasterxml.jackson.databind.node.ObjectNode body = Json.object()
-                .put("title", report.title().trim())
-                .put("createdBy", security.getUserPrincipal().getName())
-                .put("createdAt", Instant.now().toString());
-        body.set(
-                "node",
-                SettingsComponent.refJson(new org.edufed.kernel.api.federation.NodeRef(
-                        identity.level().id(), identity.code(), identity.name())));
-        body.set("content", report.content());
+        return Response.status(201)
+                .entity(new Written(write(headers, security, batch.items()).size()))
+                .build();
+    }
+
+    /** Checks every report first, then writes them all and queues them for the parent in one transaction. */
+    private List<Report> write(HttpHeaders headers, SecurityContext security, List<NewReport> reports)
+            throws SQLException {
+        for (NewReport report : reports) {
+            if (report == null
+                    || report.title() == null
+                    || report.title().isBlank()
+                    || report.title().length() > 200
+                    || report.content() == null
+                    || report.content().toString().length() > 20_000) {
+                throw new ProblemException(
+                        400, "bad-request", Texts.get(Texts.of(headers.getAcceptableLanguages()), "report.bad"));
+            }
+        }
+        String user = security.getUserPrincipal().getName();
+        Instant now = Instant.now();
+        List<Report> out = new ArrayList<>(reports.size());
         storage.inTransaction(c -> {
-            upward.enqueue(c, TOPIC, localId, 1, Json.text(body), false);
+            for (NewReport report : reports) {
+                String localId = UUID.randomUUID().toString();
+                ObjectNode body = Json.object()
+                        .put("title", report.title().trim())
+                        .put("createdBy", user)
+                        .put("createdAt", now.toString());
+                body.set("node", InheritanceComponent.refJson(self));
+                body.set("content", report.content());
+                upward.enqueue(c, TOPIC, localId, 1, Json.text(body), false);
+                out.add(new Report(identity.code() + ":" + localId, identity.code(), 1, now, body));
+            }
             return null;
         });
-        return Response.status(201)
-                .entity(new Report(identity.code() + ":" + localId, identity.code(), 1, Instant.now(), body))
-                .build();
+        return out;
     }
 
     @GET

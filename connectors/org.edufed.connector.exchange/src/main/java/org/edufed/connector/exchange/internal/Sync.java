@@ -4,10 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.edufed.kernel.api.HealthService;
+import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.federation.Federation;
+import org.edufed.kernel.api.federation.Topic;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -29,28 +38,32 @@ public final class Sync {
     static final String HEARTBEAT_PATH = "/api/v1/federation/exchange/heartbeat";
     static final String UP_PATH = "/api/v1/federation/exchange/up";
     static final int BATCH = 500;
+    static final Pattern TOPIC = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     /** Batches per pull before yielding to the next tick. */
     static final int MAX_BATCHES = 200;
 
     private final FederationComponent federation;
-    private final SettingsComponent settings;
+    private final InheritanceComponent inheritance;
     private final NodeIdentity identity;
     private final HealthService health;
     private final Backoff pullBackoff = new Backoff();
     private final Backoff heartbeatBackoff = new Backoff();
     private final Backoff pushBackoff = new Backoff();
     private final UpwardComponent upward;
+    private final Topics topics;
 
     @Activate
     public Sync(
             @Reference FederationComponent federation,
-            @Reference SettingsComponent settings,
+            @Reference InheritanceComponent inheritance,
             @Reference NodeIdentity identity,
             @Reference HealthService health,
-            @Reference UpwardComponent upward) {
+            @Reference UpwardComponent upward,
+            @Reference Topics topics) {
+        this.topics = topics;
         this.upward = upward;
         this.federation = federation;
-        this.settings = settings;
+        this.inheritance = inheritance;
         this.identity = identity;
         this.health = health;
     }
@@ -101,7 +114,11 @@ public final class Sync {
         }
     }
 
-    /** Applies one page in one transaction, with its watermark; nothing when another pull got there first. */
+    /**
+     * Applies one page in one transaction, with its watermark, the parent's head it reports and per-topic
+     * counts; nothing when another pull got there first. A page that starts after the watermark (a hole), is
+     * out of order or holds a malformed item is refused whole and nothing of it is applied.
+     */
     int apply(long since, JsonNode page) throws SQLException {
         FederationStore store = federation.store();
         return store.storage().inTransaction(c -> {
@@ -112,7 +129,8 @@ public final class Sync {
                         "feed gap: page starts after " + since + ", applied up to " + watermark, "22000");
             }
             long last = since;
-            int n = 0;
+            List<InheritanceComponent.FeedItem> fresh = new ArrayList<>();
+            Map<String, long[]> perTopic = new TreeMap<>(); // topic → {items applied, last seq}
             for (JsonNode item : page.path("items")) {
                 long seq = item.path("seq").asLong();
                 if (seq <= last) {
@@ -122,15 +140,30 @@ public final class Sync {
                 if (seq <= watermark) {
                     continue; // applied before (a page or an offline bundle seen twice)
                 }
-                if (SettingsComponent.TOPIC.equals(item.path("topic").asText())) {
-                    settings.applyFromParent(c, item.path("payload"), seq);
+                String topic = item.path("topic").asText();
+                JsonNode payload = item.path("payload");
+                if (!TOPIC.matcher(topic).matches()
+                        || !InheritanceComponent.KEY
+                                .matcher(payload.path("key").asText())
+                                .matches()) {
+                    throw new SQLException("feed item " + seq + " is malformed", "22000");
                 }
-                n++;
+                fresh.add(new InheritanceComponent.FeedItem(seq, topic, payload));
+                long[] t = perTopic.computeIfAbsent(topic, k -> new long[2]);
+                t[0]++;
+                t[1] = seq;
             }
+            inheritance.applyFromParent(c, fresh);
             if (last > watermark) {
                 store.setWatermark(c, FEED, last);
             }
-            return n;
+            for (Map.Entry<String, long[]> t : perTopic.entrySet()) {
+                store.advance(c, t.getKey(), t.getValue()[1], t.getValue()[0]);
+            }
+            if (page.has("head")) {
+                store.setParentHead(c, page.path("head").asLong());
+            }
+            return fresh.size();
         });
     }
 
@@ -160,7 +193,8 @@ public final class Sync {
                                 "POST",
                                 parent.get().url(),
                                 UP_PATH,
-                                Json.bytes(UpwardComponent.toJson(batch)),
+                                Json.bytes(upward.toJson(
+                                        batch, Level.parse(parent.get().node().level()))),
                                 parent.get().publicKey(),
                                 parent.get().algorithm(),
                                 null);
@@ -182,6 +216,7 @@ public final class Sync {
             }
             pushBackoff.success();
             if (acknowledged > 0) {
+                federation.store().succeeded("up");
                 LOG.info("Pushed {} records to the parent", acknowledged);
             }
             return acknowledged;
@@ -193,14 +228,18 @@ public final class Sync {
     }
 
     /**
-     * Forgets nonces older than twice the accepted clock skew: a message that old is refused for its time
-     * anyway, so the replay table stays small.
+     * Forgets nonces older than twice the accepted clock skew (a message that old is refused for its time
+     * anyway, so the replay table stays small) and compacts the feed (see {@link FederationStore#compactFeed}).
      */
     public void housekeeping() {
         try {
             int n = federation.store().purgeNonces(Instant.now().minusMillis(2 * SignedMessages.MAX_SKEW_MS));
             if (n > 0) {
                 LOG.debug("forgot {} old nonces", n);
+            }
+            int compacted = federation.store().compactFeed();
+            if (compacted > 0) {
+                LOG.info("Compacted the feed: {} superseded entries removed", compacted);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("housekeeping failed: {}", e.getMessage());
@@ -234,12 +273,70 @@ public final class Sync {
                             parent.get().algorithm(),
                             null);
             heartbeatBackoff.success();
+            federation.store().succeeded("heartbeat");
             return true;
         } catch (ParentClient.ExchangeException | SQLException | RuntimeException e) {
             heartbeatBackoff.failure();
             record("heartbeat", e);
             return false;
         }
+    }
+
+    /** The sync status of this node (see {@link SyncStatus}). */
+    public SyncStatus status() throws SQLException {
+        FederationStore store = federation.store();
+        Map<String, FederationStore.Watermark> rows = new HashMap<>();
+        for (FederationStore.Watermark w : store.watermarks()) {
+            rows.put(w.topic(), w);
+        }
+        FederationStore.Watermark none = new FederationStore.Watermark("", 0, null, null, null, null, 0);
+        FederationStore.Watermark feed = rows.getOrDefault(FEED, none);
+        FederationStore.Watermark up = rows.getOrDefault("up", none);
+        FederationStore.Watermark beat = rows.getOrDefault("heartbeat", none);
+        Map<String, Integer> pending = store.countByTopic("edufed_fed_outbox");
+        Map<String, Integer> dead = store.countByTopic("edufed_fed_dead");
+        Map<String, Integer> held = store.countByTopic("edufed_fed_record");
+        Map<String, Integer> inherited = store.countByTopic("edufed_item_inherited");
+        List<SyncStatus.TopicStatus> list = new ArrayList<>();
+        for (Topic t : topics.list()) {
+            boolean down = t.direction() == Topic.Direction.DOWN;
+            FederationStore.Watermark w = rows.getOrDefault(t.name(), none);
+            FederationStore.Watermark channel = down ? feed : up;
+            boolean failedSince = channel.lastErrorAt() != null
+                    && (w.lastSuccess() == null || channel.lastErrorAt().isAfter(w.lastSuccess()));
+            list.add(new SyncStatus.TopicStatus(
+                    t.name(),
+                    t.direction().name().toLowerCase(Locale.ROOT),
+                    t.description(),
+                    w.seq(),
+                    w.applied(),
+                    (down ? inherited : held).getOrDefault(t.name(), 0),
+                    pending.getOrDefault(t.name(), 0),
+                    dead.getOrDefault(t.name(), 0),
+                    w.lastSuccess(),
+                    failedSince ? channel.lastError() : null,
+                    failedSince ? channel.lastErrorAt() : null));
+        }
+        Long lag = feed.parentHead() == null ? null : Math.max(0, feed.parentHead() - feed.seq());
+        return new SyncStatus(
+                federation.parent().orElse(null),
+                new SyncStatus.Feed(
+                        store.feedHead(),
+                        feed.seq(),
+                        feed.parentHead(),
+                        lag,
+                        feed.lastSuccess(),
+                        feed.lastError(),
+                        feed.lastErrorAt()),
+                new SyncStatus.Outbox(
+                        pending.values().stream().mapToInt(Integer::intValue).sum(),
+                        dead.values().stream().mapToInt(Integer::intValue).sum(),
+                        up.lastSuccess(),
+                        up.lastError(),
+                        up.lastErrorAt()),
+                new SyncStatus.Channel(beat.lastSuccess(), beat.lastError(), beat.lastErrorAt()),
+                store.rejectedCount(),
+                list);
     }
 
     private void record(String topic, Exception e) {

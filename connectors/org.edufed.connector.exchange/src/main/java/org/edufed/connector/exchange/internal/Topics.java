@@ -1,8 +1,14 @@
 package org.edufed.connector.exchange.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.Topic;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -28,9 +34,45 @@ public final class Topics {
         declared.remove(topic.name(), topic);
     }
 
+    /** The topic declared under the name, if any. */
+    Topic get(String name) {
+        return name == null ? null : declared.get(name);
+    }
+
     boolean isDeclared(String name, Topic.Direction direction) {
         Topic t = declared.get(name);
         return t != null && t.direction() == direction;
+    }
+
+    /** Every declared topic, ordered by name. */
+    List<Topic> list() {
+        return declared.values().stream()
+                .sorted(java.util.Comparator.comparing(Topic::name))
+                .toList();
+    }
+
+    /**
+     * A record's JSON as a node of {@code level} may see it: without the top-level fields its topic shows only
+     * to other levels (see {@link Topic#fieldLevels()}). Unchanged when the topic hides nothing, is not
+     * declared here, or the text is not a JSON object.
+     */
+    String visibleTo(String topic, Level level, String json) {
+        Topic t = declared.get(topic);
+        Map<String, Set<Level>> fields = t == null ? Map.of() : t.fieldLevels();
+        if (fields.isEmpty() || level == null || json == null) {
+            return json;
+        }
+        JsonNode parsed = Json.parse(json);
+        if (!(parsed instanceof ObjectNode object)) {
+            return json;
+        }
+        boolean removed = false;
+        for (Map.Entry<String, Set<Level>> f : fields.entrySet()) {
+            if (!f.getValue().contains(level) && object.remove(f.getKey()) != null) {
+                removed = true;
+            }
+        }
+        return removed ? Json.text(object) : json;
     }
 
     /** Every declared topic, by name, with its direction. */
@@ -40,12 +82,12 @@ public final class Topics {
         return out;
     }
 
-    /** The exchange's own topics: settings go down, reports go up. */
+    /** The exchange's own topics: settings go down, reports go up, and so do the keys of own values. */
     @Component(service = Topic.class)
     public static final class SettingsTopic implements Topic {
         @Override
         public String name() {
-            return SettingsComponent.TOPIC;
+            return Inheritance.SETTINGS;
         }
 
         @Override
@@ -56,6 +98,25 @@ public final class Topics {
         @Override
         public String description() {
             return "继承设置（锁定 / 可覆盖 / 本级）";
+        }
+    }
+
+    /** Which items each node below has its own value for (keys and modes, not values): for previews. */
+    @Component(service = Topic.class)
+    public static final class OwnValuesTopic implements Topic {
+        @Override
+        public String name() {
+            return InheritanceComponent.OWN_TOPIC;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public String description() {
+            return "下级自有值（仅键与模式），用于变更预览";
         }
     }
 

@@ -10,9 +10,12 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.federation.Topic;
@@ -56,7 +59,7 @@ public final class UpwardComponent implements Upward {
                 || !topic.matches("[a-z0-9][a-z0-9._-]{0,63}")
                 || localId == null
                 || localId.isBlank()
-                || localId.length() > 250
+                || localId.length() > 270
                 || payloadJson == null
                 || payloadJson.length() > MAX_PAYLOAD) {
             throw new IllegalArgumentException("upward record: bad topic, id or payload");
@@ -157,7 +160,8 @@ public final class UpwardComponent implements Upward {
         return out;
     }
 
-    static ObjectNode toJson(List<Item> items) {
+    /** A batch as the parent of the given level may see it (fields its topics hide from that level removed). */
+    ObjectNode toJson(List<Item> items, Level parentLevel) {
         ObjectNode body = Json.object();
         ArrayNode arr = body.putArray("items");
         for (Item i : items) {
@@ -168,7 +172,7 @@ public final class UpwardComponent implements Upward {
                     .put("origin", i.origin())
                     .put("version", i.version())
                     .put("deleted", i.deleted())
-                    .put("payload", i.payload());
+                    .put("payload", topics.visibleTo(i.topic(), parentLevel, i.payload()));
         }
         return body;
     }
@@ -273,29 +277,39 @@ public final class UpwardComponent implements Upward {
 
     /** The child's side after a push: acknowledged items leave the outbox, refused ones become dead letters. */
     void settle(JsonNode answer, List<Item> sent) throws SQLException {
+        Map<Long, Item> byId = new HashMap<>();
+        for (Item i : sent) {
+            byId.put(i.id(), i);
+        }
         store.storage().inTransaction(c -> {
-            for (JsonNode r : answer.path("results")) {
-                long id = r.path("id").asLong();
-                String status = r.path("status").asText();
-                if ("rejected".equals(status)) {
-                    for (Item i : sent) {
-                        if (i.id() == id) {
-                            dead(c, i, r.path("reason").asText("rejected"));
-                        }
-                    }
-                }
-                if ("accepted".equals(status) || "duplicate".equals(status) || "rejected".equals(status)) {
-                    try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_outbox WHERE id = ?")) {
-                        del.setLong(1, id);
-                        del.executeUpdate();
-                    }
-                } else {
-                    try (PreparedStatement up =
+            Map<String, long[]> acknowledged = new TreeMap<>(); // topic → {count, last outbox id}
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_outbox WHERE id = ?");
+                    PreparedStatement again =
                             c.prepareStatement("UPDATE edufed_fed_outbox SET attempts = attempts + 1 WHERE id = ?")) {
-                        up.setLong(1, id);
-                        up.executeUpdate();
+                for (JsonNode r : answer.path("results")) {
+                    Item item = byId.get(r.path("id").asLong());
+                    if (item == null) {
+                        continue; // not something this batch sent
+                    }
+                    String status = r.path("status").asText();
+                    if ("rejected".equals(status)) {
+                        dead(c, item, r.path("reason").asText("rejected"));
+                    }
+                    boolean done = "accepted".equals(status) || "duplicate".equals(status) || "rejected".equals(status);
+                    PreparedStatement ps = done ? del : again;
+                    ps.setLong(1, item.id());
+                    ps.addBatch();
+                    if (done && !"rejected".equals(status)) {
+                        long[] t = acknowledged.computeIfAbsent(item.topic(), k -> new long[2]);
+                        t[0]++;
+                        t[1] = Math.max(t[1], item.id());
                     }
                 }
+                del.executeBatch();
+                again.executeBatch();
+            }
+            for (Map.Entry<String, long[]> t : acknowledged.entrySet()) {
+                store.advance(c, t.getKey(), t.getValue()[1], t.getValue()[0]);
             }
             return null;
         });
@@ -390,6 +404,39 @@ public final class UpwardComponent implements Upward {
             throw new IllegalStateException(e);
         }
         return out;
+    }
+
+    /** Every record of a topic held here (own and from the subtree), for reconciliation with the parent. */
+    List<Item> held(String topic) throws SQLException {
+        List<Item> out = new ArrayList<>();
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT global_id, origin, version, deleted, payload"
+                        + " FROM edufed_fed_record WHERE topic = ? ORDER BY global_id")) {
+            ps.setString(1, topic);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Item(
+                            0,
+                            topic,
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getLong(3),
+                            rs.getBoolean(4),
+                            rs.getString(5)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Queues held records for the parent again (the parent lacks them), in one transaction. */
+    void requeue(List<Item> items) throws SQLException {
+        store.storage().inTransaction(c -> {
+            for (Item item : items) {
+                forward(c, item);
+            }
+            return null;
+        });
     }
 
     @Override

@@ -38,10 +38,7 @@ class UpwardTest {
         Topics topics = new Topics();
         topics.add(new Topics.ReportsTopic());
         return new Node(
-                storage,
-                store,
-                new UpwardComponent(store, new SettingsInheritanceTest.Identity(level, code), topics),
-                code);
+                storage, store, new UpwardComponent(store, new InheritanceTest.Identity(level, code), topics), code);
     }
 
     private static void enrol(Node parent, Node child, String level) throws Exception {
@@ -54,8 +51,10 @@ class UpwardTest {
     /** One push from child to parent; returns the parent's answer. */
     private static JsonNode push(Node child, Node parent) throws Exception {
         List<UpwardComponent.Item> batch = child.upward().pending(UpwardComponent.BATCH);
-        JsonNode answer =
-                parent.upward().accept(parent.store().child(child.code()).orElseThrow(), UpwardComponent.toJson(batch));
+        JsonNode answer = parent.upward()
+                .accept(
+                        parent.store().child(child.code()).orElseThrow(),
+                        child.upward().toJson(batch, Level.COUNTY));
         child.upward().settle(answer, batch);
         return answer;
     }
@@ -83,7 +82,10 @@ class UpwardTest {
             }
             // the county's answer is lost: the school sends the same batch again
             List<UpwardComponent.Item> batch = school.upward().pending(100);
-            county.upward().accept(county.store().child(school.code()).orElseThrow(), UpwardComponent.toJson(batch));
+            county.upward()
+                    .accept(
+                            county.store().child(school.code()).orElseThrow(),
+                            school.upward().toJson(batch, Level.COUNTY));
             JsonNode again = push(school, county);
             for (JsonNode r : again.path("results")) {
                 assertEquals("duplicate", r.path("status").asText());
@@ -198,7 +200,7 @@ class UpwardTest {
                 }
             });
             UpwardComponent schoolWithExam = new UpwardComponent(
-                    school.store(), new SettingsInheritanceTest.Identity(Level.SCHOOL, "2151010001"), withExam);
+                    school.store(), new InheritanceTest.Identity(Level.SCHOOL, "2151010001"), withExam);
             school.storage().inTransaction(c -> {
                 schoolWithExam.enqueue(c, "exam.registrations", "id1", 1, "{}", false);
                 return null;

@@ -39,6 +39,16 @@ public interface Federation {
     /** Revokes a child: every message from it is refused from now on. Returns false when unknown. */
     boolean revoke(String childCode);
 
+    /**
+     * Replaces this node's key pair. The parent (if any) is told first, in a message signed with the old key
+     * and carrying a statement signed by both keys; children follow that statement the next time they hear
+     * from this node. Returns the new public key (PEM).
+     *
+     * @throws IllegalStateException with a message for the operator when the parent cannot take the new key
+     *     (nothing changes then)
+     */
+    String rotateKey();
+
     /** This node and everything below it, as last reported upward. */
     TreeNode tree();
 

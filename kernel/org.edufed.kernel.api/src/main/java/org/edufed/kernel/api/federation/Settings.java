@@ -27,19 +27,6 @@ public interface Settings {
     /** Removes this node's own value (an override falls back to the inherited value). */
     boolean remove(String key) throws LockedException;
 
-    /** Refused: the key is locked above. */
-    final class LockedException extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final transient Provenance lockedBy;
-
-        public LockedException(String key, Provenance lockedBy) {
-            super(key + " is locked by " + lockedBy.setBy().level() + " "
-                    + lockedBy.setBy().code());
-            this.lockedBy = lockedBy;
-        }
-
-        public Provenance lockedBy() {
-            return lockedBy;
-        }
-    }
+    /** Applies many changes at once, all or nothing (see {@link Inheritance#change}). */
+    int setAll(List<Inheritance.Change> changes) throws LockedException;
 }

@@ -1,5 +1,8 @@
 package org.edufed.kernel.api.federation;
 
+import java.util.Map;
+import java.util.Set;
+import org.edufed.kernel.api.Level;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -23,6 +26,23 @@ public interface Topic {
     String name();
 
     Direction direction();
+
+    /**
+     * Which levels see which top-level fields of a record's JSON object: a field named here travels only to
+     * nodes of the levels given (down: when the feed is served to a child; up: when a record is pushed to the
+     * parent); fields not named travel everywhere. Decided where the record is sent from, so a level that must
+     * not see a field never receives it.
+     */
+    default Map<String, Set<Level>> fieldLevels() {
+        return Map.of();
+    }
+
+    /**
+     * Checks an inheritable item of a downward topic before this node stores its own value, e.g. that a
+     * dictionary entry names something. Throws {@link IllegalArgumentException} with a message for the user to
+     * refuse it (the whole change is refused, nothing is stored).
+     */
+    default void validate(String key, String value) {}
 
     /** A line for operators, in zh-CN. */
     default String description() {

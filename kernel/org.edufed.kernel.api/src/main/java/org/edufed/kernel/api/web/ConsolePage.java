@@ -32,6 +32,21 @@ public interface ConsolePage {
      */
     String render(PageContext context) throws IOException;
 
+    /**
+     * Handles a form the page posted to itself ({@code <form method="post">} with
+     * {@link PageContext#csrfField()} inside): the kernel has checked the login, the CSRF token and
+     * {@link #submitPermission()}. Returns the page body to show after it (a result, or the page with an error).
+     * Pages without forms keep the default, which refuses.
+     */
+    default String submit(PageContext context) throws IOException {
+        throw new UnsupportedOperationException("this page has no forms");
+    }
+
+    /** The permission needed to submit the page's forms (the page's own permission unless said otherwise). */
+    default String submitPermission() {
+        return permission();
+    }
+
     /** What a page sees of the request. */
     interface PageContext {
         Locale locale();
@@ -43,5 +58,8 @@ public interface ConsolePage {
 
         /** Escapes text for HTML element content and quoted attribute values. */
         String escape(String text);
+
+        /** The hidden input every form of the page must carry (the session's CSRF token). */
+        String csrfField();
     }
 }

@@ -6,6 +6,9 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.edufed.connector.exchange.internal.Reconciler;
+import org.edufed.connector.exchange.internal.Sync;
+import org.edufed.connector.exchange.internal.SyncStatus;
 import org.edufed.kernel.api.federation.EffectiveSetting;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.Settings;
@@ -120,6 +123,114 @@ public final class FederationCommands {
                                 ? ""
                                 : ", overridden by "
                                         + s.provenance().overriddenBy().code());
+            }
+            return null;
+        }
+    }
+
+    /** {@code edufed:sync-status}: the same as the console page 联邦与同步 and {@code /api/v1/federation/status}. */
+    @Command(scope = "edufed", name = "sync-status", description = "Sync status per topic / 各主题同步状态")
+    @Service
+    public static class SyncStatusCommand implements Action {
+        @Reference
+        Sync sync;
+
+        @Override
+        public Object execute() throws Exception {
+            SyncStatus s = sync.status();
+            System.out.println("Parent / 上级: "
+                    + (s.parent() == null
+                            ? "—"
+                            : s.parent().node().code() + " " + s.parent().url()));
+            System.out.printf(
+                    "Feed / 下行: head %d · applied from parent %d · parent head %s · lag %s · last success %s%s%n",
+                    s.feed().head(),
+                    s.feed().watermark(),
+                    dash(s.feed().parentHead()),
+                    dash(s.feed().lag()),
+                    dash(s.feed().lastSuccess()),
+                    s.feed().lastError() == null
+                            ? ""
+                            : " · last error " + s.feed().lastError());
+            System.out.printf(
+                    "Up / 上行: pending %d · dead %d · last success %s%s%n",
+                    s.outbox().pending(),
+                    s.outbox().dead(),
+                    dash(s.outbox().lastSuccess()),
+                    s.outbox().lastError() == null
+                            ? ""
+                            : " · last error " + s.outbox().lastError());
+            System.out.printf("Refused messages / 拒收消息: %d%n", s.rejectedMessages());
+            System.out.printf(
+                    "%-24s %-5s %10s %10s %8s %8s %6s  %s%n",
+                    "TOPIC", "DIR", "WATERMARK", "APPLIED", "RECORDS", "PENDING", "DEAD", "LAST SUCCESS / ERROR");
+            for (SyncStatus.TopicStatus t : s.topics()) {
+                System.out.printf(
+                        "%-24s %-5s %10d %10d %8d %8d %6d  %s%n",
+                        t.name(),
+                        t.direction(),
+                        t.watermark(),
+                        t.applied(),
+                        t.records(),
+                        t.pending(),
+                        t.dead(),
+                        t.lastError() != null ? t.lastError() : dash(t.lastSuccess()));
+            }
+            return null;
+        }
+
+        private static String dash(Object value) {
+            return value == null ? "—" : value.toString();
+        }
+    }
+
+    /** {@code edufed:reconcile <topic> [--repair]}: compare a topic with the parent (and repair). */
+    @Command(scope = "edufed", name = "reconcile", description = "Compare a topic with the parent / 与上级核对主题")
+    @Service
+    public static class Reconcile implements Action {
+        @Argument(index = 0, name = "topic", required = true, description = "a declared topic, e.g. settings")
+        String topic;
+
+        @org.apache.karaf.shell.api.action.Option(name = "--repair", description = "repair what differs / 修复差异")
+        boolean repair;
+
+        @Reference
+        Reconciler reconciler;
+
+        @Override
+        public Object execute() throws Exception {
+            Reconciler.Report r = reconciler.reconcile(topic, repair);
+            System.out.printf(
+                    "%s (%s): here %d · parent %d · missing here %d · extra here %d · different %d"
+                            + " · missing at parent %d%s%n",
+                    r.topic(),
+                    r.direction(),
+                    r.local(),
+                    r.parent(),
+                    r.missingHere(),
+                    r.extraHere(),
+                    r.different(),
+                    r.missingAtParent(),
+                    r.repaired() ? " · repaired / 已修复" : "");
+            r.keys().forEach(k -> System.out.println("  " + k));
+            return null;
+        }
+    }
+
+    /** {@code edufed:rotate-key}: replace this node's key pair. */
+    @Command(scope = "edufed", name = "rotate-key", description = "Rotate this node's key / 更换本节点密钥")
+    @Service
+    public static class RotateKey implements Action {
+        @Reference
+        Federation federation;
+
+        @Override
+        public Object execute() {
+            try {
+                federation.rotateKey();
+                System.out.println("Node key rotated / 节点密钥已更换");
+            } catch (IllegalStateException e) {
+                System.err.println("Key rotation failed, nothing changed / 更换失败，未作改变: " + e.getMessage());
             }
             return null;
         }

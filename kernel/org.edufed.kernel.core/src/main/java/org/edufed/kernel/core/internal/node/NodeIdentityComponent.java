@@ -29,7 +29,8 @@ public final class NodeIdentityComponent implements NodeIdentity {
     private static final Logger LOG = LoggerFactory.getLogger(NodeIdentityComponent.class);
 
     private final NodeSettings settings;
-    private final NodeKeys keys;
+    private final Path keyDir;
+    private volatile NodeKeys keys;
     private final String version;
 
     @Activate
@@ -42,7 +43,7 @@ public final class NodeIdentityComponent implements NodeIdentity {
             throw new IllegalStateException(e.getMessage(), e);
         }
         this.settings = parsed;
-        Path keyDir = DataDirs.dataDir().resolve("keys");
+        this.keyDir = DataDirs.dataDir().resolve("keys");
         try {
             this.keys = NodeKeys.loadOrCreate(keyDir, settings.keyAlgorithm());
         } catch (IOException e) {
@@ -130,5 +131,34 @@ public final class NodeIdentityComponent implements NodeIdentity {
     @Override
     public String version() {
         return version;
+    }
+
+    @Override
+    public KeyRotation rotateKey() {
+        NodeKeys next = keys.next();
+        return new KeyRotation() {
+            @Override
+            public String publicKeyPem() {
+                return next.publicKeyPem();
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return next.sign(data);
+            }
+
+            @Override
+            public void commit() {
+                synchronized (NodeIdentityComponent.this) {
+                    try {
+                        NodeKeys.install(keyDir, next);
+                    } catch (IOException e) {
+                        throw new IllegalStateException("cannot write the new node key: " + e.getMessage(), e);
+                    }
+                    keys = next;
+                }
+                LOG.info("Rotated the node key; the previous key is kept as {}/node-key.previous.pem", keyDir);
+            }
+        };
     }
 }

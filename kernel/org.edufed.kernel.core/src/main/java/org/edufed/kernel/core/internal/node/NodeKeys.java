@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -79,6 +80,41 @@ public final class NodeKeys {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot read or create the node key in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A fresh key pair of the same algorithm, in memory only (see {@link #install}). */
+    public NodeKeys next() {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC", BC);
+            gen.initialize(new ECGenParameterSpec(algorithm.curve()), new SecureRandom());
+            return new NodeKeys(algorithm, gen.generateKeyPair(), true);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot create a node key: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes {@code next} the node key in {@code dir}: written owner-only beside the current files first, the
+     * current pair kept as {@code node-key.previous.pem}/{@code node-pub.previous.pem}, then moved into place
+     * (the private key last, so a crash leaves either the old pair or the new one readable).
+     */
+    public static void install(Path dir, NodeKeys next) throws IOException {
+        Path privNext = dir.resolve("node-key.next.pem");
+        Path pubNext = dir.resolve("node-pub.next.pem");
+        Files.deleteIfExists(privNext);
+        Files.deleteIfExists(pubNext);
+        writeOwnerOnly(privNext, pem("PRIVATE KEY", next.keyPair.getPrivate().getEncoded()));
+        writeOwnerOnly(pubNext, pem("PUBLIC KEY", next.keyPair.getPublic().getEncoded()));
+        Files.copy(
+                dir.resolve(PRIVATE_FILE), dir.resolve("node-key.previous.pem"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve(PUBLIC_FILE), dir.resolve("node-pub.previous.pem"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                pubNext, dir.resolve(PUBLIC_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                privNext,
+                dir.resolve(PRIVATE_FILE),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String curveOf(PublicKey key) {

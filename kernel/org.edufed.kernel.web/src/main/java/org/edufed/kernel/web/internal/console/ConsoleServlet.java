@@ -103,6 +103,18 @@ public final class ConsoleServlet extends HttpServlet {
             redirect(resp, "/console/password");
             return;
         }
+        servePage(req, resp, locale, path, account.get(), false);
+    }
+
+    /** Shows a page (GET) or hands it a form it posted to itself (POST), with the checks both need. */
+    private void servePage(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            String path,
+            Account account,
+            boolean submit)
+            throws IOException {
         ConsolePage page =
                 pages.stream().filter(p -> p.path().equals(path)).findFirst().orElse(null);
         if (page == null) {
@@ -115,11 +127,12 @@ public final class ConsoleServlet extends HttpServlet {
                     "",
                     Messages.get(locale, "console.notFound"),
                     null,
-                    account.get(),
+                    account,
                     path);
             return;
         }
-        if (!accounts.isPermitted(account.get().username(), page.permission())) {
+        if (!accounts.isPermitted(account.username(), page.permission())
+                || (submit && !accounts.isPermitted(account.username(), page.submitPermission()))) {
             layout(
                     req,
                     resp,
@@ -129,13 +142,17 @@ public final class ConsoleServlet extends HttpServlet {
                     "",
                     Messages.get(locale, "console.forbidden"),
                     null,
-                    account.get(),
+                    account,
                     path);
             return;
         }
         String body;
         try {
-            body = page.render(new Context(req, locale, account.get().username()));
+            Context context = new Context(req, locale, account.username());
+            body = submit ? page.submit(context) : page.render(context);
+        } catch (UnsupportedOperationException e) {
+            resp.sendError(405);
+            return;
         } catch (IOException | RuntimeException e) {
             String incident = Long.toHexString(RANDOM.nextLong());
             LOG.error("console page {} failed, incident {}", path, incident, e);
@@ -148,11 +165,11 @@ public final class ConsoleServlet extends HttpServlet {
                     "",
                     Messages.get(locale, "problem.internal-error", incident),
                     null,
-                    account.get(),
+                    account,
                     path);
             return;
         }
-        layout(req, resp, locale, 200, page.title(locale), body, null, null, account.get(), path);
+        layout(req, resp, locale, 200, page.title(locale), body, null, null, account, path);
     }
 
     @Override
@@ -172,7 +189,16 @@ public final class ConsoleServlet extends HttpServlet {
                 redirect(resp, "/console/login");
             }
             case "password" -> changePassword(req, resp, locale, session);
-            default -> resp.sendError(405);
+            default -> {
+                Optional<Account> account = current(session);
+                if (account.isEmpty()) {
+                    redirect(resp, "/console/login");
+                } else if (account.get().mustChangePassword()) {
+                    redirect(resp, "/console/password");
+                } else {
+                    servePage(req, resp, locale, path, account.get(), true);
+                }
+            }
         }
     }
 
@@ -402,6 +428,12 @@ public final class ConsoleServlet extends HttpServlet {
         @Override
         public String escape(String text) {
             return Html.escape(text);
+        }
+
+        @Override
+        public String csrfField() {
+            return "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(csrfToken(request.getSession(true)))
+                    + "\">";
         }
     }
 }

@@ -6,6 +6,8 @@ import java.security.Principal;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.annotation.Priority;
 import javax.ws.rs.Priorities;
 import javax.ws.rs.container.ContainerRequestContext;
@@ -14,6 +16,7 @@ import javax.ws.rs.container.ResourceInfo;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.SecurityContext;
+import javax.ws.rs.core.UriInfo;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.PublicEndpoint;
@@ -67,12 +70,37 @@ public final class AuthFilter implements ContainerRequestFilter {
         if (required == null) {
             required = type.getAnnotation(RequiresPermission.class);
         }
-        if (required != null && !accounts.isPermitted(user.username(), required.value())) {
+        String permission = required == null ? null : permission(required.value(), request.getUriInfo());
+        if (required != null && (permission == null || !accounts.isPermitted(user.username(), permission))) {
             abort(request, 403, "forbidden", locale);
             return;
         }
         boolean secure = request.getSecurityContext().isSecure();
         request.setSecurityContext(new UserContext(user, secure));
+    }
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+    private static final Pattern SAFE_PART = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    /**
+     * The permission with its {@code {name}} parts replaced by the request's path parameters; {@code null} when
+     * a parameter is missing or holds characters that could change the permission's meaning ({@code : , *}).
+     */
+    static String permission(String template, UriInfo uri) {
+        if (template.indexOf('{') < 0) {
+            return template;
+        }
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = uri.getPathParameters().getFirst(m.group(1));
+            if (value == null || !SAFE_PART.matcher(value).matches()) {
+                return null;
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** The OpenAPI document and Swagger UI are public: they describe the API, they hold no data. */

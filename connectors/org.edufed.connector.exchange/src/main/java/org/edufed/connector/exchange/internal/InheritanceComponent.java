@@ -1,0 +1,598 @@
+package org.edufed.connector.exchange.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Federation;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
+import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.federation.Provenance;
+import org.edufed.kernel.api.federation.Topic;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Inheritable items of every downward topic. A node has its own values and what it inherited from its
+ * parent's feed; the effective value follows the mode set above: a {@code locked} inherited value wins;
+ * otherwise this node's own value overrides (with provenance saying so); otherwise the inherited value
+ * applies. What the children see is published on this node's feed in the same transaction as the change, and
+ * which own values this node holds goes up the tree (topic {@value #OWN_TOPIC}, keys and modes only, never
+ * the values) so that an upper level can preview whose overrides would hide a change.
+ */
+@Component(service = {Inheritance.class, InheritanceComponent.class})
+public final class InheritanceComponent implements Inheritance {
+
+    static final String OWN_TOPIC = "inheritance.own";
+    static final Pattern KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,199}");
+    static final int MAX_VALUE = 32_000;
+    static final int MAX_SETTING = 4000;
+
+    private final FederationStore store;
+    private final FederationComponent federation;
+    private final UpwardComponent upward;
+    private final Topics topics;
+    private final NodeRef self;
+    private final boolean mayHaveChildren;
+    private final boolean hasParentLevel;
+
+    @Activate
+    public InheritanceComponent(
+            @Reference FederationStore store,
+            @Reference FederationComponent federation,
+            @Reference UpwardComponent upward,
+            @Reference Topics topics,
+            @Reference NodeIdentity identity) {
+        this.store = store;
+        this.federation = federation;
+        this.upward = upward;
+        this.topics = topics;
+        this.self = new NodeRef(identity.level().id(), identity.code(), identity.name());
+        this.mayHaveChildren = identity.level() != Level.SCHOOL;
+        this.hasParentLevel = identity.level() != Level.PROVINCE;
+    }
+
+    record Own(String value, Mode mode) {}
+
+    record Inherited(String value, Mode mode, NodeRef setBy, NodeRef overriddenBy, long version) {}
+
+    // --- Inheritance --------------------------------------------------------------------------------
+
+    @Override
+    public List<Item> effective(String topic) {
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            Map<String, Own> own = new HashMap<>();
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT item_key, item_value, mode FROM edufed_item WHERE topic = ?")) {
+                ps.setString(1, topic);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        own.put(rs.getString(1), new Own(rs.getString(2), Mode.parse(rs.getString(3))));
+                    }
+                }
+            }
+            Map<String, Inherited> inherited = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT item_key, " + INHERITED_COLUMNS + " FROM edufed_item_inherited WHERE topic = ?")) {
+                ps.setString(1, topic);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        inherited.put(rs.getString(1), inherited(rs, 2));
+                    }
+                }
+            }
+            TreeSet<String> keys = new TreeSet<>(own.keySet());
+            keys.addAll(inherited.keySet());
+            List<Item> out = new ArrayList<>(keys.size());
+            for (String key : keys) {
+                effective(topic, key, inherited.get(key), own.get(key)).ifPresent(out::add);
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<Item> effective(String topic, String key) {
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            return effective(topic, key, inherited(c, topic, key), own(c, topic, key));
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int change(String topic, List<Change> changes) throws LockedException {
+        return changeChecked(topic, changes, MAX_VALUE);
+    }
+
+    private int changeChecked(String topic, List<Change> changes, int maxValue) throws LockedException {
+        Topic declared = topics.get(topic);
+        if (declared == null || declared.direction() != Topic.Direction.DOWN) {
+            throw new IllegalArgumentException("item.badTopic");
+        }
+        validate(changes, maxValue);
+        for (Change ch : changes) {
+            if (ch.value() != null) {
+                declared.validate(ch.key(), ch.value());
+            }
+        }
+        return store(topic, changes);
+    }
+
+    /**
+     * Seeds reference data shipped with a bundle (see {@link Dictionaries}): the same path as a change, for a
+     * topic its bundle declares, whether or not the declaration has reached {@link Topics} yet.
+     */
+    int seed(String topic, List<Change> changes) throws LockedException {
+        validate(changes, MAX_VALUE);
+        return store(topic, changes);
+    }
+
+    private int store(String topic, List<Change> changes) throws LockedException {
+        try {
+            return store.storage().inTransaction(c -> {
+                Map<String, Inherited> inherited = new HashMap<>();
+                for (Change ch : changes) {
+                    Inherited in = inherited(c, topic, ch.key());
+                    if (in != null && in.mode() == Mode.LOCKED) {
+                        throw new LockedSignal(ch.key(), provenance(in));
+                    }
+                    inherited.put(ch.key(), in);
+                }
+                int[] removed;
+                try (PreparedStatement del =
+                        c.prepareStatement("DELETE FROM edufed_item WHERE topic = ? AND item_key = ?")) {
+                    for (Change ch : changes) {
+                        del.setString(1, topic);
+                        del.setString(2, ch.key());
+                        del.addBatch();
+                    }
+                    removed = del.executeBatch();
+                }
+                Timestamp now = Timestamp.from(Instant.now());
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item (topic, item_key,"
+                        + " item_value, mode, updated_at) VALUES (?, ?, ?, ?, ?)")) {
+                    for (Change ch : changes) {
+                        if (ch.value() != null) {
+                            ins.setString(1, topic);
+                            ins.setString(2, ch.key());
+                            ins.setString(3, ch.value());
+                            ins.setString(4, ch.mode().id());
+                            ins.setTimestamp(5, now);
+                            ins.addBatch();
+                        }
+                    }
+                    ins.executeBatch();
+                }
+                List<FederationStore.FeedEntry> feed = new ArrayList<>();
+                int effective = 0;
+                long version = versionNow();
+                for (int i = 0; i < changes.size(); i++) {
+                    Change ch = changes.get(i);
+                    if (ch.value() == null && removed[i] == 0) {
+                        continue; // nothing was there: nothing changes
+                    }
+                    effective++;
+                    Own own = ch.value() == null ? null : new Own(ch.value(), ch.mode());
+                    if (mayHaveChildren) {
+                        feed.add(new FederationStore.FeedEntry(
+                                topic, ch.key(), Json.text(downward(ch.key(), inherited.get(ch.key()), own))));
+                    }
+                    if (hasParentLevel) {
+                        ObjectNode record = Json.object().put("topic", topic).put("key", ch.key());
+                        if (own != null) {
+                            record.put("mode", own.mode().id());
+                        }
+                        upward.enqueue(c, OWN_TOPIC, topic + "/" + ch.key(), version, Json.text(record), own == null);
+                    }
+                }
+                store.appendAll(c, feed);
+                return effective;
+            });
+        } catch (LockedSignal locked) {
+            throw new LockedException(locked.key, locked.provenance);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    private static void validate(List<Change> changes, int maxValue) {
+        if (changes == null || changes.isEmpty() || changes.size() > MAX_CHANGES) {
+            throw new IllegalArgumentException("item.badBatch");
+        }
+        Set<String> seen = new HashSet<>();
+        for (Change ch : changes) {
+            if (ch == null || ch.key() == null || !KEY.matcher(ch.key()).matches()) {
+                throw new IllegalArgumentException("setting.badKey");
+            }
+            if (!seen.add(ch.key())) {
+                throw new IllegalArgumentException("item.duplicateKey");
+            }
+            if (ch.value() != null && ch.value().length() > maxValue) {
+                throw new IllegalArgumentException("setting.badValue");
+            }
+            if (ch.value() != null && ch.mode() == null) {
+                throw new IllegalArgumentException("setting.badMode");
+            }
+        }
+    }
+
+    /** Versions of the own-value records sent up: microseconds, so that later changes carry larger ones. */
+    private static long versionNow() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+    }
+
+    @Override
+    public Preview preview(String topic, String key, Mode mode) throws LockedException {
+        if (topic == null || !topics.isDeclared(topic, Topic.Direction.DOWN)) {
+            throw new IllegalArgumentException("item.badTopic");
+        }
+        if (key == null || !KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("setting.badKey");
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("setting.badMode");
+        }
+        Map<String, Mode> owners = new HashMap<>();
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            Inherited in = inherited(c, topic, key);
+            if (in != null && in.mode() == Mode.LOCKED) {
+                throw new LockedException(key, provenance(in));
+            }
+            // own values below, as the descendants reported them (global id <origin>:<topic>/<key>)
+            try (PreparedStatement ps = c.prepareStatement("SELECT origin, payload FROM edufed_fed_record"
+                    + " WHERE topic = ? AND deleted = FALSE AND global_id LIKE ? ESCAPE '\\'")) {
+                ps.setString(1, OWN_TOPIC);
+                ps.setString(
+                        2,
+                        "%:"
+                                + (topic + "/" + key)
+                                        .replace("\\", "\\\\")
+                                        .replace("_", "\\_")
+                                        .replace("%", "\\%"));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        JsonNode p = Json.parse(rs.getString(2));
+                        if (p != null
+                                && topic.equals(p.path("topic").asText())
+                                && key.equals(p.path("key").asText())) {
+                            owners.put(
+                                    rs.getString(1), Mode.parse(p.path("mode").asText()));
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        List<Reach> nodes = new ArrayList<>();
+        walk(federation.tree().children(), mode, owners, null, nodes);
+        int reached = (int) nodes.stream().filter(Reach::reached).count();
+        return new Preview(topic, key, mode, nodes.size(), reached, nodes);
+    }
+
+    /**
+     * Follows the tree down: a {@code local} change reaches nobody; a {@code locked} one reaches everybody
+     * (superseding own values below); an {@code overridable} one stops at the first node with an own value,
+     * which hides it for itself and, unless its own value is {@code local}, for its subtree.
+     */
+    private static void walk(
+            List<Federation.TreeNode> children,
+            Mode mode,
+            Map<String, Mode> owners,
+            NodeRef hiddenBy,
+            List<Reach> out) {
+        for (Federation.TreeNode child : children) {
+            Mode own = owners.get(child.node().code());
+            NodeRef hides = hiddenBy;
+            boolean reached;
+            if (mode == Mode.LOCAL) {
+                reached = false;
+            } else if (mode == Mode.LOCKED) {
+                reached = true;
+            } else if (hiddenBy != null) {
+                reached = false;
+            } else if (own != null) {
+                reached = false;
+                hides = child.node();
+            } else {
+                reached = true;
+            }
+            out.add(new Reach(child.node(), reached, reached ? null : hides, own));
+            NodeRef below = own == Mode.LOCAL && hides == child.node() ? hiddenBy : hides;
+            walk(child.children(), mode, owners, below, out);
+        }
+    }
+
+    /** A change with the given longest value (settings keep their 4,000-character limit). */
+    int change(String topic, List<Change> changes, int maxValue) throws LockedException {
+        return changeChecked(topic, changes, maxValue);
+    }
+
+    // --- reconciliation ------------------------------------------------------------------------------------
+
+    /** A digest of each item this node inherited for a topic (what its parent's feed gave it). */
+    Map<String, String> inheritedDigests(String topic) throws SQLException {
+        Map<String, String> out = new TreeMap<>();
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT item_key, " + INHERITED_COLUMNS + " FROM edufed_item_inherited WHERE topic = ?")) {
+            ps.setString(1, topic);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Inherited in = inherited(rs, 2);
+                    out.put(rs.getString(1), digest(in.value(), in.mode(), in.setBy(), in.overriddenBy()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A digest of each item a child of {@code level} should have inherited from this node for a topic. */
+    Map<String, String> downwardDigests(String topic, Level level) throws SQLException {
+        Map<String, String> out = new TreeMap<>();
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            Set<String> keys = new TreeSet<>();
+            for (String table : new String[] {"edufed_item", "edufed_item_inherited"}) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT item_key FROM " + table + " WHERE topic = ?")) {
+                    ps.setString(1, topic);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            keys.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            for (String key : keys) {
+                ObjectNode down = downward(key, inherited(c, topic, key), own(c, topic, key));
+                if (!down.path("deleted").asBoolean(false)) {
+                    NodeRef over = down.hasNonNull("overriddenBy") ? ref(down.path("overriddenBy")) : null;
+                    out.put(
+                            key,
+                            digest(
+                                    topics.visibleTo(
+                                            topic, level, down.path("value").asText()),
+                                    Mode.parse(down.path("mode").asText()),
+                                    ref(down.path("setBy")),
+                                    over));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String digest(String value, Mode mode, NodeRef setBy, NodeRef over) {
+        return SignedMessages.sha256Hex(
+                value + "\n" + mode.id() + "\n" + setBy.code() + "\n" + (over == null ? "" : over.code()));
+    }
+
+    /** Forgets inherited items the parent no longer has, and tells this node's children, in one transaction. */
+    void forgetInherited(String topic, List<String> keys) throws SQLException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        store.storage().inTransaction(c -> {
+            List<FederationStore.FeedEntry> feed = new ArrayList<>();
+            try (PreparedStatement del =
+                    c.prepareStatement("DELETE FROM edufed_item_inherited WHERE topic = ? AND item_key = ?")) {
+                for (String key : keys) {
+                    del.setString(1, topic);
+                    del.setString(2, key);
+                    del.addBatch();
+                    if (mayHaveChildren) {
+                        feed.add(new FederationStore.FeedEntry(
+                                topic, key, Json.text(downward(key, null, own(c, topic, key)))));
+                    }
+                }
+                del.executeBatch();
+            }
+            store.appendAll(c, feed);
+            return null;
+        });
+    }
+
+    // --- the feed: applying the parent's, publishing this node's ---------------------------------------
+
+    /** One item of the parent's feed. */
+    record FeedItem(long seq, String topic, JsonNode payload) {}
+
+    /**
+     * Applies items of the parent's feed inside the caller's transaction (idempotent: the same items twice
+     * leave the same state) and passes on to this node's children what they should now see. When an item
+     * appears more than once, its last state is what counts.
+     */
+    void applyFromParent(Connection c, List<FeedItem> items) throws SQLException {
+        Map<String, FeedItem> last = new LinkedHashMap<>();
+        for (FeedItem item : items) {
+            String id = item.topic() + "\n" + item.payload().path("key").asText();
+            last.remove(id);
+            last.put(id, item);
+        }
+        try (PreparedStatement del =
+                c.prepareStatement("DELETE FROM edufed_item_inherited WHERE topic = ? AND item_key = ?")) {
+            for (FeedItem item : last.values()) {
+                del.setString(1, item.topic());
+                del.setString(2, item.payload().path("key").asText());
+                del.addBatch();
+            }
+            del.executeBatch();
+        }
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item_inherited (topic, item_key,"
+                + " item_value, mode, set_level, set_code, set_name, over_level, over_code, over_name, version,"
+                + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (FeedItem item : last.values()) {
+                Inherited in = inherited(item);
+                if (in == null) {
+                    continue;
+                }
+                ins.setString(1, item.topic());
+                ins.setString(2, item.payload().path("key").asText());
+                ins.setString(3, in.value());
+                ins.setString(4, in.mode().id());
+                bindRef(ins, 5, in.setBy());
+                bindRef(ins, 8, in.overriddenBy());
+                ins.setLong(11, in.version());
+                ins.setTimestamp(12, now);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+        if (!mayHaveChildren) {
+            return;
+        }
+        List<FederationStore.FeedEntry> feed = new ArrayList<>(last.size());
+        for (FeedItem item : last.values()) {
+            String key = item.payload().path("key").asText();
+            Own own = own(c, item.topic(), key);
+            feed.add(new FederationStore.FeedEntry(item.topic(), key, Json.text(downward(key, inherited(item), own))));
+        }
+        store.appendAll(c, feed);
+    }
+
+    /** What an item of the parent's feed says this node inherits ({@code null}: nothing, a tombstone). */
+    private static Inherited inherited(FeedItem item) {
+        JsonNode p = item.payload();
+        Mode mode = Mode.parse(p.path("mode").asText());
+        if (p.path("deleted").asBoolean(false)
+                || mode == null
+                || !p.path("value").isTextual()) {
+            return null;
+        }
+        NodeRef over = p.hasNonNull("overriddenBy") ? ref(p.path("overriddenBy")) : null;
+        return new Inherited(p.path("value").asText(), mode, ref(p.path("setBy")), over, item.seq());
+    }
+
+    private static void bindRef(PreparedStatement ps, int first, NodeRef ref) throws SQLException {
+        ps.setString(first, ref == null ? null : ref.level());
+        ps.setString(first + 1, ref == null ? null : ref.code());
+        ps.setString(first + 2, ref == null ? null : ref.name());
+    }
+
+    /** What the children of this node inherit for a key (a tombstone when nothing). */
+    private ObjectNode downward(String key, Inherited in, Own own) {
+        ObjectNode item = Json.object().put("key", key);
+        if (in != null && in.mode() == Mode.LOCKED) {
+            return fill(item, in.value(), in.mode(), in.setBy(), in.overriddenBy());
+        }
+        if (own != null && own.mode() != Mode.LOCAL) {
+            return in != null
+                    ? fill(item, own.value(), own.mode(), in.setBy(), self)
+                    : fill(item, own.value(), own.mode(), self, null);
+        }
+        if (in != null) {
+            return fill(item, in.value(), in.mode(), in.setBy(), in.overriddenBy());
+        }
+        return item.put("deleted", true);
+    }
+
+    private static ObjectNode fill(ObjectNode item, String value, Mode mode, NodeRef setBy, NodeRef over) {
+        item.put("value", value).put("mode", mode.id());
+        item.set("setBy", refJson(setBy));
+        if (over != null) {
+            item.set("overriddenBy", refJson(over));
+        }
+        return item;
+    }
+
+    private Optional<Item> effective(String topic, String key, Inherited in, Own own) {
+        if (in != null && (in.mode() == Mode.LOCKED || own == null)) {
+            return Optional.of(new Item(topic, key, in.value(), provenance(in), in.version()));
+        }
+        if (own != null) {
+            Provenance p =
+                    in != null ? new Provenance(in.setBy(), own.mode(), self) : new Provenance(self, own.mode(), null);
+            return Optional.of(new Item(topic, key, own.value(), p, in == null ? 0L : in.version()));
+        }
+        return Optional.empty();
+    }
+
+    private static Provenance provenance(Inherited in) {
+        return new Provenance(in.setBy(), in.mode(), in.overriddenBy());
+    }
+
+    private static Own own(Connection c, String topic, String key) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT item_value, mode FROM edufed_item WHERE topic = ? AND item_key = ?")) {
+            ps.setString(1, topic);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new Own(rs.getString(1), Mode.parse(rs.getString(2))) : null;
+            }
+        }
+    }
+
+    private static final String INHERITED_COLUMNS =
+            "item_value, mode, set_level, set_code, set_name, over_level, over_code, over_name, version";
+
+    private static Inherited inherited(Connection c, String topic, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT " + INHERITED_COLUMNS + " FROM edufed_item_inherited WHERE topic = ? AND item_key = ?")) {
+            ps.setString(1, topic);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? inherited(rs, 1) : null;
+            }
+        }
+    }
+
+    /** Reads the {@link #INHERITED_COLUMNS} starting at column {@code first}. */
+    private static Inherited inherited(ResultSet rs, int first) throws SQLException {
+        NodeRef over = rs.getString(first + 6) == null
+                ? null
+                : new NodeRef(rs.getString(first + 5), rs.getString(first + 6), rs.getString(first + 7));
+        return new Inherited(
+                rs.getString(first),
+                Mode.parse(rs.getString(first + 1)),
+                new NodeRef(rs.getString(first + 2), rs.getString(first + 3), rs.getString(first + 4)),
+                over,
+                rs.getLong(first + 8));
+    }
+
+    static ObjectNode refJson(NodeRef ref) {
+        return Json.object().put("level", ref.level()).put("code", ref.code()).put("name", ref.name());
+    }
+
+    static NodeRef ref(JsonNode n) {
+        return new NodeRef(
+                n.path("level").asText(),
+                n.path("code").asText(),
+                n.path("name").asText());
+    }
+
+    /** Carries a lock refusal out of the transaction (which it rolls back). */
+    private static final class LockedSignal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String key;
+        private final transient Provenance provenance;
+
+        LockedSignal(String key, Provenance provenance) {
+            super(null, null, false, false);
+            this.key = key;
+            this.provenance = provenance;
+        }
+    }
+}
