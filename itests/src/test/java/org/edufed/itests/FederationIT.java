@@ -218,6 +218,34 @@ class FederationIT {
                             .statusCode());
             await(() -> reports(province, pp).size() == 12 ? "ok" : null);
 
+            // the audit trail: what was done at each node, chained and intact; the province sees the tree's counts
+            JsonNode trail = KarafNode.json(province.get("/api/v1/audit?limit=500", "admin", pp));
+            String text = trail.toString();
+            for (String action : new String[] {
+                "federation.token.issue", "federation.child.enroll", "inherit.change", "federation.child.key.rotate"
+            }) {
+                assertTrue(text.contains("\"action\":\"" + action + "\""), action + " audited: " + text);
+            }
+            assertTrue(text.contains("\"actor\":\"admin\""), text);
+            assertFalse(text.contains(pp), "no password in the trail");
+            JsonNode verified = KarafNode.json(county.get("/api/v1/audit/verify", "admin", cp));
+            assertTrue(verified.path("intact").asBoolean(), verified.toString());
+            // a wrong password is refused and audited with the name it claimed and the address it came from
+            assertEquals(
+                    401, county.get("/api/v1/node", "admin", "wrong-password").statusCode());
+            JsonNode failed = KarafNode.json(county.get("/api/v1/audit?action=login.api", "admin", cp));
+            assertEquals("failure", failed.get(0).path("result").asText(), failed.toString());
+            assertEquals("admin", failed.get(0).path("actor").asText());
+            assertEquals("127.0.0.1", failed.get(0).path("address").asText());
+            JsonNode summaries = await(() -> {
+                JsonNode s = KarafNode.json(province.get("/api/v1/federation/audit", "admin", pp));
+                return s.toString().contains("2151010001") && s.toString().contains("510104") ? s : null;
+            });
+            assertTrue(
+                    summaries.toString().contains("\"action\":\"login.api\"")
+                            || summaries.toString().contains("\"action\":\"inherit.change\""),
+                    summaries.toString());
+
             // revoked: the county is refused from now on and stops receiving
             assertEquals(
                     204,
@@ -330,6 +358,10 @@ class FederationIT {
 
             JsonNode status = KarafNode.json(province.get("/api/v1/federation/status", "admin", pp));
             assertEquals(7, status.path("rejectedMessages").asInt(), status.toString());
+            // each refusal is in the audit trail too, with the node it claimed to come from
+            JsonNode refused = KarafNode.json(province.get("/api/v1/audit?action=exchange.refused", "admin", pp));
+            assertEquals(7, refused.size(), refused.toString());
+            assertTrue(refused.toString().contains("node:510199"), refused.toString());
         }
     }
 
@@ -338,7 +370,7 @@ class FederationIT {
     static KarafNode fast(KarafNode node) throws java.io.IOException {
         java.nio.file.Files.writeString(
                 node.home().resolve("etc/org.edufed.exchange.cfg"),
-                "pull.interval.ms = 500\npush.interval.ms = 500\nheartbeat.interval.ms = 1000\n",
+                "pull.interval.ms = 500\npush.interval.ms = 500\nheartbeat.interval.ms = 1000\naudit.interval.ms = 1000\n",
                 StandardCharsets.UTF_8);
         return node;
     }

@@ -35,6 +35,9 @@ public final class ExchangeRoutes {
 
         @AttributeDefinition(description = "Milliseconds between heartbeats to the parent")
         long heartbeat_interval_ms() default 15000;
+
+        @AttributeDefinition(description = "Milliseconds between audit summaries sent up the tree")
+        long audit_interval_ms() default 300000;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeRoutes.class);
@@ -42,7 +45,9 @@ public final class ExchangeRoutes {
     private final OsgiDefaultCamelContext camel;
 
     @Activate
-    public ExchangeRoutes(BundleContext context, Config config, @Reference Sync sync) throws Exception {
+    public ExchangeRoutes(
+            BundleContext context, Config config, @Reference Sync sync, @Reference AuditSummaries summaries)
+            throws Exception {
         camel = new OsgiDefaultCamelContext(context);
         camel.setName("edufed-exchange");
         camel.start(); // start first, then add routes (Camel 3 in OSGi)
@@ -58,6 +63,9 @@ public final class ExchangeRoutes {
                 from("timer:edufed-housekeeping?delay=60000&period=300000")
                         .routeId("edufed-housekeeping")
                         .process(exchange -> sync.housekeeping());
+                from("timer:edufed-audit-summary?delay=5000&period=" + config.audit_interval_ms())
+                        .routeId("edufed-audit-summary")
+                        .process(exchange -> summaries.publish());
                 from("timer:edufed-heartbeat?delay=2000&period=" + config.heartbeat_interval_ms())
                         .routeId("edufed-heartbeat")
                         .process(exchange -> sync.heartbeat());

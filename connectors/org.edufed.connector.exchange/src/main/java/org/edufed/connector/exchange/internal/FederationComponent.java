@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.web.ProblemException;
@@ -42,15 +43,20 @@ public final class FederationComponent implements Federation {
     private final ParentClient client;
     private final NodeAuthenticator authenticator;
     private volatile String rotationsHeader;
+    private final AuditLog audit;
 
     @Activate
     public FederationComponent(
-            @Reference FederationStore store, @Reference NodeIdentity identity, @Reference Signatures signatures) {
+            @Reference FederationStore store,
+            @Reference NodeIdentity identity,
+            @Reference Signatures signatures,
+            @Reference AuditLog audit) {
         this.store = store;
+        this.audit = audit;
         this.identity = identity;
         this.signatures = signatures;
         this.client = new ParentClient(identity, signatures, store);
-        this.authenticator = new NodeAuthenticator(store, signatures, identity);
+        this.authenticator = new NodeAuthenticator(store, signatures, identity, audit);
         String header;
         try {
             List<String> rotations = store.keyRotations(KeyRotations.CARRIED);
@@ -96,6 +102,7 @@ public final class FederationComponent implements Federation {
             throw new IllegalStateException(e);
         }
         LOG.info("Node key rotated; the parent and the children follow the signed rotation statement");
+        audit.record(AuditLog.Event.of("federation.key.rotate", identity.code(), AuditLog.Result.SUCCESS, null));
         return rotation.publicKeyPem();
     }
 
@@ -115,6 +122,13 @@ public final class FederationComponent implements Federation {
             throw new IllegalStateException(e);
         }
         LOG.info("Child {} rotated its key", child.node().code());
+        audit.record(new AuditLog.Event(
+                "node:" + child.node().code(),
+                null,
+                "federation.child.key.rotate",
+                child.node().code(),
+                AuditLog.Result.SUCCESS,
+                null));
     }
 
     NodeAuthenticator authenticator() {
@@ -148,6 +162,8 @@ public final class FederationComponent implements Federation {
             throw new IllegalStateException(e);
         }
         LOG.info("Enrollment token issued, valid until {}", expires);
+        audit.record(
+                AuditLog.Event.of("federation.token.issue", null, AuditLog.Result.SUCCESS, "valid until " + expires));
         return new Token(token, expires);
     }
 
@@ -193,6 +209,7 @@ public final class FederationComponent implements Federation {
             throw new EnrollmentException("could not record the parent: " + e.getMessage(), e);
         }
         LOG.info("Enrolled under {} {} ({}) at {}", ref.level(), ref.code(), ref.name(), base);
+        audit.record(AuditLog.Event.of("federation.enroll", ref.code(), AuditLog.Result.SUCCESS, base));
         return parent().orElseThrow();
     }
 
@@ -250,6 +267,13 @@ public final class FederationComponent implements Federation {
             throw new IllegalStateException(e);
         }
         LOG.info("Enrolled child {} {} ({})", level.id(), code, name);
+        audit.record(new AuditLog.Event(
+                "node:" + code,
+                null,
+                "federation.child.enroll",
+                code,
+                AuditLog.Result.SUCCESS,
+                level.id() + " " + name));
         ObjectNode answer = Json.object()
                 .put("level", identity.level().id())
                 .put("code", identity.code())
@@ -319,6 +343,7 @@ public final class FederationComponent implements Federation {
             boolean done = store.revoke(childCode);
             if (done) {
                 LOG.info("Revoked child {}", childCode);
+                audit.record(AuditLog.Event.of("federation.revoke", childCode, AuditLog.Result.SUCCESS, null));
             }
             return done;
         } catch (SQLException e) {

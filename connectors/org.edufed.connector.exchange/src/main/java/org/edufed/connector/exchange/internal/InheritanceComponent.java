@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
@@ -52,6 +53,7 @@ public final class InheritanceComponent implements Inheritance {
     private final FederationComponent federation;
     private final UpwardComponent upward;
     private final Topics topics;
+    private final AuditLog audit;
     private final NodeRef self;
     private final boolean mayHaveChildren;
     private final boolean hasParentLevel;
@@ -62,7 +64,9 @@ public final class InheritanceComponent implements Inheritance {
             @Reference FederationComponent federation,
             @Reference UpwardComponent upward,
             @Reference Topics topics,
-            @Reference NodeIdentity identity) {
+            @Reference NodeIdentity identity,
+            @Reference AuditLog audit) {
+        this.audit = audit;
         this.store = store;
         this.federation = federation;
         this.upward = upward;
@@ -209,6 +213,13 @@ public final class InheritanceComponent implements Inheritance {
                     }
                 }
                 store.appendAll(c, feed);
+                audit.record(
+                        c,
+                        AuditLog.Event.of(
+                                "inherit.change",
+                                topic,
+                                AuditLog.Result.SUCCESS,
+                                effective + " of " + changes.size() + ": " + keys(changes)));
                 return effective;
             });
         } catch (LockedSignal locked) {
@@ -216,6 +227,18 @@ public final class InheritanceComponent implements Inheritance {
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
+    }
+
+    /** The first keys of a batch with their modes, for the audit trail (never the values). */
+    private static String keys(List<Change> changes) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(changes.size(), 10); i++) {
+            Change ch = changes.get(i);
+            b.append(i == 0 ? "" : ", ")
+                    .append(ch.key())
+                    .append(ch.value() == null ? " (removed)" : " " + ch.mode().id());
+        }
+        return changes.size() > 10 ? b.append(", …").toString() : b.toString();
     }
 
     private static void validate(List<Change> changes, int maxValue) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.web.ProblemException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +27,11 @@ final class NodeAuthenticator {
     private final Signatures signatures;
     private final NodeIdentity identity;
 
-    NodeAuthenticator(FederationStore store, Signatures signatures, NodeIdentity identity) {
+    private final AuditLog audit;
+
+    NodeAuthenticator(FederationStore store, Signatures signatures, NodeIdentity identity, AuditLog audit) {
         this.store = store;
+        this.audit = audit;
         this.signatures = signatures;
         this.identity = identity;
     }
@@ -125,6 +129,8 @@ final class NodeAuthenticator {
     ProblemException refuse(String node, String path, int status, String type, String detail) {
         String safeNode = node == null ? null : node.replaceAll("[^0-9A-Za-z]", "?");
         LOG.warn("refused exchange message from {} at {}: {} ({})", safeNode, path, type, detail);
+        audit.record(new AuditLog.Event(
+                "node:" + safeNode, null, "exchange.refused", path, AuditLog.Result.DENIED, type + ": " + detail));
         try {
             store.reject(safeNode, path, type + ": " + detail);
         } catch (SQLException e) {

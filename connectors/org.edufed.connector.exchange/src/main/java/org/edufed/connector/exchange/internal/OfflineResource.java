@@ -22,6 +22,7 @@ import javax.ws.rs.core.Response;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
@@ -50,6 +51,7 @@ public final class OfflineResource implements RestResource {
     private final NodeIdentity identity;
     private final Signatures signatures;
     private final Topics topics;
+    private final AuditLog audit;
 
     @Activate
     public OfflineResource(
@@ -58,8 +60,10 @@ public final class OfflineResource implements RestResource {
             @Reference Sync sync,
             @Reference NodeIdentity identity,
             @Reference Signatures signatures,
-            @Reference Topics topics) {
+            @Reference Topics topics,
+            @Reference AuditLog audit) {
         this.topics = topics;
+        this.audit = audit;
         this.federation = federation;
         this.upward = upward;
         this.sync = sync;
@@ -73,6 +77,7 @@ public final class OfflineResource implements RestResource {
     @Produces(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
     public Response exportFeed(@QueryParam("since") @DefaultValue("0") long since) throws SQLException {
+        audit.record(AuditLog.Event.of("data.export", "feed", AuditLog.Result.SUCCESS, "since " + since));
         ObjectNode content = FeedPages.page(
                 federation.store(),
                 topics,
@@ -92,6 +97,7 @@ public final class OfflineResource implements RestResource {
     @Produces(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
     public Response exportOutbox() throws SQLException {
+        audit.record(AuditLog.Event.of("data.export", "outbox", AuditLog.Result.SUCCESS, null));
         ObjectNode content = header("up");
         Level parentLevel = federation
                 .store()
@@ -145,6 +151,8 @@ public final class OfflineResource implements RestResource {
                 }
                 throw e;
             }
+            audit.record(
+                    AuditLog.Event.of("data.import", signer, AuditLog.Result.SUCCESS, "feed: " + applied + " applied"));
             return Json.object()
                     .put("kind", kind)
                     .put("applied", applied)
@@ -158,6 +166,11 @@ public final class OfflineResource implements RestResource {
                 throw refuse(signer, "bundle.notFromChild", locale);
             }
             ObjectNode answer = upward.accept(child.get(), body);
+            audit.record(AuditLog.Event.of(
+                    "data.import",
+                    signer,
+                    AuditLog.Result.SUCCESS,
+                    "records up: " + body.path("items").size()));
             answer.put("kind", kind);
             return answer;
         }

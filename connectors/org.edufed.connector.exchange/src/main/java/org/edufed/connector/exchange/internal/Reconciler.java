@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.federation.Topic;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -42,13 +43,16 @@ public final class Reconciler {
     private final InheritanceComponent inheritance;
     private final UpwardComponent upward;
     private final Topics topics;
+    private final AuditLog audit;
 
     @Activate
     public Reconciler(
             @Reference FederationComponent federation,
             @Reference InheritanceComponent inheritance,
             @Reference UpwardComponent upward,
-            @Reference Topics topics) {
+            @Reference Topics topics,
+            @Reference AuditLog audit) {
+        this.audit = audit;
         this.federation = federation;
         this.inheritance = inheritance;
         this.upward = upward;
@@ -102,6 +106,11 @@ public final class Reconciler {
         Diff diff = compare(theirs, inheritance.inheritedDigests(topic));
         boolean repaired = false;
         if (repair && !diff.keys().isEmpty()) {
+            audit.record(AuditLog.Event.of(
+                    "federation.reconcile.repair",
+                    topic,
+                    AuditLog.Result.SUCCESS,
+                    diff.keys().size() + " differences"));
             inheritance.forgetInherited(topic, diff.extra());
             federation.store().storage().inTransaction(c -> {
                 federation.store().setWatermark(c, Sync.FEED, 0);
@@ -159,6 +168,11 @@ public final class Reconciler {
         }
         boolean repaired = false;
         if (repair && !lacking.isEmpty()) {
+            audit.record(AuditLog.Event.of(
+                    "federation.reconcile.repair",
+                    topic,
+                    AuditLog.Result.SUCCESS,
+                    lacking.size() + " records queued again"));
             upward.requeue(lacking);
             repaired = true;
         }

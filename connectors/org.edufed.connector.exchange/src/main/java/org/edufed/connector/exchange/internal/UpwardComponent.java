@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.osgi.service.component.annotations.Activate;
@@ -39,10 +40,15 @@ public final class UpwardComponent implements Upward {
     private final NodeIdentity identity;
     private final boolean hasParentLevel;
     private final Topics topics;
+    private final AuditLog audit;
 
     @Activate
     public UpwardComponent(
-            @Reference FederationStore store, @Reference NodeIdentity identity, @Reference Topics topics) {
+            @Reference FederationStore store,
+            @Reference NodeIdentity identity,
+            @Reference Topics topics,
+            @Reference AuditLog audit) {
+        this.audit = audit;
         this.store = store;
         this.identity = identity;
         this.topics = topics;
@@ -350,6 +356,7 @@ public final class UpwardComponent implements Upward {
 
     /** Puts a dead letter back in the outbox; false when there is no such one. */
     boolean retry(long deadId) throws SQLException {
+        audit.record(AuditLog.Event.of("federation.dead.retry", Long.toString(deadId), AuditLog.Result.SUCCESS, null));
         return store.storage().inTransaction(c -> {
             Item item = null;
             try (PreparedStatement q = c.prepareStatement("SELECT topic, global_id, origin, version, deleted, payload"

@@ -17,6 +17,7 @@ import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.storage.Dialect;
+import org.edufed.kernel.core.internal.audit.AuditLogImpl;
 import org.edufed.kernel.core.internal.storage.TestDatabases;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,9 +58,10 @@ class InheritanceTest {
         topics.add(new Topics.OwnValuesTopic());
         topics.add(new Dictionaries.DivisionTopic());
         topics.add(new Dictionaries.SchoolTypeTopic());
-        FederationComponent federation = new FederationComponent(store, identity, null);
-        UpwardComponent upward = new UpwardComponent(store, identity, topics);
-        InheritanceComponent inheritance = new InheritanceComponent(store, federation, upward, topics, identity);
+        AuditLogImpl audit = new AuditLogImpl(level.id() + " " + code, storage, 180);
+        FederationComponent federation = new FederationComponent(store, identity, null, audit);
+        UpwardComponent upward = new UpwardComponent(store, identity, topics, audit);
+        InheritanceComponent inheritance = new InheritanceComponent(store, federation, upward, topics, identity, audit);
         Sync sync = new Sync(federation, inheritance, identity, null, upward, topics);
         return new Node(
                 storage, store, federation, upward, inheritance, new SettingsComponent(inheritance), sync, code);

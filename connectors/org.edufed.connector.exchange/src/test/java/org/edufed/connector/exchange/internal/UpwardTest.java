@@ -11,6 +11,7 @@ import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.storage.Dialect;
+import org.edufed.kernel.core.internal.audit.AuditLogImpl;
 import org.edufed.kernel.core.internal.storage.TestDatabases;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,7 +39,14 @@ class UpwardTest {
         Topics topics = new Topics();
         topics.add(new Topics.ReportsTopic());
         return new Node(
-                storage, store, new UpwardComponent(store, new InheritanceTest.Identity(level, code), topics), code);
+                storage,
+                store,
+                new UpwardComponent(store, new InheritanceTest.Identity(level, code), topics, audit(storage)),
+                code);
+    }
+
+    private static AuditLogImpl audit(TestDatabases.TestStorage storage) throws java.sql.SQLException {
+        return new AuditLogImpl("test", storage, 180);
     }
 
     private static void enrol(Node parent, Node child, String level) throws Exception {
@@ -200,7 +208,10 @@ class UpwardTest {
                 }
             });
             UpwardComponent schoolWithExam = new UpwardComponent(
-                    school.store(), new InheritanceTest.Identity(Level.SCHOOL, "2151010001"), withExam);
+                    school.store(),
+                    new InheritanceTest.Identity(Level.SCHOOL, "2151010001"),
+                    withExam,
+                    audit(school.storage()));
             school.storage().inTransaction(c -> {
                 schoolWithExam.enqueue(c, "exam.registrations", "id1", 1, "{}", false);
                 return null;

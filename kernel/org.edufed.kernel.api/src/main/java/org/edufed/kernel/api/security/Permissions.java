@@ -11,5 +11,8 @@ public final class Permissions {
     /** Set and remove this node's inheritable settings. */
     public static final String SETTINGS_WRITE = "settings:write";
 
+    /** Reading and verifying the audit trail (a security officer's permission, 安全审计员). */
+    public static final String AUDIT_READ = "audit:read";
+
     private Permissions() {}
 }

@@ -18,6 +18,7 @@ import org.apache.shiro.realm.AuthorizingRealm;
 import org.apache.shiro.subject.PrincipalCollection;
 import org.apache.shiro.subject.SimplePrincipalCollection;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.storage.Storage;
@@ -48,18 +49,21 @@ public final class AccountServiceImpl implements AccountService {
     private final DefaultSecurityManager securityManager;
 
     private final String node;
+    private final AuditLog audit;
 
     /**
      * Accounts belong to a node whose identity is valid: without it (a wrong {@code org.edufed.node.cfg})
      * this component does not start, and no account or password is created on a node that is stopping.
      */
     @Activate
-    public AccountServiceImpl(@Reference NodeIdentity identity, @Reference Storage storage) throws SQLException {
-        this(identity.level().id() + " " + identity.code(), storage);
+    public AccountServiceImpl(@Reference NodeIdentity identity, @Reference Storage storage, @Reference AuditLog audit)
+            throws SQLException {
+        this(identity.level().id() + " " + identity.code(), storage, audit);
     }
 
-    AccountServiceImpl(String node, Storage storage) throws SQLException {
+    AccountServiceImpl(String node, Storage storage, AuditLog audit) throws SQLException {
         this.node = node;
+        this.audit = audit;
         storage.migrate(OWNER, AccountServiceImpl.class.getClassLoader(), "org/edufed/kernel/core/db");
         this.store = new AccountStore(storage);
         JdbcRealm realm = new JdbcRealm();
@@ -147,6 +151,7 @@ public final class AccountServiceImpl implements AccountService {
         try {
             Optional<AccountStore.Row> row = store.find(username);
             if (row.isEmpty() || !PasswordHashing.matches(row.get().passwordHash(), current)) {
+                audit.record(AuditLog.Event.of("password.change", username, AuditLog.Result.FAILURE, "wrong current"));
                 throw new PasswordPolicyException("password.wrongCurrent");
             }
             if (Arrays.equals(current, replacement)) {
@@ -156,6 +161,7 @@ public final class AccountServiceImpl implements AccountService {
             store.setPassword(username, PasswordHashing.hash(replacement), false);
             verified.forget(username);
             LOG.info("Password of {} changed", username);
+            audit.record(AuditLog.Event.of("password.change", username, AuditLog.Result.SUCCESS, null));
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
@@ -171,6 +177,8 @@ public final class AccountServiceImpl implements AccountService {
             throw new IllegalArgumentException("cannot reset the password of " + username + ": " + e.getMessage(), e);
         }
         LOG.info("One-time password issued for {} (must be changed at next login)", username);
+        audit.record(
+                AuditLog.Event.of("password.reset", username, AuditLog.Result.SUCCESS, "one-time password issued"));
         return new String(password);
     }
 

@@ -39,7 +39,10 @@ class AccountServiceImplTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            out[0] = new AccountServiceImpl("school 2151010001", storage);
+            out[0] = new AccountServiceImpl(
+                    "school 2151010001",
+                    storage,
+                    new org.edufed.kernel.core.internal.audit.AuditLogImpl("school 2151010001", storage, 180));
         } finally {
             System.setOut(original);
         }

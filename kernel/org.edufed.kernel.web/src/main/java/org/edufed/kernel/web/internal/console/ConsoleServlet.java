@@ -20,6 +20,8 @@ import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import javax.servlet.http.HttpSession;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.Actor;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
@@ -54,13 +56,27 @@ public final class ConsoleServlet extends HttpServlet {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final transient AccountService accounts;
+    private final transient AuditLog audit;
     private final transient NodeIdentity identity;
     private final transient List<ConsolePage> pages = new CopyOnWriteArrayList<>();
 
     @Activate
-    public ConsoleServlet(@Reference AccountService accounts, @Reference NodeIdentity identity) {
+    public ConsoleServlet(
+            @Reference AccountService accounts, @Reference NodeIdentity identity, @Reference AuditLog audit) {
         this.accounts = accounts;
         this.identity = identity;
+        this.audit = audit;
+    }
+
+    /** Every request acts as the session's user (or anonymous) from the client's address, for the audit trail. */
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp)
+            throws javax.servlet.ServletException, IOException {
+        HttpSession session = req.getSession(false);
+        Object user = session == null ? null : session.getAttribute(USER);
+        try (Actor.Scope scope = Actor.as(user == null ? "anonymous" : user.toString(), req.getRemoteAddr())) {
+            super.service(req, resp);
+        }
     }
 
     @Reference(
@@ -185,6 +201,7 @@ public final class ConsoleServlet extends HttpServlet {
         switch (path) {
             case "login" -> login(req, resp, locale, session);
             case "logout" -> {
+                audit.record(AuditLog.Event.of("logout", "console", AuditLog.Result.SUCCESS, null));
                 session.invalidate();
                 redirect(resp, "/console/login");
             }
@@ -210,6 +227,13 @@ public final class ConsoleServlet extends HttpServlet {
                 password == null ? Optional.empty() : accounts.authenticate(username, password.toCharArray());
         if (account.isEmpty()) {
             LOG.info("console login failed for {}", username == null ? "" : username.replaceAll("[^\\w.@-]", "?"));
+            audit.record(new AuditLog.Event(
+                    username == null ? "?" : username,
+                    req.getRemoteAddr(),
+                    "login",
+                    "console",
+                    AuditLog.Result.FAILURE,
+                    null));
             loginPage(req, resp, locale, 401, Messages.get(locale, "console.login.failed"));
             return;
         }
@@ -217,6 +241,8 @@ public final class ConsoleServlet extends HttpServlet {
         session.setAttribute(USER, account.get().username());
         session.setAttribute(CSRF, newToken());
         LOG.info("console login: {}", account.get().username());
+        audit.record(new AuditLog.Event(
+                account.get().username(), req.getRemoteAddr(), "login", "console", AuditLog.Result.SUCCESS, null));
         redirect(resp, account.get().mustChangePassword() ? "/console/password" : "/console/");
     }
 

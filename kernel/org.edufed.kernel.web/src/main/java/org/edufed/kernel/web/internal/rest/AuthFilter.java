@@ -9,14 +9,19 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.annotation.Priority;
+import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.Priorities;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
+import javax.ws.rs.container.ContainerResponseContext;
+import javax.ws.rs.container.ContainerResponseFilter;
 import javax.ws.rs.container.ResourceInfo;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.SecurityContext;
 import javax.ws.rs.core.UriInfo;
+import org.edufed.kernel.api.audit.Actor;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.PublicEndpoint;
@@ -30,18 +35,44 @@ import org.edufed.kernel.web.internal.Messages;
  * marked {@link AllowedBeforePasswordChange}.
  */
 @Priority(Priorities.AUTHENTICATION)
-public final class AuthFilter implements ContainerRequestFilter {
+public final class AuthFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
     static final String CHALLENGE = "Basic realm=\"EduFed\", charset=\"UTF-8\"";
 
     private final AccountService accounts;
+    private final AuditLog audit;
+    private static final String ACTOR = "edufed.actor";
+
+    @Context
+    private HttpServletRequest http;
 
     @Context
     private ResourceInfo resourceInfo;
 
-    public AuthFilter(AccountService accounts) {
+    public AuthFilter(AccountService accounts, AuditLog audit) {
         this.accounts = accounts;
+        this.audit = audit;
+    }
+
+    /** Clears the request's actor (see {@link #filter(ContainerRequestContext)}). */
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        if (request.getProperty(ACTOR) instanceof Actor.Scope scope) {
+            scope.close();
+        }
+    }
+
+    private String address() {
+        try {
+            return http == null ? null : http.getRemoteAddr();
+        } catch (RuntimeException e) {
+            return null; // outside a servlet request (tests)
+        }
+    }
+
+    private void actAs(ContainerRequestContext request, String name) {
+        request.setProperty(ACTOR, Actor.as(name, address()));
     }
 
     @Override
@@ -49,12 +80,23 @@ public final class AuthFilter implements ContainerRequestFilter {
         Method method = resourceInfo.getResourceMethod();
         Class<?> type = resourceInfo.getResourceClass();
         if (method == null || annotated(method, type, PublicEndpoint.class) || isApiDocumentation(type)) {
+            actAs(request, "anonymous");
             return; // unmatched requests end in a 404 problem; public ones need nobody
         }
         Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         LOG.debug("{} {} → {}", request.getMethod(), type.getName(), method.getName());
-        Optional<Account> account = basic(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        Optional<Account> account = basic(authorization);
         if (account.isEmpty()) {
+            if (authorization != null) {
+                audit.record(new AuditLog.Event(
+                        claimedUser(authorization),
+                        address(),
+                        "login.api",
+                        path(request),
+                        AuditLog.Result.FAILURE,
+                        null));
+            }
             request.abortWith(javax.ws.rs.core.Response.fromResponse(ProblemMapper.response(Problem.of(
                             "unauthorized", 401, Messages.get(locale, "problem.unauthorized"), path(request))))
                     .header(HttpHeaders.WWW_AUTHENTICATE, CHALLENGE)
@@ -62,6 +104,7 @@ public final class AuthFilter implements ContainerRequestFilter {
             return;
         }
         Account user = account.get();
+        actAs(request, user.username());
         if (user.mustChangePassword() && !annotated(method, type, AllowedBeforePasswordChange.class)) {
             abort(request, 403, "password-change-required", locale);
             return;
@@ -72,6 +115,8 @@ public final class AuthFilter implements ContainerRequestFilter {
         }
         String permission = required == null ? null : permission(required.value(), request.getUriInfo());
         if (required != null && (permission == null || !accounts.isPermitted(user.username(), permission))) {
+            audit.record(AuditLog.Event.of(
+                    "access", request.getMethod() + " " + path(request), AuditLog.Result.DENIED, permission));
             abort(request, 403, "forbidden", locale);
             return;
         }
@@ -109,6 +154,18 @@ public final class AuthFilter implements ContainerRequestFilter {
         return name.startsWith("org.apache.cxf.jaxrs.openapi.")
                 || name.startsWith("org.apache.cxf.jaxrs.swagger.")
                 || name.startsWith("io.swagger.v3.jaxrs2.integration.resources.");
+    }
+
+    /** The user name a Basic header claims (for the audit of a failed login), or {@code ?}. */
+    private static String claimedUser(String header) {
+        try {
+            String decoded =
+                    new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon > 0 ? decoded.substring(0, Math.min(colon, 64)) : "?";
+        } catch (RuntimeException e) {
+            return "?";
+        }
     }
 
     private Optional<Account> basic(String header) {

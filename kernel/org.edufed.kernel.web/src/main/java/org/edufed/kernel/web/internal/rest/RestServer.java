@@ -19,6 +19,7 @@ import org.apache.cxf.jaxrs.openapi.OpenApiFeature;
 import org.apache.cxf.jaxrs.swagger.ui.SwaggerUiConfig;
 import org.edufed.kernel.api.HealthCheck;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.RestResource;
 import org.osgi.service.component.annotations.Activate;
@@ -47,6 +48,7 @@ public final class RestServer implements HealthCheck {
 
     private final Set<RestResource> resources = new CopyOnWriteArraySet<>();
     private final AccountService accounts;
+    private final AuditLog audit;
     private final NodeIdentity identity;
     private final java.util.concurrent.ScheduledExecutorService rebuilder =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -60,9 +62,10 @@ public final class RestServer implements HealthCheck {
     private org.osgi.framework.ServiceRegistration<HealthCheck> registration;
 
     @Activate
-    public RestServer(@Reference AccountService accounts, @Reference NodeIdentity identity) {
+    public RestServer(@Reference AccountService accounts, @Reference NodeIdentity identity, @Reference AuditLog audit) {
         this.accounts = accounts;
         this.identity = identity;
+        this.audit = audit;
     }
 
     @Reference(
@@ -151,7 +154,7 @@ public final class RestServer implements HealthCheck {
                     problems,
                     new ProblemMapper.Json(problems),
                     new ProblemMapper.WebApp(problems),
-                    new AuthFilter(accounts)));
+                    new AuthFilter(accounts, audit)));
             factory.setFeatures(List.of(openApi()));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
