@@ -5,6 +5,7 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.edufed.kernel.api.audit.Actor;
 import org.edufed.kernel.api.security.AccountService;
 
 /**
@@ -23,6 +24,12 @@ public class AdminResetCommand implements Action {
 
     @Override
     public Object execute() {
+        try (Actor.Scope who = ShellActor.current()) {
+            return run();
+        }
+    }
+
+    private Object run() {
         if (accounts.find(username).isEmpty()) {
             System.err.println("No such account / 账户不存在: " + username);
             return null;

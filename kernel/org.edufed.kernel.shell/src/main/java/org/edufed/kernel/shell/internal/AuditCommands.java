@@ -5,6 +5,7 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.edufed.kernel.api.audit.Actor;
 import org.edufed.kernel.api.audit.AuditLog;
 
 /** Shell commands of the audit trail, for a security officer with shell access. */
@@ -26,6 +27,12 @@ public final class AuditCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             for (AuditLog.Entry e : audit.recent(limit, action)) {
                 System.out.printf(
                         "%6d %s %-16s %-18s %-8s %s %s%n",
@@ -50,6 +57,12 @@ public final class AuditCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             AuditLog.Verification v = audit.verify();
             if (v.intact()) {
                 System.out.println("Audit trail intact / 审计日志完整: " + v.checked() + " entries");

@@ -6,6 +6,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.edufed.kernel.api.HealthService;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.Actor;
 
 /** {@code edufed:node}: this node's identity and health, as the API shows them. */
 @Command(scope = "edufed", name = "node", description = "Show this node's identity and health / 显示节点身份与健康状态")
@@ -20,6 +21,12 @@ public class NodeCommand implements Action {
 
     @Override
     public Object execute() {
+        try (Actor.Scope who = ShellActor.current()) {
+            return run();
+        }
+    }
+
+    private Object run() {
         System.out.println("Level / 级别:     " + identity.level().id());
         System.out.println("Code / 代码:      " + identity.code());
         System.out.println("Name / 名称:      " + identity.name());

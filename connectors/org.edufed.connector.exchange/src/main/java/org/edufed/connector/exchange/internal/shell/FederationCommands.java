@@ -9,6 +9,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.edufed.connector.exchange.internal.Reconciler;
 import org.edufed.connector.exchange.internal.Sync;
 import org.edufed.connector.exchange.internal.SyncStatus;
+import org.edufed.kernel.api.audit.Actor;
 import org.edufed.kernel.api.federation.EffectiveSetting;
 import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.Settings;
@@ -29,6 +30,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             Federation.Token t = federation.issueToken(Duration.ofMinutes(minutes));
             System.out.println("Token / 令牌: " + t.token());
             System.out.println("Valid until / 有效期至: " + t.expiresAt());
@@ -51,6 +58,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             try {
                 Federation.Parent p = federation.enroll(parentUrl, token);
                 System.out.println("Enrolled under / 已加入: " + p.node().level() + " "
@@ -71,6 +84,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             System.out.printf("%-12s %-9s %-9s %-28s %s%n", "code", "level", "status", "last seen", "name");
             for (Federation.Child c : federation.children()) {
                 System.out.printf(
@@ -97,6 +116,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             System.out.println(federation.revoke(code) ? "Revoked / 已吊销: " + code : "No such child / 无此下级: " + code);
             return null;
         }
@@ -111,6 +136,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             for (EffectiveSetting s : settings.effective()) {
                 System.out.printf(
                         "%-30s %-20s %-12s set by %s %s%s%n",
@@ -137,6 +168,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() throws Exception {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() throws Exception {
             SyncStatus s = sync.status();
             System.out.println("Parent / 上级: "
                     + (s.parent() == null
@@ -199,6 +236,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() throws Exception {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() throws Exception {
             Reconciler.Report r = reconciler.reconcile(topic, repair);
             System.out.printf(
                     "%s (%s): here %d · parent %d · missing here %d · extra here %d · different %d"
@@ -226,6 +269,12 @@ public final class FederationCommands {
 
         @Override
         public Object execute() {
+            try (Actor.Scope who = ShellActor.current()) {
+                return run();
+            }
+        }
+
+        private Object run() {
             try {
                 federation.rotateKey();
                 System.out.println("Node key rotated / 节点密钥已更换");
