@@ -211,7 +211,7 @@ public final class NodeKeys {
         return Base64.getDecoder().decode(b64.toString());
     }
 
-    private static void createOwnerOnlyDir(Path dir) throws IOException {
+    static void createOwnerOnlyDir(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
         }
@@ -220,7 +220,7 @@ public final class NodeKeys {
         }
     }
 
-    private static void writeOwnerOnly(Path file, String content) throws IOException {
+    static void writeOwnerOnly(Path file, String content) throws IOException {
         boolean posix = Files.getFileStore(file.getParent()).supportsFileAttributeView("posix");
         try {
             if (posix) {

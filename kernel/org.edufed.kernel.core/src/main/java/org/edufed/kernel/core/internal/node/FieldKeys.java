@@ -1,0 +1,197 @@
+package org.edufed.kernel.core.internal.node;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The node's field keys in {@code data/keys/field-keys.properties} (owner-only): SM4 keys by id, the id of the
+ * current one, and the HMAC-SM3 key of the blind indexes. Created at first start; {@link #rotate()} adds a key
+ * and makes it current (values written before keep naming their own key). A ciphertext is {@code
+ * sm4g:<key id>:<base64 of nonce (12 bytes) and ciphertext with its 16-byte tag>}.
+ */
+@Component(service = FieldEncryption.class)
+public final class FieldKeys implements FieldEncryption {
+
+    static final String FILE = "field-keys.properties";
+    private static final String PREFIX = "sm4g:";
+    private static final Provider BC = new BouncyCastleProvider();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path file;
+    private final Map<String, byte[]> keys = new LinkedHashMap<>();
+    private String current;
+    private byte[] indexKey;
+
+    @Activate
+    public FieldKeys() throws IOException {
+        this(DataDirs.dataDir().resolve("keys"));
+    }
+
+    public FieldKeys(Path dir) throws IOException {
+        this.file = dir.resolve(FILE);
+        if (Files.exists(file)) {
+            load();
+        } else {
+            NodeKeys.createOwnerOnlyDir(dir);
+            indexKey = random(32);
+            current = "k1";
+            keys.put(current, random(16));
+            save(false);
+        }
+    }
+
+    private void load() throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(Files.readString(file, StandardCharsets.US_ASCII)));
+        current = p.getProperty("current");
+        indexKey = Base64.getDecoder().decode(p.getProperty("index"));
+        for (String name : p.stringPropertyNames()) {
+            if (name.startsWith("key.")) {
+                keys.put(name.substring(4), Base64.getDecoder().decode(p.getProperty(name)));
+            }
+        }
+        if (current == null || !keys.containsKey(current)) {
+            throw new IOException(file + " names no current key");
+        }
+    }
+
+    /** Writes the keys owner-only: a new file beside the old, then moved over it. */
+    private void save(boolean replace) throws IOException {
+        StringWriter w = new StringWriter();
+        w.write("# EduFed field keys (SM4) - keep with the node's backup, never in the database\n");
+        w.write("current=" + current + "\n");
+        w.write("index=" + Base64.getEncoder().encodeToString(indexKey) + "\n");
+        for (Map.Entry<String, byte[]> k : keys.entrySet()) {
+            w.write("key." + k.getKey() + "=" + Base64.getEncoder().encodeToString(k.getValue()) + "\n");
+        }
+        Path target = replace ? file.resolveSibling(FILE + ".new") : file;
+        Files.deleteIfExists(file.resolveSibling(FILE + ".new"));
+        NodeKeys.writeOwnerOnly(target, w.toString());
+        if (replace) {
+            Files.move(target, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    @Override
+    public String rotateKey() {
+        try {
+            return rotate();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the field keys: " + e.getMessage(), e);
+        }
+    }
+
+    /** Adds a new SM4 key and makes it the one new values are encrypted with. */
+    synchronized String rotate() throws IOException {
+        String id = "k" + (keys.size() + 1);
+        keys.put(id, random(16));
+        String previous = current;
+        current = id;
+        try {
+            save(true);
+        } catch (IOException e) {
+            keys.remove(id);
+            current = previous;
+            throw e;
+        }
+        return id;
+    }
+
+    @Override
+    public String encrypt(String plaintext) {
+        if (plaintext == null) {
+            return null;
+        }
+        String id;
+        byte[] key;
+        synchronized (this) {
+            id = current;
+            key = keys.get(id);
+        }
+        try {
+            byte[] nonce = random(12);
+            Cipher c = Cipher.getInstance("SM4/GCM/NoPadding", BC);
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "SM4"), new GCMParameterSpec(128, nonce));
+            c.updateAAD(id.getBytes(StandardCharsets.US_ASCII));
+            byte[] sealed = c.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+            byte[] out = new byte[nonce.length + sealed.length];
+            System.arraycopy(nonce, 0, out, 0, nonce.length);
+            System.arraycopy(sealed, 0, out, nonce.length, sealed.length);
+            return PREFIX + id + ":" + Base64.getEncoder().encodeToString(out);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SM4 encryption failed", e);
+        }
+    }
+
+    @Override
+    public String decrypt(String ciphertext) {
+        if (ciphertext == null) {
+            return null;
+        }
+        int colon = ciphertext.indexOf(':', PREFIX.length());
+        if (!ciphertext.startsWith(PREFIX) || colon < 0) {
+            throw new IllegalArgumentException("not a field ciphertext");
+        }
+        String id = ciphertext.substring(PREFIX.length(), colon);
+        byte[] key;
+        synchronized (this) {
+            key = keys.get(id);
+        }
+        if (key == null) {
+            throw new IllegalArgumentException("unknown field key " + id);
+        }
+        try {
+            byte[] in = Base64.getDecoder().decode(ciphertext.substring(colon + 1));
+            if (in.length < 12 + 16) {
+                throw new IllegalArgumentException("field ciphertext too short");
+            }
+            Cipher c = Cipher.getInstance("SM4/GCM/NoPadding", BC);
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "SM4"), new GCMParameterSpec(128, in, 0, 12));
+            c.updateAAD(id.getBytes(StandardCharsets.US_ASCII));
+            return new String(c.doFinal(in, 12, in.length - 12), StandardCharsets.UTF_8);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("the field ciphertext was changed or its key is wrong");
+        }
+    }
+
+    @Override
+    public String blindIndex(String plaintext) {
+        if (plaintext == null) {
+            return null;
+        }
+        try {
+            Mac mac = Mac.getInstance("HMACSM3", BC);
+            mac.init(new SecretKeySpec(indexKey, "HMACSM3"));
+            return HexFormat.of().formatHex(mac.doFinal(plaintext.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SM3 failed", e);
+        }
+    }
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}
