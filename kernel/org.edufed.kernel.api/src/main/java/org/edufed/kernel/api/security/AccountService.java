@@ -34,6 +34,34 @@ public interface AccountService {
      */
     String resetPassword(String username);
 
+    /** A role: a name and the permissions (Shiro wildcard strings) it grants. */
+    record Role(String name, String description, java.util.Set<String> permissions) {}
+
+    /** The roles defined at this node. */
+    java.util.List<Role> roles();
+
+    /** Every local account, ordered by name. */
+    java.util.List<Account> list();
+
+    /**
+     * Creates an account holding existing roles and returns its one-time password, to be handed over and
+     * changed at the first login.
+     *
+     * @throws IllegalArgumentException with a message key ({@code account.badName}, {@code account.exists},
+     *     {@code account.badRole})
+     */
+    String create(String username, String displayName, java.util.Set<String> roles);
+
+    /**
+     * Replaces an account's roles.
+     *
+     * @throws IllegalArgumentException {@code account.notFound} or {@code account.badRole}
+     */
+    void setRoles(String username, java.util.Set<String> roles);
+
+    /** Locks or unlocks an account; a locked account cannot log in. @throws IllegalArgumentException if unknown */
+    void setLocked(String username, boolean locked);
+
     /** Refused password change: the message is a stable key ({@code password.tooShort}, …). */
     final class PasswordPolicyException extends Exception {
         private static final long serialVersionUID = 1L;

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.shiro.authc.AuthenticationException;
@@ -165,6 +166,85 @@ public final class AccountServiceImpl implements AccountService {
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
+    }
+
+    static final java.util.regex.Pattern USERNAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{1,63}");
+
+    @Override
+    public List<Role> roles() {
+        try {
+            return store.roleDefinitions();
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Account> list() {
+        try {
+            return store.list();
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkRoles(Set<String> roles) {
+        Set<String> known = new java.util.HashSet<>();
+        roles().forEach(r -> known.add(r.name()));
+        if (roles == null || !known.containsAll(roles)) {
+            throw new IllegalArgumentException("account.badRole");
+        }
+    }
+
+    @Override
+    public String create(String username, String displayName, Set<String> roles) {
+        if (username == null || !USERNAME.matcher(username).matches()) {
+            throw new IllegalArgumentException("account.badName");
+        }
+        if (displayName == null || displayName.isBlank() || displayName.length() > 100) {
+            throw new IllegalArgumentException("account.badName");
+        }
+        checkRoles(roles);
+        char[] password = PasswordPolicy.generate();
+        try {
+            if (!store.createIfAbsent(username, displayName.trim(), PasswordHashing.hash(password), true, roles)) {
+                throw new IllegalArgumentException("account.exists");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        audit.record(AuditLog.Event.of("account.create", username, AuditLog.Result.SUCCESS, "roles " + roles));
+        String out = new String(password);
+        Arrays.fill(password, '\0');
+        return out;
+    }
+
+    @Override
+    public void setRoles(String username, Set<String> roles) {
+        checkRoles(roles);
+        try {
+            if (!store.replaceRoles(username, roles)) {
+                throw new IllegalArgumentException("account.notFound");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        verified.forget(username);
+        audit.record(AuditLog.Event.of("account.roles", username, AuditLog.Result.SUCCESS, "roles " + roles));
+    }
+
+    @Override
+    public void setLocked(String username, boolean locked) {
+        try {
+            if (!store.setLocked(username, locked)) {
+                throw new IllegalArgumentException("account.notFound");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        verified.forget(username);
+        audit.record(
+                AuditLog.Event.of(locked ? "account.lock" : "account.unlock", username, AuditLog.Result.SUCCESS, null));
     }
 
     @Override

@@ -6,10 +6,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.storage.Storage;
 
 /** SQL for accounts, roles and permissions; every statement prepared, every write in one transaction. */
@@ -111,6 +114,74 @@ final class AccountStore {
                 ps.executeBatch();
             }
             return true;
+        });
+    }
+
+    List<Account> list() throws SQLException {
+        List<Account> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT username FROM edufed_account ORDER BY username");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                find(c, rs.getString(1)).ifPresent(r -> out.add(r.account()));
+            }
+        }
+        return out;
+    }
+
+    List<AccountService.Role> roleDefinitions() throws SQLException {
+        List<AccountService.Role> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT name, description FROM edufed_role ORDER BY name");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Set<String> perms = new LinkedHashSet<>();
+                try (PreparedStatement p = c.prepareStatement(
+                        "SELECT permission FROM edufed_role_permission WHERE role_name = ? ORDER BY permission")) {
+                    p.setString(1, rs.getString(1));
+                    try (ResultSet prs = p.executeQuery()) {
+                        while (prs.next()) {
+                            perms.add(prs.getString(1));
+                        }
+                    }
+                }
+                out.add(new AccountService.Role(rs.getString(1), rs.getString(2), perms));
+            }
+        }
+        return out;
+    }
+
+    /** Replaces the roles of an existing account; false when there is no such account. */
+    boolean replaceRoles(String username, Set<String> roles) throws SQLException {
+        return storage.inTransaction(c -> {
+            if (find(c, username).isEmpty()) {
+                return false;
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_account_role WHERE username = ?")) {
+                del.setString(1, username);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
+                for (String role : roles) {
+                    ps.setString(1, username);
+                    ps.setString(2, role);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return true;
+        });
+    }
+
+    /** Locks or unlocks; false when there is no such account. */
+    boolean setLocked(String username, boolean locked) throws SQLException {
+        return storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE edufed_account SET locked = ? WHERE username = ?")) {
+                ps.setBoolean(1, locked);
+                ps.setString(2, username);
+                return ps.executeUpdate() == 1;
+            }
         });
     }
 

@@ -22,4 +22,23 @@ final class Html {
         }
         return out.toString();
     }
+
+    /** Escapes text for a JSON string literal. */
+    static String json(String text) {
+        StringBuilder b = new StringBuilder(text.length() + 8);
+        for (char ch : text.toCharArray()) {
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
 }

@@ -11,6 +11,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import javax.ws.rs.DELETE;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.PUT;
+import javax.ws.rs.Path;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.Response;
 import org.apache.cxf.Bus;
 import org.apache.cxf.BusFactory;
 import org.apache.cxf.endpoint.Server;
@@ -21,7 +29,9 @@ import org.edufed.kernel.api.HealthCheck;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RestResource;
+import org.edufed.kernel.web.internal.Messages;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -58,6 +68,7 @@ public final class RestServer implements HealthCheck {
             });
     private java.util.concurrent.ScheduledFuture<?> pending;
     private Server server;
+    private Server fallback;
     private boolean active;
     private org.osgi.framework.ServiceRegistration<HealthCheck> registration;
 
@@ -102,6 +113,10 @@ public final class RestServer implements HealthCheck {
         active = false;
         rebuilder.shutdownNow();
         stop();
+        if (fallback != null) {
+            fallback.destroy();
+            fallback = null;
+        }
     }
 
     /**
@@ -127,6 +142,19 @@ public final class RestServer implements HealthCheck {
                 java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    private void publishFallbackOnce() {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(JAXRSServerFactoryBean.class.getClassLoader());
+        try {
+            publishFallback();
+        } catch (RuntimeException e) {
+            LOG.error("could not publish the REST fallback", e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
     private void stop() {
         if (server != null) {
             server.destroy();
@@ -134,8 +162,63 @@ public final class RestServer implements HealthCheck {
         }
     }
 
+    /**
+     * Anything under {@code /api} that no endpoint serves (an unknown version, a path a {@code ../} walked out of
+     * {@code /v1}, or {@code /v1} itself for the moment it is rebuilt) gets a 404 problem body from an endpoint
+     * at {@code /}: CXF gives a request to the endpoint with the longest matching address.
+     */
+    private void publishFallback() {
+        if (fallback != null) {
+            return;
+        }
+        JAXRSServerFactoryBean factory = new JAXRSServerFactoryBean();
+        factory.setBus(BusFactory.getDefaultBus(true));
+        factory.setAddress("/");
+        factory.setServiceBeans(List.of(new NotFound()));
+        ProblemMapper problems = new ProblemMapper();
+        factory.setProviders(
+                List.of(new JacksonJsonProvider(objectMapper()), problems, new ProblemMapper.WebApp(problems)));
+        fallback = factory.create();
+    }
+
+    /** The fallback endpoint's one resource: every method on every path is not found. */
+    @Path("/")
+    public static final class NotFound {
+        private static ProblemException notFound(HttpHeaders headers) {
+            return new ProblemException(
+                    404,
+                    "not-found",
+                    Messages.get(Messages.fromAcceptLanguage(headers.getAcceptableLanguages()), "problem.not-found"));
+        }
+
+        @GET
+        @Path("{any: .*}")
+        public Response get(@Context HttpHeaders headers) {
+            throw notFound(headers);
+        }
+
+        @POST
+        @Path("{any: .*}")
+        public Response post(@Context HttpHeaders headers) {
+            throw notFound(headers);
+        }
+
+        @PUT
+        @Path("{any: .*}")
+        public Response put(@Context HttpHeaders headers) {
+            throw notFound(headers);
+        }
+
+        @DELETE
+        @Path("{any: .*}")
+        public Response delete(@Context HttpHeaders headers) {
+            throw notFound(headers);
+        }
+    }
+
     private void rebuild() {
         stop();
+        publishFallbackOnce();
         if (resources.isEmpty()) {
             return;
         }

@@ -1,0 +1,142 @@
+package org.edufed.kernel.web.internal.rest;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Supplier;
+import javax.ws.rs.Consumes;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.PUT;
+import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
+import javax.ws.rs.Produces;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.ProblemException;
+import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.api.web.RestResource;
+import org.edufed.kernel.web.internal.Messages;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/accounts}: the local accounts of this node for an account administrator — list, create
+ * (answered with a one-time password to hand over), roles, lock and unlock, a new one-time password — and
+ * {@code /api/v1/accounts/roles}: the roles with their permissions.
+ */
+@Component(service = RestResource.class)
+@Path("/accounts")
+@Produces(MediaType.APPLICATION_JSON)
+@RequiresPermission(Permissions.ACCOUNT_ADMIN)
+public final class AccountsResource implements RestResource {
+
+    private final AccountService accounts;
+
+    @Activate
+    public AccountsResource(@Reference AccountService accounts) {
+        this.accounts = accounts;
+    }
+
+    /** A new account. */
+    public record NewAccount(String username, String displayName, Set<String> roles) {}
+
+    /** A created account (or a reset one) with the one-time password to hand over, shown only this once. */
+    public record OneTimePassword(String username, String oneTimePassword) {}
+
+    /** The roles to give. */
+    public record Roles(Set<String> roles) {}
+
+    @GET
+    public List<Account> list() {
+        return accounts.list();
+    }
+
+    @GET
+    @Path("/roles")
+    public List<AccountService.Role> roles() {
+        return accounts.roles();
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response create(@Context HttpHeaders headers, NewAccount body) {
+        if (body == null) {
+            throw bad(headers, "account.badName");
+        }
+        String password = checked(headers, () -> accounts.create(body.username(), body.displayName(), body.roles()));
+        return Response.status(201)
+                .entity(new OneTimePassword(body.username(), password))
+                .build();
+    }
+
+    @PUT
+    @Path("/{username}/roles")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response roles(@Context HttpHeaders headers, @PathParam("username") String username, Roles body) {
+        checked(headers, () -> {
+            accounts.setRoles(username, body == null ? null : body.roles());
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{username}/lock")
+    public Response lock(@Context HttpHeaders headers, @PathParam("username") String username) {
+        return locked(headers, username, true);
+    }
+
+    @POST
+    @Path("/{username}/unlock")
+    public Response unlock(@Context HttpHeaders headers, @PathParam("username") String username) {
+        return locked(headers, username, false);
+    }
+
+    @POST
+    @Path("/{username}/reset-password")
+    public OneTimePassword reset(@Context HttpHeaders headers, @PathParam("username") String username) {
+        if (accounts.find(username).isEmpty()) {
+            throw notFound(headers);
+        }
+        return new OneTimePassword(username, accounts.resetPassword(username));
+    }
+
+    private Response locked(HttpHeaders headers, String username, boolean locked) {
+        checked(headers, () -> {
+            accounts.setLocked(username, locked);
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
+    /** Runs an account change, turning its refusals into problems: 404 for an unknown account, else 400. */
+    private static <T> T checked(HttpHeaders headers, Supplier<T> change) {
+        try {
+            return change.get();
+        } catch (IllegalArgumentException e) {
+            if ("account.notFound".equals(e.getMessage())) {
+                throw notFound(headers);
+            }
+            throw bad(headers, e.getMessage());
+        }
+    }
+
+    private static ProblemException bad(HttpHeaders headers, String key) {
+        return new ProblemException(400, "bad-request", Messages.get(locale(headers), key));
+    }
+
+    private static ProblemException notFound(HttpHeaders headers) {
+        return new ProblemException(404, "not-found", Messages.get(locale(headers), "account.notFound"));
+    }
+
+    private static Locale locale(HttpHeaders headers) {
+        return Messages.fromAcceptLanguage(headers.getAcceptableLanguages());
+    }
+}

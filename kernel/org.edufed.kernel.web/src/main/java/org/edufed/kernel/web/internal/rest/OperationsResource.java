@@ -1,0 +1,102 @@
+package org.edufed.kernel.web.internal.rest;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.ws.rs.DELETE;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.PUT;
+import javax.ws.rs.Path;
+import javax.ws.rs.Produces;
+import javax.ws.rs.core.MediaType;
+import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.PublicEndpoint;
+import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.api.web.RestResource;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * {@code GET /api/v1/operations}: every REST operation of this node with the permission it requires, read
+ * from the same annotations the authorisation filter enforces. The authorisation tests are generated from it,
+ * so an operation that is neither public nor checked shows up (and fails them).
+ */
+@Component(service = {RestResource.class, OperationsResource.class})
+@Path("/operations")
+@Produces(MediaType.APPLICATION_JSON)
+public final class OperationsResource implements RestResource {
+
+    private final List<RestResource> resources = new CopyOnWriteArrayList<>();
+
+    /** One operation: method, path template under {@code /api/v1}, what it needs. */
+    public record Operation(
+            String method, String path, String permission, boolean publicEndpoint, boolean beforePasswordChange) {}
+
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void add(RestResource resource) {
+        resources.add(resource);
+    }
+
+    void remove(RestResource resource) {
+        resources.remove(resource);
+    }
+
+    @GET
+    @RequiresPermission(Permissions.ACCOUNT_ADMIN)
+    public List<Operation> list() {
+        List<Operation> out = new ArrayList<>();
+        for (RestResource r : resources) {
+            out.addAll(operations(r.getClass()));
+        }
+        out.sort(Comparator.comparing(Operation::path).thenComparing(Operation::method));
+        return out;
+    }
+
+    static List<Operation> operations(Class<?> type) {
+        List<Operation> out = new ArrayList<>();
+        Path root = type.getAnnotation(Path.class);
+        if (root == null) {
+            return out;
+        }
+        for (Method m : type.getMethods()) {
+            String verb = m.isAnnotationPresent(GET.class)
+                    ? "GET"
+                    : m.isAnnotationPresent(POST.class)
+                            ? "POST"
+                            : m.isAnnotationPresent(PUT.class)
+                                    ? "PUT"
+                                    : m.isAnnotationPresent(DELETE.class) ? "DELETE" : null;
+            if (verb == null) {
+                continue;
+            }
+            Path sub = m.getAnnotation(Path.class);
+            String path = join(root.value(), sub == null ? "" : sub.value());
+            RequiresPermission p = m.getAnnotation(RequiresPermission.class);
+            if (p == null) {
+                p = type.getAnnotation(RequiresPermission.class);
+            }
+            out.add(new Operation(
+                    verb,
+                    path,
+                    p == null ? null : p.value(),
+                    m.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class),
+                    m.isAnnotationPresent(AllowedBeforePasswordChange.class)
+                            || type.isAnnotationPresent(AllowedBeforePasswordChange.class)));
+        }
+        return out;
+    }
+
+    private static String join(String a, String b) {
+        String path = ("/" + a + "/" + b).replaceAll("/+", "/");
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}
