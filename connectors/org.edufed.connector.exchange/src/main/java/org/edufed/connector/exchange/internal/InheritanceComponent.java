@@ -157,13 +157,13 @@ public final class InheritanceComponent implements Inheritance {
     private int store(String topic, List<Change> changes) throws LockedException {
         try {
             return store.storage().inTransaction(c -> {
-                Map<String, Inherited> inherited = new HashMap<>();
+                Map<String, Inherited> inherited =
+                        inheritedFor(c, topic, changes.stream().map(Change::key).toList());
                 for (Change ch : changes) {
-                    Inherited in = inherited(c, topic, ch.key());
+                    Inherited in = inherited.get(ch.key());
                     if (in != null && in.mode() == Mode.LOCKED) {
                         throw new LockedSignal(ch.key(), provenance(in));
                     }
-                    inherited.put(ch.key(), in);
                 }
                 int[] removed;
                 try (PreparedStatement del =
@@ -487,10 +487,20 @@ public final class InheritanceComponent implements Inheritance {
         if (!mayHaveChildren) {
             return;
         }
+        Map<String, List<String>> keysByTopic = new LinkedHashMap<>();
+        for (FeedItem item : last.values()) {
+            keysByTopic
+                    .computeIfAbsent(item.topic(), t -> new ArrayList<>())
+                    .add(item.payload().path("key").asText());
+        }
+        Map<String, Map<String, Own>> owns = new HashMap<>();
+        for (Map.Entry<String, List<String>> t : keysByTopic.entrySet()) {
+            owns.put(t.getKey(), ownFor(c, t.getKey(), t.getValue()));
+        }
         List<FederationStore.FeedEntry> feed = new ArrayList<>(last.size());
         for (FeedItem item : last.values()) {
             String key = item.payload().path("key").asText();
-            Own own = own(c, item.topic(), key);
+            Own own = owns.get(item.topic()).get(key);
             feed.add(new FederationStore.FeedEntry(item.topic(), key, Json.text(downward(key, inherited(item), own))));
         }
         store.appendAll(c, feed);
@@ -564,6 +574,59 @@ public final class InheritanceComponent implements Inheritance {
             ps.setString(2, key);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new Own(rs.getString(1), Mode.parse(rs.getString(2))) : null;
+            }
+        }
+    }
+
+    /** Keys per query when many are read at once. */
+    private static final int IN_CHUNK = 200;
+
+    /** This node's own values of the keys, read a chunk of keys per query. */
+    private static Map<String, Own> ownFor(Connection c, String topic, List<String> keys) throws SQLException {
+        Map<String, Own> out = new HashMap<>();
+        forChunks(
+                c,
+                "SELECT item_key, item_value, mode FROM edufed_item",
+                topic,
+                keys,
+                rs -> out.put(rs.getString(1), new Own(rs.getString(2), Mode.parse(rs.getString(3)))));
+        return out;
+    }
+
+    /** What this node inherited for the keys, read a chunk of keys per query. */
+    private static Map<String, Inherited> inheritedFor(Connection c, String topic, List<String> keys)
+            throws SQLException {
+        Map<String, Inherited> out = new HashMap<>();
+        forChunks(
+                c,
+                "SELECT item_key, " + INHERITED_COLUMNS + " FROM edufed_item_inherited",
+                topic,
+                keys,
+                rs -> out.put(rs.getString(1), inherited(rs, 2)));
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private static void forChunks(Connection c, String select, String topic, List<String> keys, RowReader reader)
+            throws SQLException {
+        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
+            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+            try (PreparedStatement ps =
+                    c.prepareStatement(select + " WHERE topic = ? AND item_key IN (" + marks + ")")) {
+                ps.setString(1, topic);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        reader.read(rs);
+                    }
+                }
             }
         }
     }

@@ -112,8 +112,8 @@ public final class ReportsResource implements RestResource {
         }
         String user = security.getUserPrincipal().getName();
         Instant now = Instant.now();
-        List<Report> out = new ArrayList<>(reports.size());
-        storage.inTransaction(c -> {
+        return storage.inTransaction(c -> {
+            List<Report> out = new ArrayList<>(reports.size()); // inside: a retried transaction starts afresh
             for (NewReport report : reports) {
                 String localId = UUID.randomUUID().toString();
                 ObjectNode body = Json.object()
@@ -125,9 +125,8 @@ public final class ReportsResource implements RestResource {
                 upward.enqueue(c, TOPIC, localId, 1, Json.text(body), false);
                 out.add(new Report(identity.code() + ":" + localId, identity.code(), 1, now, body));
             }
-            return null;
+            return out;
         });
-        return out;
     }
 
     @GET

@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.Reference;
 public final class UpwardComponent implements Upward {
 
     static final int MAX_PAYLOAD = 32_000;
-    static final int BATCH = 200;
+    static final int BATCH = 500;
 
     private final FederationStore store;
     private final NodeIdentity identity;
@@ -128,6 +128,24 @@ public final class UpwardComponent implements Upward {
         ps.setString(6, item.payload());
     }
 
+    /** Queues records for the parent in one batch (nothing at a province, which has none). */
+    void forwardAll(Connection c, List<Item> items) throws SQLException {
+        if (!hasParentLevel || items.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ins =
+                c.prepareStatement("INSERT INTO edufed_fed_outbox (topic, global_id, origin, version,"
+                        + " deleted, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            Timestamp now = Timestamp.from(Instant.now());
+            for (Item item : items) {
+                bind(ins, item);
+                ins.setTimestamp(7, now);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+    }
+
     /** Queues a record for the parent (nothing at a province, which has none). */
     void forward(Connection c, Item item) throws SQLException {
         if (!hasParentLevel) {
@@ -142,24 +160,39 @@ public final class UpwardComponent implements Upward {
         }
     }
 
-    /** The oldest items waiting to go up. */
+    /**
+     * The oldest items waiting to go up. Read as a range of the primary key from the oldest id, so the database
+     * walks the index instead of sorting the whole outbox (with its payloads) for every batch.
+     */
     List<Item> pending(int limit) throws SQLException {
         List<Item> out = new ArrayList<>();
-        try (Connection c = store.storage().dataSource().getConnection();
-                PreparedStatement ps =
-                        c.prepareStatement("SELECT id, topic, global_id, origin, version, deleted, payload"
-                                + " FROM edufed_fed_outbox ORDER BY id")) {
-            ps.setMaxRows(limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Item(
-                            rs.getLong(1),
-                            rs.getString(2),
-                            rs.getString(3),
-                            rs.getString(4),
-                            rs.getLong(5),
-                            rs.getBoolean(6),
-                            rs.getString(7)));
+        try (Connection c = store.storage().dataSource().getConnection()) {
+            long oldest;
+            try (PreparedStatement min = c.prepareStatement("SELECT MIN(id) FROM edufed_fed_outbox");
+                    ResultSet rs = min.executeQuery()) {
+                rs.next();
+                oldest = rs.getLong(1);
+                if (rs.wasNull()) {
+                    return out;
+                }
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT id, topic, global_id, origin, version, deleted, payload"
+                            + " FROM edufed_fed_outbox WHERE id >= ? AND id < ? ORDER BY id")) {
+                ps.setLong(1, oldest);
+                ps.setLong(2, oldest + 4L * limit); // ids are mostly dense; a sparse range just gives fewer
+                ps.setMaxRows(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Item(
+                                rs.getLong(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getLong(5),
+                                rs.getBoolean(6),
+                                rs.getString(7)));
+                    }
                 }
             }
         }
@@ -198,6 +231,7 @@ public final class UpwardComponent implements Upward {
         return store.storage().inTransaction(c -> {
             ObjectNode answer = Json.object();
             ArrayNode results = answer.putArray("results");
+            List<Candidate> candidates = new ArrayList<>();
             for (JsonNode n : body.path("items")) {
                 long id = n.path("id").asLong();
                 ObjectNode r = results.addObject().put("id", id);
@@ -230,46 +264,130 @@ public final class UpwardComponent implements Upward {
                                             : "origin not known yet");
                     continue;
                 }
-                if (!firstDelivery(c, child.node().code(), id)) {
-                    r.put("status", "duplicate");
-                    continue;
-                }
-                Item item = new Item(
-                        0,
-                        n.path("topic").asText(),
-                        globalId,
-                        origin,
-                        n.path("version").asLong(),
-                        n.path("deleted").asBoolean(),
-                        payload);
-                if (keep(c, item)) {
-                    forward(c, item);
-                }
-                r.put("status", "accepted");
+                candidates.add(new Candidate(
+                        r,
+                        new Item(
+                                id,
+                                n.path("topic").asText(),
+                                globalId,
+                                origin,
+                                n.path("version").asLong(),
+                                n.path("deleted").asBoolean(),
+                                payload)));
             }
+            keepAll(c, child.node().code(), candidates);
             return answer;
         });
     }
 
-    private static boolean firstDelivery(Connection c, String child, long outboxId) throws SQLException {
-        try (PreparedStatement q =
-                c.prepareStatement("SELECT 1 FROM edufed_fed_inbox WHERE child_code = ? AND outbox_id = ?")) {
+    /** A record of a push that passed the checks, with its entry in the answer. */
+    private record Candidate(ObjectNode result, Item item) {}
+
+    /**
+     * Keeps the records of a push in a few statements rather than several per record: which outbox ids were
+     * delivered before (duplicates), the versions held now, then the inserts, updates and forwards in batches.
+     */
+    private void keepAll(Connection c, String child, List<Candidate> candidates) throws SQLException {
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Set<Long> delivered = new HashSet<>();
+        long min = candidates.stream().mapToLong(k -> k.item().id()).min().orElse(0);
+        long max = candidates.stream().mapToLong(k -> k.item().id()).max().orElse(0);
+        try (PreparedStatement q = c.prepareStatement(
+                "SELECT outbox_id FROM edufed_fed_inbox WHERE child_code = ? AND outbox_id BETWEEN ? AND ?")) {
             q.setString(1, child);
-            q.setLong(2, outboxId);
+            q.setLong(2, min);
+            q.setLong(3, max);
             try (ResultSet rs = q.executeQuery()) {
-                if (rs.next()) {
-                    return false;
+                while (rs.next()) {
+                    delivered.add(rs.getLong(1));
                 }
             }
         }
+        List<Item> fresh = new ArrayList<>();
+        Timestamp now = Timestamp.from(Instant.now());
         try (PreparedStatement ins = c.prepareStatement(
                 "INSERT INTO edufed_fed_inbox (child_code, outbox_id, received_at) VALUES (?, ?, ?)")) {
-            ins.setString(1, child);
-            ins.setLong(2, outboxId);
-            ins.setTimestamp(3, Timestamp.from(Instant.now()));
-            ins.executeUpdate();
+            for (Candidate k : candidates) {
+                if (!delivered.add(k.item().id())) {
+                    k.result().put("status", "duplicate");
+                    continue;
+                }
+                ins.setString(1, child);
+                ins.setLong(2, k.item().id());
+                ins.setTimestamp(3, now);
+                ins.addBatch();
+                k.result().put("status", "accepted");
+                fresh.add(k.item());
+            }
+            ins.executeBatch();
         }
-        return true;
+        Map<String, Long> held = versions(c, fresh);
+        List<Item> inserts = new ArrayList<>();
+        List<Item> updates = new ArrayList<>();
+        List<Item> forwards = new ArrayList<>();
+        for (Item item : fresh) {
+            String id = item.topic() + "\n" + item.globalId();
+            Long current = held.get(id);
+            if (current != null && current >= item.version()) {
+                continue; // an equal or newer version is here already
+            }
+            (current == null ? inserts : updates).add(item);
+            held.put(id, item.version());
+            forwards.add(item);
+        }
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id, origin,"
+                + " version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (Item item : inserts) {
+                bind(ins, item);
+                ins.setTimestamp(7, now);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
+        try (PreparedStatement up = c.prepareStatement("UPDATE edufed_fed_record SET version = ?, deleted = ?,"
+                + " payload = ?, received_at = ? WHERE topic = ? AND global_id = ?")) {
+            for (Item item : updates) {
+                up.setLong(1, item.version());
+                up.setBoolean(2, item.deleted());
+                up.setString(3, item.payload());
+                up.setTimestamp(4, now);
+                up.setString(5, item.topic());
+                up.setString(6, item.globalId());
+                up.addBatch();
+            }
+            up.executeBatch();
+        }
+        forwardAll(c, forwards);
+    }
+
+    /** The versions held of the records' global ids, by {@code topic \n globalId}. */
+    private static Map<String, Long> versions(Connection c, List<Item> items) throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        Map<String, List<String>> byTopic = new TreeMap<>();
+        items.forEach(
+                i -> byTopic.computeIfAbsent(i.topic(), t -> new ArrayList<>()).add(i.globalId()));
+        for (Map.Entry<String, List<String>> t : byTopic.entrySet()) {
+            List<String> ids = t.getValue();
+            for (int from = 0; from < ids.size(); from += 200) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 200));
+                String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("SELECT global_id, version FROM edufed_fed_record"
+                        + " WHERE topic = ? AND global_id IN (" + marks + ")")) {
+                    ps.setString(1, t.getKey());
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            out.put(t.getKey() + "\n" + rs.getString(1), rs.getLong(2));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static void collectCodes(JsonNode children, Set<String> into) {

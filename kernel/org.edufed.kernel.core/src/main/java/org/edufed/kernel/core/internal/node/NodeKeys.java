@@ -41,11 +41,21 @@ public final class NodeKeys {
     private final KeyAlgorithm algorithm;
     private final KeyPair keyPair;
     private final boolean created;
+    private final ThreadLocal<Signature> signers;
 
     private NodeKeys(KeyAlgorithm algorithm, KeyPair keyPair, boolean created) {
         this.algorithm = algorithm;
         this.keyPair = keyPair;
         this.created = created;
+        this.signers = ThreadLocal.withInitial(() -> {
+            try {
+                Signature s = Signature.getInstance(algorithm.signature(), BC);
+                s.initSign(keyPair.getPrivate(), new SecureRandom());
+                return s;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot initialise the node key's signer", e);
+            }
+        });
     }
 
     /**
@@ -146,13 +156,17 @@ public final class NodeKeys {
         return pem("PUBLIC KEY", keyPair.getPublic().getEncoded());
     }
 
+    /**
+     * Signs with a signer kept per thread: initialising an SM2 signer derives the public point from the private
+     * key, which costs as much as the signature itself, and a signer is ready again after each signature.
+     */
     public byte[] sign(byte[] data) {
         try {
-            Signature s = Signature.getInstance(algorithm.signature(), BC);
-            s.initSign(keyPair.getPrivate());
+            Signature s = signers.get();
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
+            signers.remove(); // a signer in an unknown state is not used again
             throw new IllegalStateException("signing with the node key failed", e);
         }
     }
