@@ -62,26 +62,32 @@ class AuthorizationIT {
             assertTrue(permissions.keySet().containsAll(Set.of("admin", "viewer", "auditor")), permissions.toString());
             Map<String, String> passwords = new LinkedHashMap<>();
             for (String role : permissions.keySet()) {
-                String user = "u-" + role;
-                HttpResponse<String> created = province.postJson(
-                        "/api/v1/accounts",
-                        "admin",
-                        admin,
-                        "{\"username\":\"" + user + "\",\"displayName\":\"测试 " + role + "\",\"roles\":[\"" + role
-                                + "\"]}");
-                assertEquals(201, created.statusCode(), created.body());
-                String oneTime = KarafNode.json(created).path("oneTimePassword").asText();
-                String password = "Matrix-" + role + "-2027x";
-                assertEquals(
-                        204,
-                        province.postJson(
-                                        "/api/v1/account/password",
-                                        user,
-                                        oneTime,
-                                        "{\"current\":\"" + oneTime + "\",\"replacement\":\"" + password + "\"}")
-                                .statusCode());
-                passwords.put(role, password);
+                passwords.put(role, createUser(province, admin, "u-" + role, "[\"" + role + "\"]"));
             }
+
+            // in scope and out of scope: two departments; a user holding admin over the first one only
+            for (String d : List.of("d1", "d2")) {
+                assertEquals(
+                        201,
+                        province.postJson(
+                                        "/api/v1/org/units",
+                                        "admin",
+                                        admin,
+                                        "{\"code\":\"" + d + "\",\"name\":\"处室 " + d + "\",\"kind\":\"department\"}")
+                                .statusCode());
+            }
+            String scoped = createUser(province, admin, "u-scoped", "[]");
+            HttpResponse<String> granted = province.sendJson(
+                    "PUT",
+                    "/api/v1/accounts/u-scoped/grants",
+                    "admin",
+                    admin,
+                    "{\"grants\":[{\"role\":\"admin\",\"unit\":\"510000-d1\",\"subtree\":true}]}");
+            assertEquals(204, granted.statusCode(), granted.body());
+            assertEquals(
+                    201,
+                    province.postJson("/api/v1/reports", "admin", admin, "{\"title\":\"省报告\",\"content\":{}}")
+                            .statusCode());
 
             List<String> failures = new ArrayList<>();
             for (JsonNode op : ops) {
@@ -122,6 +128,36 @@ class AuthorizationIT {
                                 + status + " " + r.body());
                     }
                 }
+                // the scoped administrator: refused where the whole node is needed, let in where the answer is
+                // filtered by scope, and over a named unit exactly when it lies in the granted subtree
+                String unit = op.path("unit").asText("");
+                if (!open && permission != null) {
+                    Map<String, Boolean> cases = new LinkedHashMap<>();
+                    if (unit.isEmpty()) {
+                        cases.put(path, false);
+                    } else if (unit.equals("*")) {
+                        cases.put(path, true);
+                    } else {
+                        String param = unit.substring(1, unit.length() - 1);
+                        boolean inPath = template.contains(unit);
+                        for (String[] u : new String[][] {{"510000-d1", "true"}, {"510000-d2", "false"}}) {
+                            String p = inPath
+                                    ? "/api/v1" + fill(template.replace(unit, u[0]))
+                                    : path + (path.contains("?") ? "&" : "?") + param + "=" + u[0];
+                            cases.put(p, Boolean.parseBoolean(u[1]));
+                        }
+                    }
+                    for (Map.Entry<String, Boolean> c : cases.entrySet()) {
+                        int status = province.sendJson(method, c.getKey(), "u-scoped", scoped, body)
+                                .statusCode();
+                        if (status >= 500
+                                || (c.getValue() && (status == 401 || status == 403))
+                                || (!c.getValue() && status != 403)) {
+                            failures.add(name + " as the scoped administrator at " + c.getKey() + " ("
+                                    + (c.getValue() ? "in scope" : "out of scope") + "): " + status);
+                        }
+                    }
+                }
                 // hostile input, as the administrator (who passes every check and reaches the code)
                 for (String[] attack : attacks()) {
                     String p = "/api/v1" + template.replaceAll("\\{[^}]+}", attack[0]);
@@ -140,11 +176,44 @@ class AuthorizationIT {
                 }
             }
             assertEquals(List.of(), failures, String.join("\n", failures));
+            // data is filtered by scope: the province's own report is outside the department
+            assertTrue(KarafNode.json(province.get("/api/v1/reports", "admin", admin))
+                            .size()
+                    >= 1);
+            assertEquals(
+                    0,
+                    KarafNode.json(province.get("/api/v1/reports", "u-scoped", scoped))
+                            .size());
+            assertEquals(
+                    403,
+                    province.get("/api/v1/reports?origin=510000", "u-scoped", scoped)
+                            .statusCode());
             // the denials are in the audit trail
             assertTrue(KarafNode.json(province.get("/api/v1/audit?action=access", "admin", admin))
                             .size()
                     > 0);
         }
+    }
+
+    /** Creates an account with the roles (a JSON array), replaces its one-time password; returns the password. */
+    static String createUser(KarafNode node, String admin, String user, String roles) throws Exception {
+        HttpResponse<String> created = node.postJson(
+                "/api/v1/accounts",
+                "admin",
+                admin,
+                "{\"username\":\"" + user + "\",\"displayName\":\"测试 " + user + "\",\"roles\":" + roles + "}");
+        assertEquals(201, created.statusCode(), created.body());
+        String oneTime = KarafNode.json(created).path("oneTimePassword").asText();
+        String password = "Matrix-" + user.substring(2) + "-2027x"; // never containing the user name
+        assertEquals(
+                204,
+                node.postJson(
+                                "/api/v1/account/password",
+                                user,
+                                oneTime,
+                                "{\"current\":\"" + oneTime + "\",\"replacement\":\"" + password + "\"}")
+                        .statusCode());
+        return password;
     }
 
     /** {path parameter, body, name}: hostile values in both places. */

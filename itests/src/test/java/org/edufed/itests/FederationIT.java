@@ -246,6 +246,42 @@ class FederationIT {
                             || summaries.toString().contains("\"action\":\"inherit.change\""),
                     summaries.toString());
 
+            // org-scoped reading at the province: an officer holding viewer over the county and its subtree sees
+            // the school's reports (the school known from the county's heartbeats), not the province's own; over
+            // the county alone, none of them (they come from the school)
+            assertEquals(
+                    201,
+                    province.postJson("/api/v1/reports", "admin", pp, "{\"title\":\"省级通知\",\"content\":{}}")
+                            .statusCode());
+            String officer = AuthorizationIT.createUser(province, pp, "u-officer", "[]");
+            JsonNode units = await(() -> {
+                JsonNode u = KarafNode.json(province.get("/api/v1/org/units", "admin", pp));
+                return u.toString().contains("\"code\":\"2151010001\",\"parentCode\":\"510104\"") ? u : null;
+            });
+            assertEquals("510000", units.get(0).path("code").asText(), units.toString());
+            grant(province, pp, "u-officer", "viewer", "510104", true);
+            JsonNode seen = KarafNode.json(province.get("/api/v1/reports", "u-officer", officer));
+            assertEquals(12, seen.size(), seen.toString());
+            seen.forEach(r -> assertEquals("2151010001", r.path("origin").asText()));
+            assertEquals(
+                    12,
+                    KarafNode.json(province.get("/api/v1/reports?origin=2151010001", "u-officer", officer))
+                            .size());
+            assertEquals(
+                    403,
+                    province.get("/api/v1/reports?origin=510000", "u-officer", officer)
+                            .statusCode());
+            assertEquals(13, reports(province, pp).size(), "the administrator sees every report");
+            grant(province, pp, "u-officer", "viewer", "510104", false);
+            assertEquals(
+                    0,
+                    KarafNode.json(province.get("/api/v1/reports", "u-officer", officer))
+                            .size());
+            assertEquals(
+                    403,
+                    province.get("/api/v1/federation/tree", "u-officer", officer)
+                            .statusCode());
+
             // revoked: the county is refused from now on and stops receiving
             assertEquals(
                     204,
@@ -419,6 +455,18 @@ class FederationIT {
     static String status(HttpResponse<String> answer) throws Exception {
         assertEquals(200, answer.statusCode(), answer.body());
         return KarafNode.json(answer).path("results").get(0).path("status").asText();
+    }
+
+    /** Gives the user one role over one unit (replacing the user's grants). */
+    static void grant(KarafNode node, String password, String user, String role, String unit, boolean subtree)
+            throws Exception {
+        HttpResponse<String> r = node.sendJson(
+                "PUT",
+                "/api/v1/accounts/" + user + "/grants",
+                "admin",
+                password,
+                "{\"grants\":[{\"role\":\"" + role + "\",\"unit\":\"" + unit + "\",\"subtree\":" + subtree + "}]}");
+        assertEquals(204, r.statusCode(), r.body());
     }
 
     static JsonNode reports(KarafNode node, String password) throws Exception {

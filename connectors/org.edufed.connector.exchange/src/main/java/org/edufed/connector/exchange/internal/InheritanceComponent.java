@@ -29,6 +29,7 @@ import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Provenance;
 import org.edufed.kernel.api.federation.Topic;
+import org.edufed.kernel.api.federation.Upward;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -191,6 +192,7 @@ public final class InheritanceComponent implements Inheritance {
                     ins.executeBatch();
                 }
                 List<FederationStore.FeedEntry> feed = new ArrayList<>();
+                List<Upward.Entry> owns = new ArrayList<>();
                 int effective = 0;
                 long version = versionNow();
                 for (int i = 0; i < changes.size(); i++) {
@@ -209,8 +211,11 @@ public final class InheritanceComponent implements Inheritance {
                         if (own != null) {
                             record.put("mode", own.mode().id());
                         }
-                        upward.enqueue(c, OWN_TOPIC, topic + "/" + ch.key(), version, Json.text(record), own == null);
+                        owns.add(new Upward.Entry(topic + "/" + ch.key(), version, Json.text(record), own == null));
                     }
+                }
+                if (!owns.isEmpty()) {
+                    upward.enqueueAll(c, OWN_TOPIC, owns);
                 }
                 store.appendAll(c, feed);
                 audit.record(
@@ -578,53 +583,50 @@ public final class InheritanceComponent implements Inheritance {
         }
     }
 
-    /** Keys per query when many are read at once. */
-    private static final int IN_CHUNK = 200;
-
-    /** This node's own values of the keys, read a chunk of keys per query. */
+    /** This node's own values of the keys (see {@link #forKeys}). */
     private static Map<String, Own> ownFor(Connection c, String topic, List<String> keys) throws SQLException {
         Map<String, Own> out = new HashMap<>();
-        forChunks(
+        forKeys(
                 c,
-                "SELECT item_key, item_value, mode FROM edufed_item",
+                "SELECT item_value, mode FROM edufed_item",
                 topic,
                 keys,
-                rs -> out.put(rs.getString(1), new Own(rs.getString(2), Mode.parse(rs.getString(3)))));
+                (key, rs) -> out.put(key, new Own(rs.getString(1), Mode.parse(rs.getString(2)))));
         return out;
     }
 
-    /** What this node inherited for the keys, read a chunk of keys per query. */
+    /** What this node inherited for the keys (see {@link #forKeys}). */
     private static Map<String, Inherited> inheritedFor(Connection c, String topic, List<String> keys)
             throws SQLException {
         Map<String, Inherited> out = new HashMap<>();
-        forChunks(
+        forKeys(
                 c,
-                "SELECT item_key, " + INHERITED_COLUMNS + " FROM edufed_item_inherited",
+                "SELECT " + INHERITED_COLUMNS + " FROM edufed_item_inherited",
                 topic,
                 keys,
-                rs -> out.put(rs.getString(1), inherited(rs, 2)));
+                (key, rs) -> out.put(key, inherited(rs, 1)));
         return out;
     }
 
     @FunctionalInterface
     private interface RowReader {
-        void read(ResultSet rs) throws SQLException;
+        void read(String key, ResultSet rs) throws SQLException;
     }
 
-    private static void forChunks(Connection c, String select, String topic, List<String> keys, RowReader reader)
+    /**
+     * Reads many keys of a topic with one primary-key lookup each through one prepared statement. (An {@code
+     * IN} list on the key's second column made Derby scan the topic's rows for every chunk of keys, a cost that
+     * grew with the table.)
+     */
+    private static void forKeys(Connection c, String select, String topic, List<String> keys, RowReader reader)
             throws SQLException {
-        for (int from = 0; from < keys.size(); from += IN_CHUNK) {
-            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_CHUNK));
-            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
-            try (PreparedStatement ps =
-                    c.prepareStatement(select + " WHERE topic = ? AND item_key IN (" + marks + ")")) {
-                ps.setString(1, topic);
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 2, chunk.get(i));
-                }
+        try (PreparedStatement ps = c.prepareStatement(select + " WHERE topic = ? AND item_key = ?")) {
+            ps.setString(1, topic);
+            for (String key : keys) {
+                ps.setString(2, key);
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        reader.read(rs);
+                    if (rs.next()) {
+                        reader.read(key, rs);
                     }
                 }
             }

@@ -22,7 +22,9 @@ import javax.ws.rs.core.SecurityContext;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.security.Scope;
 import org.edufed.kernel.api.storage.Storage;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
@@ -45,13 +47,19 @@ public final class ReportsResource implements RestResource {
     static final String WRITE = "reports:write";
 
     private final Upward upward;
+    private final AccountService accounts;
     private final Storage storage;
     private final NodeIdentity identity;
     private final NodeRef self;
 
     @Activate
-    public ReportsResource(@Reference Upward upward, @Reference Storage storage, @Reference NodeIdentity identity) {
+    public ReportsResource(
+            @Reference Upward upward,
+            @Reference Storage storage,
+            @Reference NodeIdentity identity,
+            @Reference AccountService accounts) {
         this.upward = upward;
+        this.accounts = accounts;
         this.storage = storage;
         this.identity = identity;
         this.self = new NodeRef(identity.level().id(), identity.code(), identity.name());
@@ -114,6 +122,7 @@ public final class ReportsResource implements RestResource {
         Instant now = Instant.now();
         return storage.inTransaction(c -> {
             List<Report> out = new ArrayList<>(reports.size()); // inside: a retried transaction starts afresh
+            List<Upward.Entry> entries = new ArrayList<>(reports.size());
             for (NewReport report : reports) {
                 String localId = UUID.randomUUID().toString();
                 ObjectNode body = Json.object()
@@ -122,18 +131,35 @@ public final class ReportsResource implements RestResource {
                         .put("createdAt", now.toString());
                 body.set("node", InheritanceComponent.refJson(self));
                 body.set("content", report.content());
-                upward.enqueue(c, TOPIC, localId, 1, Json.text(body), false);
+                entries.add(new Upward.Entry(localId, 1, Json.text(body), false));
                 out.add(new Report(identity.code() + ":" + localId, identity.code(), 1, now, body));
             }
+            upward.enqueueAll(c, TOPIC, entries);
             return out;
         });
     }
 
+    /**
+     * The reports held here from the units where the user may read them (all of them with a role over the whole
+     * node), or from one {@code origin} node in scope; filtered in the query.
+     */
     @GET
-    @RequiresPermission(Permissions.NODE_READ)
-    public List<Report> list(@QueryParam("limit") @DefaultValue("200") int limit) {
+    @RequiresPermission(value = Permissions.NODE_READ, unit = RequiresPermission.ANY_UNIT)
+    public List<Report> list(
+            @Context HttpHeaders headers,
+            @Context SecurityContext security,
+            @QueryParam("origin") String origin,
+            @QueryParam("limit") @DefaultValue("200") int limit) {
+        Scope scope = accounts.scope(security.getUserPrincipal().getName(), Permissions.NODE_READ);
+        if (origin != null) {
+            if (!scope.covers(origin)) {
+                throw new ProblemException(
+                        403, "forbidden", Texts.get(Texts.of(headers.getAcceptableLanguages()), "report.outOfScope"));
+            }
+            scope = Scope.of(java.util.Set.of(origin));
+        }
         List<Report> out = new ArrayList<>();
-        for (Upward.Record r : upward.records(TOPIC, limit)) {
+        for (Upward.Record r : upward.records(TOPIC, scope, limit)) {
             out.add(new Report(r.globalId(), r.origin(), r.version(), r.receivedAt(), Json.parse(r.payload())));
         }
         return out;

@@ -34,8 +34,22 @@ public interface Upward {
     void enqueue(Connection connection, String topic, String localId, long version, String payloadJson, boolean deleted)
             throws SQLException;
 
+    /** A record of this node's for {@link #enqueueAll}. */
+    record Entry(String localId, long version, String payloadJson, boolean deleted) {}
+
+    /**
+     * {@link #enqueue Enqueues} many records of one topic inside the caller's transaction, in a few batched
+     * statements rather than several per record.
+     */
+    void enqueueAll(Connection connection, String topic, List<Entry> entries) throws SQLException;
+
     /** The records of a topic held here (own and from the subtree), newest first. */
     List<Record> records(String topic, int limit);
+
+    /**
+     * The records of a topic held here whose origin is in {@code scope} (filtered in the query), newest first.
+     */
+    List<Record> records(String topic, org.edufed.kernel.api.security.Scope scope, int limit);
 
     /** Items waiting to go up, and items the parent refused for good. */
     record Queue(int pending, int dead) {}

@@ -18,8 +18,30 @@ public interface AccountService {
 
     Optional<Account> find(String username);
 
-    /** Whether the user holds the permission (Shiro wildcard semantics). */
+    /**
+     * Whether the user holds the permission over the whole node (Shiro wildcard semantics): through a role of
+     * the account, or a grant over this node's own unit with its subtree.
+     */
     boolean isPermitted(String username, String permission);
+
+    /**
+     * Whether the user holds the permission over the organisation unit {@code unit}: over the whole node, or
+     * through a grant over that unit (or one above it, with its subtree).
+     */
+    boolean isPermitted(String username, String permission, String unit);
+
+    /** Where the user holds the permission, for filtering data by scope in the query itself. */
+    Scope scope(String username, String permission);
+
+    /** The user's grants over organisation units (roles over the whole node are {@link Account#roles()}). */
+    java.util.List<Grant> grants(String username);
+
+    /**
+     * Replaces the user's grants over organisation units.
+     *
+     * @throws IllegalArgumentException {@code account.notFound}, {@code account.badRole} or {@code org.notFound}
+     */
+    void setGrants(String username, java.util.List<Grant> grants);
 
     /**
      * Changes a password after checking the current one and the password policy.
@@ -39,6 +61,22 @@ public interface AccountService {
 
     /** The roles defined at this node. */
     java.util.List<Role> roles();
+
+    /**
+     * Defines a role, or replaces the description and permissions of one (accounts and grants holding it keep
+     * it).
+     *
+     * @throws IllegalArgumentException {@code role.bad} when the name or a permission is not valid, {@code
+     *     role.builtIn} for {@code admin}
+     */
+    void defineRole(Role role);
+
+    /**
+     * Removes a role no account or grant holds.
+     *
+     * @throws IllegalArgumentException {@code role.notFound}, {@code role.inUse}, {@code role.builtIn}
+     */
+    void removeRole(String name);
 
     /** Every local account, ordered by name. */
     java.util.List<Account> list();

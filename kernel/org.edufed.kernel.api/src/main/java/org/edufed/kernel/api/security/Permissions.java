@@ -8,6 +8,8 @@ public final class Permissions {
     public static final String ACCOUNT_ADMIN = "account:admin";
     /** Issue enrollment tokens, enroll this node, revoke children. */
     public static final String FEDERATION_ADMIN = "federation:admin";
+    /** Add and remove the organisation units inside this node (departments, grades, classes). */
+    public static final String ORG_ADMIN = "org:admin";
     /** Set and remove this node's inheritable settings. */
     public static final String SETTINGS_WRITE = "settings:write";
 

@@ -1,5 +1,10 @@
-/** Accounts and permission checks. Permissions are strings {@code domain:action[:scope]} (Shiro wildcard permissions) so that org scopes can be added as a third part. */
-@Version("1.1.0")
+/**
+ * Accounts, the organisation tree and permission checks. Permissions are strings {@code domain:action} (Shiro
+ * wildcard permissions); a role held by an account applies to the whole node, a {@link
+ * org.edufed.kernel.api.security.Grant} gives one over an organisation unit (and its subtree), and {@link
+ * org.edufed.kernel.api.security.Scope} tells a resource which rows a user may see.
+ */
+@Version("1.2.0")
 @Export
 package org.edufed.kernel.api.security;
 

@@ -14,5 +14,11 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.METHOD, ElementType.TYPE})
 public @interface RequiresPermission {
+    /** {@link #unit()} for a resource that filters its data by the user's scope. */
+    String ANY_UNIT = "*";
+
     String value();
+
+    /** Over which unit: {@code ""} the whole node, {@code "{param}"} the unit a parameter names, or {@link #ANY_UNIT}. */
+    String unit() default "";
 }

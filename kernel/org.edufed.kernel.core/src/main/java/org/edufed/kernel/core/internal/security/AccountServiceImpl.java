@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.shiro.authc.AuthenticationException;
@@ -14,6 +15,7 @@ import org.apache.shiro.authc.SimpleAuthenticationInfo;
 import org.apache.shiro.authc.UsernamePasswordToken;
 import org.apache.shiro.authz.AuthorizationInfo;
 import org.apache.shiro.authz.SimpleAuthorizationInfo;
+import org.apache.shiro.authz.permission.WildcardPermission;
 import org.apache.shiro.mgt.DefaultSecurityManager;
 import org.apache.shiro.realm.AuthorizingRealm;
 import org.apache.shiro.subject.PrincipalCollection;
@@ -22,6 +24,9 @@ import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Grant;
+import org.edufed.kernel.api.security.Organisation;
+import org.edufed.kernel.api.security.Scope;
 import org.edufed.kernel.api.storage.Storage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -50,21 +55,30 @@ public final class AccountServiceImpl implements AccountService {
     private final DefaultSecurityManager securityManager;
 
     private final String node;
+    private final String nodeCode;
     private final AuditLog audit;
+    private final Organisation organisation;
 
     /**
      * Accounts belong to a node whose identity is valid: without it (a wrong {@code org.edufed.node.cfg})
      * this component does not start, and no account or password is created on a node that is stopping.
      */
     @Activate
-    public AccountServiceImpl(@Reference NodeIdentity identity, @Reference Storage storage, @Reference AuditLog audit)
+    public AccountServiceImpl(
+            @Reference NodeIdentity identity,
+            @Reference Storage storage,
+            @Reference AuditLog audit,
+            @Reference Organisation organisation)
             throws SQLException {
-        this(identity.level().id() + " " + identity.code(), storage, audit);
+        this(identity.level().id() + " " + identity.code(), identity.code(), storage, audit, organisation);
     }
 
-    AccountServiceImpl(String node, Storage storage, AuditLog audit) throws SQLException {
+    AccountServiceImpl(String node, String nodeCode, Storage storage, AuditLog audit, Organisation organisation)
+            throws SQLException {
         this.node = node;
+        this.nodeCode = nodeCode;
         this.audit = audit;
+        this.organisation = organisation;
         storage.migrate(OWNER, AccountServiceImpl.class.getClassLoader(), "org/edufed/kernel/core/db");
         this.store = new AccountStore(storage);
         JdbcRealm realm = new JdbcRealm();
@@ -144,7 +158,175 @@ public final class AccountServiceImpl implements AccountService {
 
     @Override
     public boolean isPermitted(String username, String permission) {
+        return nodeWide(username, permission)
+                || grantsFor(username, permission).stream()
+                        .anyMatch(g -> g.subtree() && g.unit().equals(nodeCode));
+    }
+
+    /** Through a role of the account itself: over the whole node. */
+    private boolean nodeWide(String username, String permission) {
         return securityManager.isPermitted(new SimplePrincipalCollection(username, JdbcRealm.NAME), permission);
+    }
+
+    @Override
+    public boolean isPermitted(String username, String permission, String unit) {
+        if (unit == null || organisation.find(unit).isEmpty()) {
+            return false;
+        }
+        if (nodeWide(username, permission)) {
+            return true;
+        }
+        for (Grant g : grantsFor(username, permission)) {
+            if (g.unit().equals(unit) || (g.subtree() && organisation.within(unit, g.unit()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Scope scope(String username, String permission) {
+        if (nodeWide(username, permission)) {
+            return Scope.ALL;
+        }
+        Set<String> units = new java.util.LinkedHashSet<>();
+        for (Grant g : grantsFor(username, permission)) {
+            if (g.subtree() && g.unit().equals(nodeCode)) {
+                return Scope.ALL;
+            }
+            if (g.subtree()) {
+                units.addAll(organisation.subtree(g.unit()));
+            } else if (organisation.find(g.unit()).isPresent()) {
+                units.add(g.unit());
+            }
+        }
+        return Scope.of(units);
+    }
+
+    /** The user's grants whose role implies the permission (Shiro wildcard implication). */
+    private List<Grant> grantsFor(String username, String permission) {
+        if (username == null || permission == null) {
+            return List.of();
+        }
+        WildcardPermission wanted = new WildcardPermission(permission);
+        List<Grant> out = new java.util.ArrayList<>();
+        try {
+            Map<String, Boolean> implied = new java.util.HashMap<>();
+            for (Grant g : store.grants(username)) {
+                Boolean yes = implied.get(g.role());
+                if (yes == null) {
+                    yes = false;
+                    for (String p : store.rolePermissions(g.role())) {
+                        yes |= new WildcardPermission(p).implies(wanted);
+                    }
+                    implied.put(g.role(), yes);
+                }
+                if (yes) {
+                    out.add(g);
+                }
+            }
+        } catch (SQLException e) {
+            LOG.error("grants of {} cannot be read: {}", username, e.getMessage());
+            return List.of();
+        }
+        return out;
+    }
+
+    @Override
+    public List<Grant> grants(String username) {
+        try {
+            return store.grants(username);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void setGrants(String username, List<Grant> grants) {
+        if (grants == null || grants.size() > 1000 || grants.stream().anyMatch(g -> g == null || g.unit() == null)) {
+            throw new IllegalArgumentException("grant.bad");
+        }
+        Set<String> roles = new java.util.HashSet<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (Grant g : grants) {
+            roles.add(g.role());
+            if (organisation.find(g.unit()).isEmpty()) {
+                throw new IllegalArgumentException("org.notFound");
+            }
+            if (!seen.add(g.role() + "@" + g.unit())) {
+                throw new IllegalArgumentException("grant.bad");
+            }
+        }
+        checkRoles(roles);
+        try {
+            if (!store.replaceGrants(username, grants)) {
+                throw new IllegalArgumentException("account.notFound");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        verified.forget(username);
+        StringBuilder detail = new StringBuilder();
+        for (Grant g : grants) {
+            detail.append(detail.length() == 0 ? "" : ", ")
+                    .append(g.role())
+                    .append('@')
+                    .append(g.unit())
+                    .append(g.subtree() ? "/*" : "");
+        }
+        audit.record(AuditLog.Event.of(
+                "account.grants",
+                username,
+                AuditLog.Result.SUCCESS,
+                detail.length() > 900 ? detail.substring(0, 900) + "…" : detail.toString()));
+    }
+
+    static final java.util.regex.Pattern ROLE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{1,63}");
+    static final java.util.regex.Pattern PERMISSION =
+            java.util.regex.Pattern.compile("(\\*|[a-z][a-z0-9.-]{0,63})(:(\\*|[a-z0-9.,-]{1,64})){0,2}");
+
+    @Override
+    public void defineRole(Role role) {
+        if (role == null
+                || role.name() == null
+                || !ROLE_NAME.matcher(role.name()).matches()
+                || role.description() == null
+                || role.description().isBlank()
+                || role.description().length() > 200
+                || role.permissions() == null
+                || role.permissions().isEmpty()
+                || role.permissions().size() > 200
+                || role.permissions().stream()
+                        .anyMatch(p -> p == null || !PERMISSION.matcher(p).matches())) {
+            throw new IllegalArgumentException("role.bad");
+        }
+        if (ADMIN.equals(role.name())) {
+            throw new IllegalArgumentException("role.builtIn");
+        }
+        try {
+            store.defineRole(
+                    new Role(role.name(), role.description().trim(), new java.util.TreeSet<>(role.permissions())));
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        audit.record(AuditLog.Event.of(
+                "role.define",
+                role.name(),
+                AuditLog.Result.SUCCESS,
+                "permissions " + new java.util.TreeSet<>(role.permissions())));
+    }
+
+    @Override
+    public void removeRole(String name) {
+        if (ADMIN.equals(name)) {
+            throw new IllegalArgumentException("role.builtIn");
+        }
+        try {
+            store.removeRole(name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        audit.record(AuditLog.Event.of("role.remove", name, AuditLog.Result.SUCCESS, null));
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Grant;
 import org.edufed.kernel.api.storage.Storage;
 
 /** SQL for accounts, roles and permissions; every statement prepared, every write in one transaction. */
@@ -225,6 +226,128 @@ final class AccountStore {
             }
             return null;
         });
+    }
+
+    /** The user's grants over organisation units, ordered by unit and role. */
+    List<Grant> grants(String username) throws SQLException {
+        List<Grant> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT role_name, unit_code, subtree FROM edufed_grant"
+                        + " WHERE username = ? ORDER BY unit_code, role_name")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Grant(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Replaces the grants of an existing account; false when there is no such account. */
+    boolean replaceGrants(String username, List<Grant> grants) throws SQLException {
+        return storage.inTransaction(c -> {
+            if (find(c, username).isEmpty()) {
+                return false;
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_grant WHERE username = ?")) {
+                del.setString(1, username);
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
+                for (Grant g : grants) {
+                    ps.setString(1, username);
+                    ps.setString(2, g.role());
+                    ps.setString(3, g.unit());
+                    ps.setBoolean(4, g.subtree());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return true;
+        });
+    }
+
+    /** The permissions of one role (empty when it has none or does not exist). */
+    Set<String> rolePermissions(String role) throws SQLException {
+        Set<String> perms = new LinkedHashSet<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT permission FROM edufed_role_permission WHERE role_name = ?")) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    perms.add(rs.getString(1));
+                }
+            }
+        }
+        return perms;
+    }
+
+    /** Creates a role or replaces its description and permissions. */
+    void defineRole(AccountService.Role role) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement up = c.prepareStatement("UPDATE edufed_role SET description = ? WHERE name = ?")) {
+                up.setString(1, role.description());
+                up.setString(2, role.name());
+                if (up.executeUpdate() == 0) {
+                    try (PreparedStatement ins =
+                            c.prepareStatement("INSERT INTO edufed_role (name, description) VALUES (?, ?)")) {
+                        ins.setString(1, role.name());
+                        ins.setString(2, role.description());
+                        ins.executeUpdate();
+                    }
+                }
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_role_permission WHERE role_name = ?")) {
+                del.setString(1, role.name());
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO edufed_role_permission (role_name, permission) VALUES (?, ?)")) {
+                for (String p : role.permissions()) {
+                    ps.setString(1, role.name());
+                    ps.setString(2, p);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /** Removes a role nobody holds; {@code role.notFound} or {@code role.inUse} otherwise. */
+    void removeRole(String name) throws SQLException {
+        storage.inTransaction(c -> {
+            if (count(c, "SELECT COUNT(*) FROM edufed_role WHERE name = ?", name) == 0) {
+                throw new IllegalArgumentException("role.notFound");
+            }
+            if (count(c, "SELECT COUNT(*) FROM edufed_account_role WHERE role_name = ?", name)
+                            + count(c, "SELECT COUNT(*) FROM edufed_grant WHERE role_name = ?", name)
+                    > 0) {
+                throw new IllegalArgumentException("role.inUse");
+            }
+            for (String sql : List.of(
+                    "DELETE FROM edufed_role_permission WHERE role_name = ?",
+                    "DELETE FROM edufed_role WHERE name = ?")) {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, name);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    private static int count(Connection c, String sql, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     private static Instant instant(Timestamp ts) {

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class AccountServiceImplTest {
 
+    static final String SCHOOL = "2151010001";
+
     @TempDir
     Path tmp;
 
@@ -39,10 +41,13 @@ class AccountServiceImplTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
+            var audit = new org.edufed.kernel.core.internal.audit.AuditLogImpl("school 2151010001", storage, 180);
             out[0] = new AccountServiceImpl(
                     "school 2151010001",
+                    SCHOOL,
                     storage,
-                    new org.edufed.kernel.core.internal.audit.AuditLogImpl("school 2151010001", storage, 180));
+                    audit,
+                    org.edufed.kernel.core.internal.org.TestOrganisations.of(SCHOOL, "演示小学", "school", storage, audit));
         } finally {
             System.setOut(original);
         }

@@ -1,7 +1,6 @@
 package org.edufed.kernel.web.internal.rest;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Supplier;
 import javax.ws.rs.Consumes;
@@ -17,11 +16,11 @@ import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Grant;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
-import org.edufed.kernel.web.internal.Messages;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -87,6 +86,29 @@ public final class AccountsResource implements RestResource {
         return Response.noContent().build();
     }
 
+    /** The grants to give: roles over organisation units. */
+    public record Grants(List<Grant> grants) {}
+
+    @GET
+    @Path("/{username}/grants")
+    public List<Grant> grants(@Context HttpHeaders headers, @PathParam("username") String username) {
+        if (accounts.find(username).isEmpty()) {
+            throw notFound(headers);
+        }
+        return accounts.grants(username);
+    }
+
+    @PUT
+    @Path("/{username}/grants")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response grants(@Context HttpHeaders headers, @PathParam("username") String username, Grants body) {
+        Refusals.checked(headers, () -> {
+            accounts.setGrants(username, body == null ? null : body.grants());
+            return null;
+        });
+        return Response.noContent().build();
+    }
+
     @POST
     @Path("/{username}/lock")
     public Response lock(@Context HttpHeaders headers, @PathParam("username") String username) {
@@ -116,27 +138,15 @@ public final class AccountsResource implements RestResource {
         return Response.noContent().build();
     }
 
-    /** Runs an account change, turning its refusals into problems: 404 for an unknown account, else 400. */
     private static <T> T checked(HttpHeaders headers, Supplier<T> change) {
-        try {
-            return change.get();
-        } catch (IllegalArgumentException e) {
-            if ("account.notFound".equals(e.getMessage())) {
-                throw notFound(headers);
-            }
-            throw bad(headers, e.getMessage());
-        }
+        return Refusals.checked(headers, change);
     }
 
     private static ProblemException bad(HttpHeaders headers, String key) {
-        return new ProblemException(400, "bad-request", Messages.get(locale(headers), key));
+        return Refusals.problem(headers, 400, "bad-request", key);
     }
 
     private static ProblemException notFound(HttpHeaders headers) {
-        return new ProblemException(404, "not-found", Messages.get(locale(headers), "account.notFound"));
-    }
-
-    private static Locale locale(HttpHeaders headers) {
-        return Messages.fromAcceptLanguage(headers.getAcceptableLanguages());
+        return Refusals.problem(headers, 404, "not-found", "account.notFound");
     }
 }

@@ -114,7 +114,7 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
             required = type.getAnnotation(RequiresPermission.class);
         }
         String permission = required == null ? null : permission(required.value(), request.getUriInfo());
-        if (required != null && (permission == null || !accounts.isPermitted(user.username(), permission))) {
+        if (required != null && (permission == null || !permitted(user.username(), permission, required, request))) {
             audit.record(AuditLog.Event.of(
                     "access", request.getMethod() + " " + path(request), AuditLog.Result.DENIED, permission));
             abort(request, 403, "forbidden", locale);
@@ -122,6 +122,31 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         }
         boolean secure = request.getSecurityContext().isSecure();
         request.setSecurityContext(new UserContext(user, secure));
+    }
+
+    /** The permission over the unit the annotation names: the whole node, a parameter's unit, or any. */
+    private boolean permitted(
+            String username, String permission, RequiresPermission required, ContainerRequestContext request) {
+        String unit = required.unit();
+        if (unit.isEmpty()) {
+            return accounts.isPermitted(username, permission);
+        }
+        if (RequiresPermission.ANY_UNIT.equals(unit)) {
+            return !accounts.scope(username, permission).isEmpty();
+        }
+        Matcher m = PLACEHOLDER.matcher(unit);
+        if (!m.matches()) {
+            LOG.error("{} names no unit parameter: unit = {}", resourceInfo.getResourceMethod(), unit);
+            return false;
+        }
+        UriInfo uri = request.getUriInfo();
+        String code = uri.getPathParameters().getFirst(m.group(1));
+        if (code == null) {
+            code = uri.getQueryParameters().getFirst(m.group(1));
+        }
+        return code == null
+                ? accounts.isPermitted(username, permission) // no unit named: the whole node's data
+                : accounts.isPermitted(username, permission, code);
     }
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");

@@ -34,9 +34,18 @@ public final class OperationsResource implements RestResource {
 
     private final List<RestResource> resources = new CopyOnWriteArrayList<>();
 
-    /** One operation: method, path template under {@code /api/v1}, what it needs. */
+    /**
+     * One operation: method, path template under {@code /api/v1}, what it needs; {@code unit} over which
+     * organisation unit ({@code ""} the whole node, {@code "{param}"} the unit a parameter names, {@code "*"} any,
+     * the answer filtered by scope).
+     */
     public record Operation(
-            String method, String path, String permission, boolean publicEndpoint, boolean beforePasswordChange) {}
+            String method,
+            String path,
+            String permission,
+            String unit,
+            boolean publicEndpoint,
+            boolean beforePasswordChange) {}
 
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
@@ -88,6 +97,7 @@ public final class OperationsResource implements RestResource {
                     verb,
                     path,
                     p == null ? null : p.value(),
+                    p == null ? null : p.unit(),
                     m.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class),
                     m.isAnnotationPresent(AllowedBeforePasswordChange.class)
                             || type.isAnnotationPresent(AllowedBeforePasswordChange.class)));
