@@ -282,6 +282,31 @@ class FederationIT {
                     province.get("/api/v1/federation/tree", "u-officer", officer)
                             .statusCode());
 
+            // a role defined once at the province, locked, reaches the county: it cannot be redefined there, and
+            // the county grants it over its school, whose reports are then all its holder sees
+            HttpResponse<String> defined = province.sendJson(
+                    "PUT",
+                    "/api/v1/roles/exam-reviewer",
+                    "admin",
+                    pp,
+                    "{\"description\":\"中考审核员\",\"permissions\":[\"exam:review\",\"node:read\"],\"mode\":\"locked\"}");
+            assertEquals(204, defined.statusCode(), defined.body());
+            await(() -> county.get("/api/v1/roles", "admin", cp).body().contains("\"exam-reviewer\"") ? "ok" : null);
+            HttpResponse<String> redefined = county.sendJson(
+                    "PUT",
+                    "/api/v1/roles/exam-reviewer",
+                    "admin",
+                    cp,
+                    "{\"description\":\"改过的\",\"permissions\":[\"*\"],\"mode\":\"local\"}");
+            assertEquals(400, redefined.statusCode(), redefined.body());
+            assertTrue(redefined.body().contains("锁定"), redefined.body());
+            String reviewer = AuthorizationIT.createUser(county, cp, "u-reviewer", "[]");
+            grant(county, cp, "u-reviewer", "exam-reviewer", "2151010001", false);
+            JsonNode reviewed = KarafNode.json(county.get("/api/v1/reports", "u-reviewer", reviewer));
+            assertEquals(12, reviewed.size(), reviewed.toString());
+            assertEquals(
+                    403, county.get("/api/v1/org/units", "u-reviewer", reviewer).statusCode());
+
             // revoked: the county is refused from now on and stops receiving
             assertEquals(
                     204,

@@ -72,6 +72,16 @@ public interface AccountService {
     void defineRole(Role role);
 
     /**
+     * Defines a role as an inheritable item of this node with the mode given: {@code locked} or {@code
+     * overridable} definitions reach every node below (a province defines its standard roles once), {@code
+     * local} ones stay here. Without the federation it is kept here only, as {@link #defineRole(Role)} does.
+     *
+     * @throws IllegalArgumentException as {@link #defineRole(Role)}, or {@code role.locked} when a level above
+     *     has locked the role's definition
+     */
+    void defineRole(Role role, org.edufed.kernel.api.federation.Mode mode);
+
+    /**
      * Removes a role no account or grant holds.
      *
      * @throws IllegalArgumentException {@code role.notFound}, {@code role.inUse}, {@code role.builtIn}

@@ -22,6 +22,9 @@ import org.apache.shiro.subject.PrincipalCollection;
 import org.apache.shiro.subject.SimplePrincipalCollection;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
+import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.Grant;
@@ -31,6 +34,9 @@ import org.edufed.kernel.api.storage.Storage;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +64,14 @@ public final class AccountServiceImpl implements AccountService {
     private final String nodeCode;
     private final AuditLog audit;
     private final Organisation organisation;
+    private final InheritedRoles inheritedRoles = new InheritedRoles();
+
+    /** Role definitions inherited from above (and this node's own inheritable ones) come through it. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Inheritance inheritance;
 
     /**
      * Accounts belong to a node whose identity is valid: without it (a wrong {@code org.edufed.node.cfg})
@@ -216,7 +230,7 @@ public final class AccountServiceImpl implements AccountService {
                 Boolean yes = implied.get(g.role());
                 if (yes == null) {
                     yes = false;
-                    for (String p : store.rolePermissions(g.role())) {
+                    for (String p : rolePermissions(g.role())) {
                         yes |= new WildcardPermission(p).implies(wanted);
                     }
                     implied.put(g.role(), yes);
@@ -281,39 +295,37 @@ public final class AccountServiceImpl implements AccountService {
                 detail.length() > 900 ? detail.substring(0, 900) + "…" : detail.toString()));
     }
 
-    static final java.util.regex.Pattern ROLE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{1,63}");
-    static final java.util.regex.Pattern PERMISSION =
-            java.util.regex.Pattern.compile("(\\*|[a-z][a-z0-9.-]{0,63})(:(\\*|[a-z0-9.,-]{1,64})){0,2}");
-
     @Override
     public void defineRole(Role role) {
-        if (role == null
-                || role.name() == null
-                || !ROLE_NAME.matcher(role.name()).matches()
-                || role.description() == null
-                || role.description().isBlank()
-                || role.description().length() > 200
-                || role.permissions() == null
-                || role.permissions().isEmpty()
-                || role.permissions().size() > 200
-                || role.permissions().stream()
-                        .anyMatch(p -> p == null || !PERMISSION.matcher(p).matches())) {
-            throw new IllegalArgumentException("role.bad");
-        }
-        if (ADMIN.equals(role.name())) {
-            throw new IllegalArgumentException("role.builtIn");
-        }
-        try {
-            store.defineRole(
-                    new Role(role.name(), role.description().trim(), new java.util.TreeSet<>(role.permissions())));
-        } catch (SQLException e) {
-            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        defineRole(role, null);
+    }
+
+    @Override
+    public void defineRole(Role role, Mode mode) {
+        InheritedRoles.check(role);
+        Role clean = new Role(role.name(), role.description().trim(), new java.util.TreeSet<>(role.permissions()));
+        Inheritance through = inheritance;
+        if (mode != null && through != null) {
+            try {
+                through.change(
+                        InheritedRoles.TOPIC,
+                        List.of(new Inheritance.Change(clean.name(), InheritedRoles.json(clean), mode)));
+            } catch (LockedException e) {
+                throw new IllegalArgumentException("role.locked");
+            }
+            inheritedRoles.invalidate();
+        } else {
+            try {
+                store.defineRole(clean);
+            } catch (SQLException e) {
+                throw new IllegalStateException("storage: " + e.getMessage(), e);
+            }
         }
         audit.record(AuditLog.Event.of(
                 "role.define",
-                role.name(),
+                clean.name(),
                 AuditLog.Result.SUCCESS,
-                "permissions " + new java.util.TreeSet<>(role.permissions())));
+                (mode == null ? "this node" : mode.id()) + ", permissions " + clean.permissions()));
     }
 
     @Override
@@ -321,8 +333,23 @@ public final class AccountServiceImpl implements AccountService {
         if (ADMIN.equals(name)) {
             throw new IllegalArgumentException("role.builtIn");
         }
+        Inheritance through = inheritance;
+        Optional<Inheritance.Item> own = through == null
+                ? Optional.empty()
+                : through.effective(InheritedRoles.TOPIC, name)
+                        .filter(i -> i.provenance().overriddenBy() == null
+                                ? i.provenance().setBy().code().equals(nodeCode)
+                                : i.provenance().overriddenBy().code().equals(nodeCode));
         try {
-            store.removeRole(name);
+            if (own.isPresent()) {
+                store.checkRoleUnused(name);
+                through.change(InheritedRoles.TOPIC, List.of(Inheritance.Change.remove(name)));
+                inheritedRoles.invalidate();
+            } else {
+                store.removeRole(name);
+            }
+        } catch (LockedException e) {
+            throw new IllegalArgumentException("role.locked");
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
@@ -352,13 +379,43 @@ public final class AccountServiceImpl implements AccountService {
 
     static final java.util.regex.Pattern USERNAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{1,63}");
 
+    /**
+     * The roles of this node: the built-in ones and those defined here only, overlaid by the inheritable
+     * definitions (from above, or this node's own), ordered by name. {@code admin} is always the built-in one.
+     */
     @Override
     public List<Role> roles() {
+        Map<String, Role> out = new java.util.TreeMap<>();
         try {
-            return store.roleDefinitions();
+            store.roleDefinitions().forEach(r -> out.put(r.name(), r));
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
+        inheritedRoles.get(inheritance).forEach((name, r) -> {
+            if (!ADMIN.equals(name)) {
+                out.put(name, r);
+            }
+        });
+        return List.copyOf(out.values());
+    }
+
+    /** A role's permissions: its inheritable definition where there is one, else the one kept here. */
+    Set<String> rolePermissions(String role) throws SQLException {
+        Role inherited =
+                ADMIN.equals(role) ? null : inheritedRoles.get(inheritance).get(role);
+        return inherited != null ? inherited.permissions() : store.rolePermissions(role);
+    }
+
+    /** Every permission the account's own roles give (over the whole node). */
+    Set<String> permissions(String username) throws SQLException {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        Optional<AccountStore.Row> row = store.find(username);
+        if (row.isPresent()) {
+            for (String role : row.get().account().roles()) {
+                out.addAll(rolePermissions(role));
+            }
+        }
+        return out;
     }
 
     @Override
@@ -370,11 +427,25 @@ public final class AccountServiceImpl implements AccountService {
         }
     }
 
+    /**
+     * Checks that the roles exist here, and gives each one defined only by inheritance a row of its own, so
+     * that accounts and grants can name it.
+     */
     private void checkRoles(Set<String> roles) {
-        Set<String> known = new java.util.HashSet<>();
-        roles().forEach(r -> known.add(r.name()));
-        if (roles == null || !known.containsAll(roles)) {
+        if (roles == null) {
             throw new IllegalArgumentException("account.badRole");
+        }
+        Map<String, Role> known = new java.util.HashMap<>();
+        roles().forEach(r -> known.put(r.name(), r));
+        if (!known.keySet().containsAll(roles)) {
+            throw new IllegalArgumentException("account.badRole");
+        }
+        try {
+            for (String r : roles) {
+                store.ensureRole(known.get(r));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
     }
 
@@ -471,7 +542,7 @@ public final class AccountServiceImpl implements AccountService {
             String username = (String) principals.getPrimaryPrincipal();
             try {
                 SimpleAuthorizationInfo info = new SimpleAuthorizationInfo();
-                info.setStringPermissions(store.permissions(username));
+                info.setStringPermissions(permissions(username));
                 return info;
             } catch (SQLException e) {
                 throw new AuthenticationException("storage", e);

@@ -70,21 +70,6 @@ final class AccountStore {
         return roles;
     }
 
-    Set<String> permissions(String username) throws SQLException {
-        Set<String> perms = new LinkedHashSet<>();
-        try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT DISTINCT p.permission FROM edufed_account_role r"
-                        + " JOIN edufed_role_permission p ON p.role_name = r.role_name WHERE r.username = ?")) {
-            ps.setString(1, username);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    perms.add(rs.getString(1));
-                }
-            }
-        }
-        return perms;
-    }
-
     /** Creates an account with its roles, unless it exists; returns whether it was created. */
     boolean createIfAbsent(String username, String displayName, String hash, boolean mustChange, Set<String> roles)
             throws SQLException {
@@ -317,17 +302,43 @@ final class AccountStore {
         });
     }
 
+    /** Gives a role defined elsewhere (inherited) a row here, without permissions, so that others can name it. */
+    void ensureRole(AccountService.Role role) throws SQLException {
+        storage.inTransaction(c -> {
+            if (count(c, "SELECT COUNT(*) FROM edufed_role WHERE name = ?", role.name()) == 0) {
+                try (PreparedStatement ins =
+                        c.prepareStatement("INSERT INTO edufed_role (name, description) VALUES (?, ?)")) {
+                    ins.setString(1, role.name());
+                    ins.setString(2, role.description());
+                    ins.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Throws {@code role.inUse} when an account or a grant holds the role. */
+    void checkRoleUnused(String name) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection()) {
+            checkRoleUnused(c, name);
+        }
+    }
+
+    private static void checkRoleUnused(Connection c, String name) throws SQLException {
+        if (count(c, "SELECT COUNT(*) FROM edufed_account_role WHERE role_name = ?", name)
+                        + count(c, "SELECT COUNT(*) FROM edufed_grant WHERE role_name = ?", name)
+                > 0) {
+            throw new IllegalArgumentException("role.inUse");
+        }
+    }
+
     /** Removes a role nobody holds; {@code role.notFound} or {@code role.inUse} otherwise. */
     void removeRole(String name) throws SQLException {
         storage.inTransaction(c -> {
             if (count(c, "SELECT COUNT(*) FROM edufed_role WHERE name = ?", name) == 0) {
                 throw new IllegalArgumentException("role.notFound");
             }
-            if (count(c, "SELECT COUNT(*) FROM edufed_account_role WHERE role_name = ?", name)
-                            + count(c, "SELECT COUNT(*) FROM edufed_grant WHERE role_name = ?", name)
-                    > 0) {
-                throw new IllegalArgumentException("role.inUse");
-            }
+            checkRoleUnused(c, name);
             for (String sql : List.of(
                     "DELETE FROM edufed_role_permission WHERE role_name = ?",
                     "DELETE FROM edufed_role WHERE name = ?")) {
