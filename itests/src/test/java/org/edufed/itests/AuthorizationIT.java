@@ -192,6 +192,32 @@ class AuthorizationIT {
             assertTrue(KarafNode.json(province.get("/api/v1/audit?action=access", "admin", admin))
                             .size()
                     > 0);
+
+            // API answers carry the security headers
+            HttpResponse<String> node = province.get("/api/v1/node", "admin", admin);
+            assertEquals(
+                    "nosniff",
+                    node.headers().firstValue("X-Content-Type-Options").orElse(""));
+            assertEquals("DENY", node.headers().firstValue("X-Frame-Options").orElse(""));
+            assertEquals("no-store", node.headers().firstValue("Cache-Control").orElse(""));
+
+            // guessing from one address, across accounts: refused after 30 failures in a minute, even with the
+            // right password, with a problem in the user's language and Retry-After (last: it shuts this address)
+            int refused = 0;
+            for (int i = 0; i < 35; i++) {
+                int status = province.get("/api/v1/node", "guess" + i, "wrong-password-" + i)
+                        .statusCode();
+                if (status == 429) {
+                    refused++;
+                } else {
+                    assertEquals(401, status);
+                }
+            }
+            assertEquals(5, refused, "the 31st to 35th attempts are refused");
+            HttpResponse<String> throttled = province.get("/api/v1/node", "admin", admin);
+            assertEquals(429, throttled.statusCode(), throttled.body());
+            assertTrue(throttled.body().contains("登录失败次数过多"), throttled.body());
+            assertTrue(throttled.headers().firstValue("Retry-After").isPresent());
         }
     }
 

@@ -110,12 +110,23 @@ public interface AccountService {
     /** Locks or unlocks an account; a locked account cannot log in. @throws IllegalArgumentException if unknown */
     void setLocked(String username, boolean locked);
 
-    /** Refused password change: the message is a stable key ({@code password.tooShort}, …). */
+    /**
+     * Refused password change: the message is a stable key ({@code password.tooShort}, …), with the values its
+     * text names (the minimum length, …).
+     */
     final class PasswordPolicyException extends Exception {
         private static final long serialVersionUID = 1L;
 
-        public PasswordPolicyException(String key) {
+        private final transient Object[] args;
+
+        public PasswordPolicyException(String key, Object... args) {
             super(key);
+            this.args = args.clone();
+        }
+
+        /** The values the message's text names, in order. */
+        public Object[] args() {
+            return args.clone();
         }
     }
 }

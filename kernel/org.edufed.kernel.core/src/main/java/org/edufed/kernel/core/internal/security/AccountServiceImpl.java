@@ -22,9 +22,11 @@ import org.apache.shiro.subject.PrincipalCollection;
 import org.apache.shiro.subject.SimplePrincipalCollection;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.federation.EffectiveSetting;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.Settings;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.Grant;
@@ -73,6 +75,17 @@ public final class AccountServiceImpl implements AccountService {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Inheritance inheritance;
 
+    /** The password policy comes from the inheritable settings {@code security.password.*} where there are any. */
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Settings settings;
+
+    private record CachedPolicy(PasswordPolicy policy, long at) {}
+
+    private volatile CachedPolicy policy;
+
     /**
      * Accounts belong to a node whose identity is valid: without it (a wrong {@code org.edufed.node.cfg})
      * this component does not start, and no account or password is created on a node that is stopping.
@@ -101,8 +114,47 @@ public final class AccountServiceImpl implements AccountService {
         bootstrapAdmin();
     }
 
+    /** Binds the settings the policy is read from (DS binds the reference itself; tests call this). */
+    void settings(Settings s) {
+        this.settings = s;
+        this.policy = null;
+    }
+
+    /** The password policy now (read from the settings at most every 5 s). */
+    PasswordPolicy policy() {
+        CachedPolicy c = policy;
+        if (c != null && System.currentTimeMillis() - c.at() < 5_000) {
+            return c.policy();
+        }
+        Settings from = settings;
+        PasswordPolicy p = from == null
+                ? PasswordPolicy.DEFAULT
+                : PasswordPolicy.from(key -> {
+                    try {
+                        return from.effective(key).map(EffectiveSetting::value);
+                    } catch (RuntimeException e) {
+                        return Optional.empty();
+                    }
+                });
+        policy = new CachedPolicy(p, System.currentTimeMillis());
+        return p;
+    }
+
+    /** The account as the rest of the kernel sees it: a password older than the policy allows must be changed. */
+    private Account effective(AccountStore.Row row) {
+        Account a = row.account();
+        int maxAge = policy().maxAgeDays();
+        if (!a.mustChangePassword()
+                && maxAge > 0
+                && row.passwordChangedAt() != null
+                && row.passwordChangedAt().plus(Duration.ofDays(maxAge)).isBefore(Instant.now())) {
+            return new Account(a.username(), a.displayName(), a.roles(), true, a.locked(), a.created(), a.lastLogin());
+        }
+        return a;
+    }
+
     private void bootstrapAdmin() throws SQLException {
-        char[] password = PasswordPolicy.generate();
+        char[] password = policy().generate();
         if (store.createIfAbsent(ADMIN, "管理员 Administrator", PasswordHashing.hash(password), true, Set.of("admin"))) {
             String line = "EduFed first start of " + node + ": one-time admin password / 管理员一次性密码: admin / "
                     + new String(password)
@@ -118,12 +170,15 @@ public final class AccountServiceImpl implements AccountService {
         if (username == null || password == null || username.isBlank()) {
             return Optional.empty();
         }
-        Account cached = verified.get(username, password);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
         try {
             Optional<AccountStore.Row> row = store.find(username);
+            if (verified.get(username, password) != null) {
+                // verified in the last minute: no Argon2 again, but the account as it is now (roles, expiry)
+                if (row.isPresent() && !row.get().account().locked()) {
+                    return Optional.of(effective(row.get()));
+                }
+                verified.forget(username);
+            }
             if (row.isEmpty()) {
                 hashing.spendDecoyTime(password);
                 return Optional.empty();
@@ -139,8 +194,9 @@ public final class AccountServiceImpl implements AccountService {
                 return Optional.empty();
             }
             store.recordSuccess(username);
-            verified.put(username, password, row.get().account());
-            return Optional.of(row.get().account());
+            Account account = effective(row.get());
+            verified.put(username, password, account);
+            return Optional.of(account);
         } catch (SQLException e) {
             LOG.error("authentication of {} failed on storage: {}", username, e.getMessage());
             return Optional.empty();
@@ -164,7 +220,7 @@ public final class AccountServiceImpl implements AccountService {
     @Override
     public Optional<Account> find(String username) {
         try {
-            return store.find(username).map(AccountStore.Row::account);
+            return store.find(username).map(this::effective);
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
@@ -367,8 +423,14 @@ public final class AccountServiceImpl implements AccountService {
             if (Arrays.equals(current, replacement)) {
                 throw new PasswordPolicyException("password.sameAsOld");
             }
-            PasswordPolicy.check(username, replacement);
-            store.setPassword(username, PasswordHashing.hash(replacement), false);
+            PasswordPolicy p = policy();
+            p.check(username, replacement);
+            for (String earlier : store.history(username, p.history())) {
+                if (PasswordHashing.matches(earlier, replacement)) {
+                    throw new PasswordPolicyException("password.reused", p.history());
+                }
+            }
+            store.setPassword(username, PasswordHashing.hash(replacement), false, p.history());
             verified.forget(username);
             LOG.info("Password of {} changed", username);
             audit.record(AuditLog.Event.of("password.change", username, AuditLog.Result.SUCCESS, null));
@@ -458,7 +520,7 @@ public final class AccountServiceImpl implements AccountService {
             throw new IllegalArgumentException("account.badName");
         }
         checkRoles(roles);
-        char[] password = PasswordPolicy.generate();
+        char[] password = policy().generate();
         try {
             if (!store.createIfAbsent(username, displayName.trim(), PasswordHashing.hash(password), true, roles)) {
                 throw new IllegalArgumentException("account.exists");
@@ -502,9 +564,9 @@ public final class AccountServiceImpl implements AccountService {
 
     @Override
     public String resetPassword(String username) {
-        char[] password = PasswordPolicy.generate();
+        char[] password = policy().generate();
         try {
-            store.setPassword(username, PasswordHashing.hash(password), true);
+            store.setPassword(username, PasswordHashing.hash(password), true, policy().history());
             verified.forget(username);
         } catch (SQLException e) {
             throw new IllegalArgumentException("cannot reset the password of " + username + ": " + e.getMessage(), e);

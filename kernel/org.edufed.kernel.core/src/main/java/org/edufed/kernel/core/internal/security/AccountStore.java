@@ -20,7 +20,8 @@ import org.edufed.kernel.api.storage.Storage;
 final class AccountStore {
 
     /** An account row with what only the kernel sees. */
-    record Row(Account account, String passwordHash, int failedLogins, Instant lastFailure) {}
+    record Row(
+            Account account, String passwordHash, int failedLogins, Instant lastFailure, Instant passwordChangedAt) {}
 
     private final Storage storage;
 
@@ -37,7 +38,7 @@ final class AccountStore {
     private Optional<Row> find(Connection c, String username) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT username, display_name, password_hash, must_change, locked, failed_logins, last_failure,"
-                        + " created_at, last_login FROM edufed_account WHERE username = ?")) {
+                        + " created_at, last_login, password_changed_at FROM edufed_account WHERE username = ?")) {
             ps.setString(1, username);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -51,7 +52,12 @@ final class AccountStore {
                         rs.getBoolean(5),
                         instant(rs.getTimestamp(8)),
                         instant(rs.getTimestamp(9)));
-                return Optional.of(new Row(account, rs.getString(3), rs.getInt(6), instant(rs.getTimestamp(7))));
+                return Optional.of(new Row(
+                        account,
+                        rs.getString(3),
+                        rs.getInt(6),
+                        instant(rs.getTimestamp(7)),
+                        instant(rs.getTimestamp(10))));
             }
         }
     }
@@ -171,8 +177,60 @@ final class AccountStore {
         });
     }
 
-    void setPassword(String username, String hash, boolean mustChange) throws SQLException {
+    /** The account's earlier password hashes, newest first, at most {@code limit}. */
+    List<String> history(String username, int limit) throws SQLException {
+        List<String> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT password_hash FROM edufed_password_history"
+                        + " WHERE username = ? ORDER BY changed_at DESC")) {
+            ps.setString(1, username);
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sets a new password; the one it replaces goes into the history, of which the newest {@code keep} stay
+     * (one-time passwords are not kept: they are never chosen by the user).
+     */
+    void setPassword(String username, String hash, boolean mustChange, int keep) throws SQLException {
         storage.inTransaction(c -> {
+            Optional<Row> before = find(c, username);
+            if (before.isPresent() && !before.get().account().mustChangePassword() && keep > 0) {
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_password_history (username,"
+                        + " changed_at, password_hash) VALUES (?, ?, ?)")) {
+                    ins.setString(1, username);
+                    ins.setTimestamp(2, Timestamp.from(Instant.now()));
+                    ins.setString(3, before.get().passwordHash());
+                    ins.executeUpdate();
+                }
+            }
+            List<Timestamp> times = new ArrayList<>();
+            try (PreparedStatement q = c.prepareStatement(
+                    "SELECT changed_at FROM edufed_password_history WHERE username = ? ORDER BY changed_at DESC")) {
+                q.setString(1, username);
+                try (ResultSet rs = q.executeQuery()) {
+                    while (rs.next()) {
+                        times.add(rs.getTimestamp(1));
+                    }
+                }
+            }
+            if (times.size() > keep) {
+                try (PreparedStatement del = c.prepareStatement(
+                        "DELETE FROM edufed_password_history WHERE username = ? AND changed_at <= ?")) {
+                    del.setString(1, username);
+                    del.setTimestamp(2, times.get(keep));
+                    del.executeUpdate();
+                }
+            }
             try (PreparedStatement ps =
                     c.prepareStatement("UPDATE edufed_account SET password_hash = ?, must_change = ?,"
                             + " password_changed_at = ?, failed_logins = 0, last_failure = NULL WHERE username = ?")) {

@@ -63,7 +63,7 @@ final class PasswordHashing implements CredentialsMatcher {
     void spendDecoyTime(char[] password) {
         String d = decoy;
         if (d == null) {
-            d = hash(PasswordPolicy.generate());
+            d = hash(PasswordPolicy.DEFAULT.generate());
             decoy = d;
         }
         matches(d, password);

@@ -26,6 +26,7 @@ import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
 import org.edufed.kernel.api.web.ConsolePage;
+import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -60,9 +61,18 @@ public final class ConsoleServlet extends HttpServlet {
     private final transient NodeIdentity identity;
     private final transient List<ConsolePage> pages = new CopyOnWriteArrayList<>();
 
+    private final LoginThrottle throttle;
+
+    /** Idle minutes after which a console session ends. */
+    static final int SESSION_TIMEOUT_MINUTES = 30;
+
     @Activate
     public ConsoleServlet(
-            @Reference AccountService accounts, @Reference NodeIdentity identity, @Reference AuditLog audit) {
+            @Reference AccountService accounts,
+            @Reference NodeIdentity identity,
+            @Reference AuditLog audit,
+            @Reference LoginThrottle throttle) {
+        this.throttle = throttle;
         this.accounts = accounts;
         this.identity = identity;
         this.audit = audit;
@@ -223,9 +233,16 @@ public final class ConsoleServlet extends HttpServlet {
             throws IOException {
         String username = req.getParameter("username");
         String password = req.getParameter("password");
+        long blocked = throttle.blockedFor(req.getRemoteAddr());
+        if (blocked > 0) {
+            resp.setHeader("Retry-After", Long.toString(blocked));
+            loginPage(req, resp, locale, 429, Messages.get(locale, "problem.too-many-logins", blocked));
+            return;
+        }
         Optional<Account> account =
                 password == null ? Optional.empty() : accounts.authenticate(username, password.toCharArray());
         if (account.isEmpty()) {
+            throttle.failed(req.getRemoteAddr());
             LOG.info("console login failed for {}", username == null ? "" : username.replaceAll("[^\\w.@-]", "?"));
             audit.record(new AuditLog.Event(
                     username == null ? "?" : username,
@@ -238,6 +255,7 @@ public final class ConsoleServlet extends HttpServlet {
             return;
         }
         req.changeSessionId(); // no session fixation
+        session.setMaxInactiveInterval(SESSION_TIMEOUT_MINUTES * 60);
         session.setAttribute(USER, account.get().username());
         session.setAttribute(CSRF, newToken());
         LOG.info("console login: {}", account.get().username());
@@ -265,7 +283,7 @@ public final class ConsoleServlet extends HttpServlet {
                     current == null ? new char[0] : current.toCharArray(),
                     replacement.toCharArray());
         } catch (PasswordPolicyException e) {
-            passwordPage(req, resp, locale, 400, Messages.get(locale, e.getMessage()), null, account.get());
+            passwordPage(req, resp, locale, 400, Messages.get(locale, e.getMessage(), e.args()), null, account.get());
             return;
         }
         redirect(resp, "/console/");

@@ -63,7 +63,7 @@ public final class AccountResource implements RestResource {
                     change.current().toCharArray(),
                     change.replacement().toCharArray());
         } catch (PasswordPolicyException e) {
-            throw new ProblemException(400, e.getMessage(), Messages.get(locale, e.getMessage()));
+            throw new ProblemException(400, e.getMessage(), Messages.get(locale, e.getMessage(), e.args()));
         }
         return Response.noContent().build();
     }

@@ -26,6 +26,7 @@ import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
 
 /**
@@ -50,16 +51,29 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
     @Context
     private ResourceInfo resourceInfo;
 
-    public AuthFilter(AccountService accounts, AuditLog audit) {
+    private final LoginThrottle throttle;
+
+    public AuthFilter(AccountService accounts, AuditLog audit, LoginThrottle throttle) {
         this.accounts = accounts;
         this.audit = audit;
+        this.throttle = throttle;
     }
 
-    /** Clears the request's actor (see {@link #filter(ContainerRequestContext)}). */
+    /**
+     * Clears the request's actor (see {@link #filter(ContainerRequestContext)}) and adds the security headers:
+     * no sniffing of content types, no framing, no referrer, and nothing of an answer kept in caches.
+     */
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
         if (request.getProperty(ACTOR) instanceof Actor.Scope scope) {
             scope.close();
+        }
+        javax.ws.rs.core.MultivaluedMap<String, Object> h = response.getHeaders();
+        h.putSingle("X-Content-Type-Options", "nosniff");
+        h.putSingle("X-Frame-Options", "DENY");
+        h.putSingle("Referrer-Policy", "no-referrer");
+        if (!h.containsKey(HttpHeaders.CACHE_CONTROL)) {
+            h.putSingle(HttpHeaders.CACHE_CONTROL, "no-store");
         }
     }
 
@@ -86,9 +100,21 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         LOG.debug("{} {} → {}", request.getMethod(), type.getName(), method.getName());
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        long blocked = authorization == null ? 0 : throttle.blockedFor(address());
+        if (blocked > 0) {
+            request.abortWith(javax.ws.rs.core.Response.fromResponse(ProblemMapper.response(Problem.of(
+                            "too-many-requests",
+                            429,
+                            Messages.get(locale, "problem.too-many-logins", blocked),
+                            path(request))))
+                    .header("Retry-After", Long.toString(blocked))
+                    .build());
+            return;
+        }
         Optional<Account> account = basic(authorization);
         if (account.isEmpty()) {
             if (authorization != null) {
+                throttle.failed(address());
                 audit.record(new AuditLog.Event(
                         claimedUser(authorization),
                         address(),

@@ -31,6 +31,7 @@ import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RestResource;
+import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -72,8 +73,15 @@ public final class RestServer implements HealthCheck {
     private boolean active;
     private org.osgi.framework.ServiceRegistration<HealthCheck> registration;
 
+    private final LoginThrottle throttle;
+
     @Activate
-    public RestServer(@Reference AccountService accounts, @Reference NodeIdentity identity, @Reference AuditLog audit) {
+    public RestServer(
+            @Reference AccountService accounts,
+            @Reference NodeIdentity identity,
+            @Reference AuditLog audit,
+            @Reference LoginThrottle throttle) {
+        this.throttle = throttle;
         this.accounts = accounts;
         this.identity = identity;
         this.audit = audit;
@@ -237,7 +245,7 @@ public final class RestServer implements HealthCheck {
                     problems,
                     new ProblemMapper.Json(problems),
                     new ProblemMapper.WebApp(problems),
-                    new AuthFilter(accounts, audit)));
+                    new AuthFilter(accounts, audit, throttle)));
             factory.setFeatures(List.of(openApi()));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
