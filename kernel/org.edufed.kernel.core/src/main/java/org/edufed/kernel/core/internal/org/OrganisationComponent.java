@@ -1,5 +1,7 @@
 package org.edufed.kernel.core.internal.org;
 
+import static org.edufed.kernel.core.internal.storage.Queries.count;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -189,16 +191,6 @@ public final class OrganisationComponent implements Organisation {
 
     private static boolean exists(Connection c, String code) throws SQLException {
         return count(c, "SELECT COUNT(*) FROM edufed_org_unit WHERE code = ?", code) > 0;
-    }
-
-    private static int count(Connection c, String sql, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, value);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
     }
 
     private View view() {

@@ -1,5 +1,7 @@
 package org.edufed.kernel.core.internal.security;
 
+import static org.edufed.kernel.core.internal.storage.Queries.count;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -407,16 +409,6 @@ final class AccountStore {
             }
             return null;
         });
-    }
-
-    private static int count(Connection c, String sql, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, value);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        }
     }
 
     private static Instant instant(Timestamp ts) {

@@ -96,16 +96,26 @@ final class InheritedRoles {
     /** The definition an item holds, or {@code null} when it is not one (logged). */
     static Role parse(String name, String value) {
         try {
-            JsonNode o = JSON.readTree(value);
-            Set<String> perms = new LinkedHashSet<>();
-            o.path("permissions").forEach(p -> perms.add(p.asText()));
-            Role r = new Role(name, o.path("description").asText(null), perms);
-            check(r);
-            return r;
-        } catch (IOException | IllegalArgumentException e) {
+            return read(name, value);
+        } catch (IllegalArgumentException e) {
             LOG.warn("role definition {} is not valid and is ignored", name);
             return null;
         }
+    }
+
+    /** The definition an item holds; throws as {@link #check} does when it is not a valid one. */
+    static Role read(String name, String value) {
+        JsonNode o;
+        try {
+            o = JSON.readTree(value == null ? "" : value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("role.bad");
+        }
+        Set<String> perms = new LinkedHashSet<>();
+        o.path("permissions").forEach(p -> perms.add(p.asText()));
+        Role r = new Role(name, o.path("description").asText(null), perms);
+        check(r);
+        return r;
     }
 
     /** Declares the topic, so that role definitions travel down and are checked before they are stored. */
@@ -123,14 +133,7 @@ final class InheritedRoles {
 
         @Override
         public void validate(String key, String value) {
-            try {
-                JsonNode o = JSON.readTree(value);
-                Set<String> perms = new LinkedHashSet<>();
-                o.path("permissions").forEach(p -> perms.add(p.asText()));
-                check(new Role(key, o.path("description").asText(null), perms));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("role.bad");
-            }
+            read(key, value);
         }
 
         @Override
