@@ -359,12 +359,24 @@ public final class KarafNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768–60999). A port the system hands out for {@code new
+     * ServerSocket(0)} can be handed out again, before the node binds it, to a random listener such as Karaf's
+     * shutdown socket of this or another node; a node then never gets its HTTP port (seen in CI).
+     */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 20_000 + RANDOM.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException inUse) {
+                // taken: try another
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
+
+    private static final java.util.Random RANDOM = new java.security.SecureRandom();
 
     private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
