@@ -401,6 +401,7 @@ public final class AccountServiceImpl implements AccountService {
                 store.checkRoleUnused(name);
                 through.change(InheritedRoles.TOPIC, List.of(Inheritance.Change.remove(name)));
                 inheritedRoles.invalidate();
+                store.removePlaceholder(name);
             } else {
                 store.removeRole(name);
             }

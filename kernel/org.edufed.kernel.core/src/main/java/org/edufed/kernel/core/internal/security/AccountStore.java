@@ -377,6 +377,19 @@ final class AccountStore {
         });
     }
 
+    /** Removes the row {@link #ensureRole} made for a role defined elsewhere (one without permissions here). */
+    void removePlaceholder(String name) throws SQLException {
+        storage.inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_role WHERE name = ? AND NOT EXISTS"
+                    + " (SELECT 1 FROM edufed_role_permission WHERE role_name = ?)")) {
+                del.setString(1, name);
+                del.setString(2, name);
+                del.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** Throws {@code role.inUse} when an account or a grant holds the role. */
     void checkRoleUnused(String name) throws SQLException {
         try (Connection c = storage.dataSource().getConnection()) {
