@@ -47,10 +47,12 @@ public final class OperationsResource implements RestResource {
             boolean publicEndpoint,
             boolean beforePasswordChange) {}
 
+    /** Every resource but this one (binding itself would be a cycle for DS, logged as an error at each boot). */
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY,
+            target = "(!(component.name=org.edufed.kernel.web.internal.rest.OperationsResource))")
     void add(RestResource resource) {
         resources.add(resource);
     }
@@ -62,7 +64,7 @@ public final class OperationsResource implements RestResource {
     @GET
     @RequiresPermission(Permissions.ACCOUNT_ADMIN)
     public List<Operation> list() {
-        List<Operation> out = new ArrayList<>();
+        List<Operation> out = new ArrayList<>(operations(OperationsResource.class));
         for (RestResource r : resources) {
             out.addAll(operations(r.getClass()));
         }
