@@ -335,7 +335,6 @@ public final class AccountServiceImpl implements AccountService {
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
-        verified.forget(username);
         StringBuilder detail = new StringBuilder();
         for (Grant g : grants) {
             detail.append(detail.length() == 0 ? "" : ", ")
@@ -472,11 +471,8 @@ public final class AccountServiceImpl implements AccountService {
     /** Every permission the account's own roles give (over the whole node). */
     Set<String> permissions(String username) throws SQLException {
         Set<String> out = new java.util.LinkedHashSet<>();
-        Optional<AccountStore.Row> row = store.find(username);
-        if (row.isPresent()) {
-            for (String role : row.get().account().roles()) {
-                out.addAll(rolePermissions(role));
-            }
+        for (String role : store.roles(username)) {
+            out.addAll(rolePermissions(role));
         }
         return out;
     }

@@ -64,6 +64,13 @@ final class AccountStore {
         }
     }
 
+    /** The account's own roles (over the whole node), without reading the account row. */
+    Set<String> roles(String username) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection()) {
+            return roles(c, username);
+        }
+    }
+
     Set<String> roles(Connection c, String username) throws SQLException {
         Set<String> roles = new LinkedHashSet<>();
         try (PreparedStatement ps =
