@@ -101,6 +101,19 @@ public interface AccountService {
     String create(String username, String displayName, java.util.Set<String> roles);
 
     /**
+     * Admits a user whom a trusted identity provider has authenticated (SAML single sign-on): creates or updates
+     * the local account {@code username} ({@code name@qualifier}, which cannot log in with a password), with the
+     * roles and grants given that exist at this node (others are dropped), in one transaction. The caller has
+     * verified the assertion and records the login in the audit trail.
+     *
+     * @return the account as it is now
+     * @throws IllegalArgumentException {@code account.badName} when the name is not {@code name@qualifier}
+     * @since 1.3
+     */
+    Account federatedLogin(
+            String username, String displayName, java.util.Set<String> roles, java.util.List<Grant> grants);
+
+    /**
      * Replaces an account's roles.
      *
      * @throws IllegalArgumentException {@code account.notFound} or {@code account.badRole}

@@ -170,6 +170,11 @@ public final class AccountServiceImpl implements AccountService {
         if (username == null || password == null || username.isBlank()) {
             return Optional.empty();
         }
+        if (username.indexOf('@') >= 0) {
+            // federated accounts log in through their identity provider only
+            hashing.spendDecoyTime(password);
+            return Optional.empty();
+        }
         try {
             Optional<AccountStore.Row> row = store.find(username);
             if (verified.get(username, password) != null) {
@@ -529,6 +534,47 @@ public final class AccountServiceImpl implements AccountService {
         String out = new String(password);
         Arrays.fill(password, '\0');
         return out;
+    }
+
+    /** Accounts known through single sign-on: {@code <name>@<where the IdP knows them>}. */
+    static final java.util.regex.Pattern FEDERATED =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}@[a-z0-9][a-z0-9.-]{0,62}");
+
+    /** The password hash of a federated account: not a hash format, so no password ever matches it. */
+    static final String NO_PASSWORD = "!federated";
+
+    @Override
+    public Account federatedLogin(String username, String displayName, Set<String> roles, List<Grant> grants) {
+        if (username == null || !FEDERATED.matcher(username).matches()) {
+            throw new IllegalArgumentException("account.badName");
+        }
+        String name = displayName == null || displayName.isBlank() ? username : displayName.strip();
+        name = name.length() > 100 ? name.substring(0, 100) : name;
+        Map<String, Role> known = new java.util.HashMap<>();
+        roles().forEach(r -> known.put(r.name(), r));
+        Set<String> kept = new java.util.TreeSet<>();
+        (roles == null ? Set.<String>of() : roles)
+                .stream().filter(known::containsKey).forEach(kept::add);
+        List<Grant> keptGrants = (grants == null ? List.<Grant>of() : grants)
+                .stream()
+                        .filter(g -> g != null && known.containsKey(g.role()) && g.unit() != null)
+                        .filter(g -> organisation.find(g.unit()).isPresent())
+                        .distinct()
+                        .limit(1000)
+                        .toList();
+        try {
+            for (String r : kept) {
+                store.ensureRole(known.get(r));
+            }
+            for (Grant g : keptGrants) {
+                store.ensureRole(known.get(g.role()));
+            }
+            store.upsertFederated(username, name, NO_PASSWORD, kept, keptGrants);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        verified.forget(username);
+        return find(username).orElseThrow(() -> new IllegalStateException("federated account vanished"));
     }
 
     @Override

@@ -118,6 +118,68 @@ final class AccountStore {
         });
     }
 
+    /**
+     * Creates or updates an account known through single sign-on, in one transaction: the display name, the
+     * roles and the grants replaced by those given, the login recorded. Its password hash is {@code hash}, one
+     * that never verifies.
+     */
+    void upsertFederated(String username, String displayName, String hash, Set<String> roles, List<Grant> grants)
+            throws SQLException {
+        storage.inTransaction(c -> {
+            Timestamp now = Timestamp.from(Instant.now());
+            if (find(c, username).isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO edufed_account (username, display_name,"
+                        + " password_hash, must_change, locked, failed_logins, created_at, password_changed_at,"
+                        + " last_login) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)")) {
+                    ps.setString(1, username);
+                    ps.setString(2, displayName);
+                    ps.setString(3, hash);
+                    ps.setBoolean(4, false);
+                    ps.setBoolean(5, false);
+                    ps.setTimestamp(6, now);
+                    ps.setTimestamp(7, now);
+                    ps.setTimestamp(8, now);
+                    ps.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE edufed_account SET display_name = ?, last_login = ? WHERE username = ?")) {
+                    ps.setString(1, displayName);
+                    ps.setTimestamp(2, now);
+                    ps.setString(3, username);
+                    ps.executeUpdate();
+                }
+            }
+            for (String table : new String[] {"edufed_account_role", "edufed_grant"}) {
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE username = ?")) {
+                    del.setString(1, username);
+                    del.executeUpdate();
+                }
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
+                for (String role : roles) {
+                    ps.setString(1, username);
+                    ps.setString(2, role);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
+                for (Grant g : grants) {
+                    ps.setString(1, username);
+                    ps.setString(2, g.role());
+                    ps.setString(3, g.unit());
+                    ps.setBoolean(4, g.subtree());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
     List<Account> list() throws SQLException {
         List<Account> out = new ArrayList<>();
         try (Connection c = storage.dataSource().getConnection();

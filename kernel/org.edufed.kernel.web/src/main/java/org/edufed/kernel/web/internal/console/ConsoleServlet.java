@@ -28,6 +28,7 @@ import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
 import org.edufed.kernel.api.web.ConsolePage;
 import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
+import org.edufed.kernel.web.internal.saml.SingleSignOn;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * (kept in a cookie). Forms carry a per-session CSRF token; the session id changes at login.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern("/console/*")
+@HttpWhiteboardServletPattern({"/console/*", "/saml/*"})
 @HttpWhiteboardServletName("edufed-console")
 public final class ConsoleServlet extends HttpServlet {
 
@@ -62,6 +63,7 @@ public final class ConsoleServlet extends HttpServlet {
     private final transient List<ConsolePage> pages = new CopyOnWriteArrayList<>();
 
     private final LoginThrottle throttle;
+    private final transient SamlEndpoints saml;
 
     /** Idle minutes after which a console session ends. */
     static final int SESSION_TIMEOUT_MINUTES = 30;
@@ -71,8 +73,10 @@ public final class ConsoleServlet extends HttpServlet {
             @Reference AccountService accounts,
             @Reference NodeIdentity identity,
             @Reference AuditLog audit,
-            @Reference LoginThrottle throttle) {
+            @Reference LoginThrottle throttle,
+            @Reference SingleSignOn sso) {
         this.throttle = throttle;
+        this.saml = new SamlEndpoints(this, sso, accounts, audit);
         this.accounts = accounts;
         this.identity = identity;
         this.audit = audit;
@@ -85,7 +89,11 @@ public final class ConsoleServlet extends HttpServlet {
         HttpSession session = req.getSession(false);
         Object user = session == null ? null : session.getAttribute(USER);
         try (Actor.Scope scope = Actor.as(user == null ? "anonymous" : user.toString(), req.getRemoteAddr())) {
-            super.service(req, resp);
+            if ("/saml".equals(req.getServletPath())) {
+                saml.handle(req, resp, locale(req, resp));
+            } else {
+                super.service(req, resp);
+            }
         }
     }
 
@@ -254,14 +262,25 @@ public final class ConsoleServlet extends HttpServlet {
             loginPage(req, resp, locale, 401, Messages.get(locale, "console.login.failed"));
             return;
         }
-        req.changeSessionId(); // no session fixation
-        session.setMaxInactiveInterval(SESSION_TIMEOUT_MINUTES * 60);
-        session.setAttribute(USER, account.get().username());
-        session.setAttribute(CSRF, newToken());
+        establish(req, account.get());
         LOG.info("console login: {}", account.get().username());
         audit.record(new AuditLog.Event(
                 account.get().username(), req.getRemoteAddr(), "login", "console", AuditLog.Result.SUCCESS, null));
-        redirect(resp, account.get().mustChangePassword() ? "/console/password" : "/console/");
+        redirect(
+                resp,
+                account.get().mustChangePassword()
+                        ? "/console/password"
+                        : saml.resumesIdpRequest(session) ? "/saml/idp/continue" : "/console/");
+    }
+
+    /** Logs the account in on this request's session: a new session id (no fixation), timeout, CSRF token. */
+    HttpSession establish(HttpServletRequest req, Account account) {
+        HttpSession session = req.getSession(true);
+        req.changeSessionId();
+        session.setMaxInactiveInterval(SESSION_TIMEOUT_MINUTES * 60);
+        session.setAttribute(USER, account.username());
+        session.setAttribute(CSRF, newToken());
+        return session;
     }
 
     private void changePassword(HttpServletRequest req, HttpServletResponse resp, Locale locale, HttpSession session)
@@ -286,12 +305,17 @@ public final class ConsoleServlet extends HttpServlet {
             passwordPage(req, resp, locale, 400, Messages.get(locale, e.getMessage(), e.args()), null, account.get());
             return;
         }
-        redirect(resp, "/console/");
+        redirect(resp, saml.resumesIdpRequest(session) ? "/saml/idp/continue" : "/console/");
     }
 
-    private void loginPage(HttpServletRequest req, HttpServletResponse resp, Locale locale, int status, String error)
+    void loginPage(HttpServletRequest req, HttpServletResponse resp, Locale locale, int status, String error)
             throws IOException {
-        page(req, resp, locale, status, Messages.get(locale, "console.login"), "login.ftlh", error, null, null);
+        Map<String, Object> extra = new HashMap<>();
+        String sso = saml.loginLink();
+        if (sso != null) {
+            extra.put("ssoUrl", sso);
+        }
+        page(req, resp, locale, status, Messages.get(locale, "console.login"), "login.ftlh", error, null, null, extra);
     }
 
     private void passwordPage(
@@ -312,10 +336,11 @@ public final class ConsoleServlet extends HttpServlet {
                 "password.ftlh",
                 error,
                 info,
-                account);
+                account,
+                Map.of());
     }
 
-    private Optional<Account> current(HttpSession session) {
+    Optional<Account> current(HttpSession session) {
         String user = (String) session.getAttribute(USER);
         return user == null ? Optional.empty() : accounts.find(user);
     }
@@ -329,15 +354,16 @@ public final class ConsoleServlet extends HttpServlet {
             String template,
             String error,
             String info,
-            Account account)
+            Account account,
+            Map<String, Object> extra)
             throws IOException {
-        Map<String, Object> model = new HashMap<>();
+        Map<String, Object> model = new HashMap<>(extra);
         model.put("m", Messages.all(locale));
         model.put("csrf", csrfToken(req.getSession(true)));
         layout(req, resp, locale, status, title, Templates.render(template, model), error, info, account, null);
     }
 
-    private void layout(
+    void layout(
             HttpServletRequest req,
             HttpServletResponse resp,
             Locale locale,
@@ -397,12 +423,14 @@ public final class ConsoleServlet extends HttpServlet {
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("X-Frame-Options", "DENY");
         resp.setHeader("Referrer-Policy", "same-origin");
-        resp.setHeader(
-                "Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'");
+        if (!resp.containsHeader("Content-Security-Policy")) {
+            resp.setHeader(
+                    "Content-Security-Policy",
+                    "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'");
+        }
     }
 
-    private static void redirect(HttpServletResponse resp, String location) {
+    static void redirect(HttpServletResponse resp, String location) {
         securityHeaders(resp);
         resp.setStatus(303);
         resp.setHeader("Location", location);

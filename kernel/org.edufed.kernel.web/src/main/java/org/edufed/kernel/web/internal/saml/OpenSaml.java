@@ -88,6 +88,17 @@ public final class OpenSaml {
         }
     }
 
+    /**
+     * Makes the OpenSAML bundle the thread's context class loader (its signer and validator are found through
+     * the Java Services API at each use) and returns the previous one, to be restored in a {@code finally}.
+     */
+    static ClassLoader enterBundle() {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(InitializationService.class.getClassLoader());
+        return previous;
+    }
+
     /** A new, empty SAML object of the element given (its builder from the OpenSAML registry). */
     @SuppressWarnings("unchecked")
     public static <T extends XMLObject> T build(QName element) {

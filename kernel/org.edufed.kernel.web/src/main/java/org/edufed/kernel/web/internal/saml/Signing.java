@@ -51,12 +51,15 @@ public final class Signing {
 
     /** Computes prepared signatures, innermost first, once the outermost object has been marshalled. */
     public static void sign(Signature... signatures) {
+        ClassLoader previous = OpenSaml.enterBundle();
         try {
             for (Signature s : signatures) {
                 Signer.signObject(s);
             }
         } catch (SignatureException e) {
             throw new IllegalStateException("cannot sign: " + e.getMessage(), e);
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
         }
     }
 
@@ -82,13 +85,18 @@ public final class Signing {
             throw new SamlException(
                     "sso.badSignature", "signature algorithm not accepted: " + sig.getSignatureAlgorithm());
         }
-        for (X509Certificate cert : trusted) {
-            try {
-                SignatureValidator.validate(sig, new BasicX509Credential(cert));
-                return;
-            } catch (SignatureException e) {
-                // try the next certificate (a key rollover publishes two)
+        ClassLoader previous = OpenSaml.enterBundle();
+        try {
+            for (X509Certificate cert : trusted) {
+                try {
+                    SignatureValidator.validate(sig, new BasicX509Credential(cert));
+                    return;
+                } catch (SignatureException e) {
+                    // try the next certificate (a key rollover publishes two)
+                }
             }
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
         }
         throw new SamlException("sso.badSignature", "signature does not verify with the trusted certificate(s)");
     }

@@ -1,0 +1,321 @@
+package org.edufed.kernel.web.internal.console;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import javax.servlet.http.HttpSession;
+import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.web.internal.Messages;
+import org.edufed.kernel.web.internal.saml.IdentityProvider;
+import org.edufed.kernel.web.internal.saml.Metadata;
+import org.edufed.kernel.web.internal.saml.SamlException;
+import org.edufed.kernel.web.internal.saml.ServiceProvider;
+import org.edufed.kernel.web.internal.saml.SingleSignOn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SAML endpoints under {@code /saml}, served by the console's servlet because they share its session:
+ * <ul>
+ *   <li>{@code GET /saml/idp/metadata}, {@code GET /saml/sp/metadata}: the metadata (public);
+ *   <li>{@code GET /saml/idp/sso}: an AuthnRequest (HTTP-Redirect); answered with a signed Response through an
+ *       auto-submitted form (HTTP-POST) when the browser's console session is logged in, after the console's
+ *       login otherwise;
+ *   <li>{@code GET /saml/sp/login?return=/console/…}: sends the browser to the trusted IdP;
+ *   <li>{@code POST /saml/sp/acs}: the Response; a verified one opens a console session for the account it
+ *       names, with the roles it releases for this node.
+ * </ul>
+ * Every refusal is audited with its reason; the browser sees the reason in its language, the log the detail.
+ */
+final class SamlEndpoints {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SamlEndpoints.class);
+    static final String PENDING_IDP = "edufed.saml.pending";
+    static final String SENT_REQUESTS = "edufed.saml.sent";
+    static final String SSO_SESSION = "edufed.saml.session";
+    private static final int MAX_SENT = 8;
+
+    private final ConsoleServlet console;
+    private final SingleSignOn sso;
+    private final AccountService accounts;
+    private final AuditLog audit;
+
+    SamlEndpoints(ConsoleServlet console, SingleSignOn sso, AccountService accounts, AuditLog audit) {
+        this.console = console;
+        this.sso = sso;
+        this.accounts = accounts;
+        this.audit = audit;
+    }
+
+    void handle(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        String path = req.getPathInfo() == null ? "" : req.getPathInfo();
+        String method = req.getMethod();
+        switch (method + " " + path) {
+            case "GET /idp/metadata" -> {
+                String xml = sso.idpMetadata();
+                if (xml == null) {
+                    resp.sendError(404);
+                } else {
+                    xml(resp, xml);
+                }
+            }
+            case "GET /sp/metadata" -> xml(resp, sso.spMetadata());
+            case "GET /autopost.js" -> {
+                resp.setContentType("application/javascript;charset=UTF-8");
+                resp.setHeader("Cache-Control", "max-age=3600");
+                resp.setHeader("X-Content-Type-Options", "nosniff");
+                resp.getWriter().write("document.getElementById('saml-post').submit();\n");
+            }
+            case "GET /idp/sso" -> idpRequest(req, resp, locale);
+            case "GET /idp/continue" -> idpContinue(req, resp, locale);
+            case "GET /sp/login" -> spLogin(req, resp, locale);
+            case "POST /sp/acs" -> spAcs(req, resp, locale);
+            default -> resp.sendError(path.startsWith("/idp/") || path.startsWith("/sp/") ? 405 : 404);
+        }
+    }
+
+    /** Where the console's login page offers single sign-on, or {@code null} when this node has no IdP to use. */
+    String loginLink() {
+        return sso.trustedIdp().isPresent() ? "/saml/sp/login" : null;
+    }
+
+    /** After a console login: the IdP request that waited for it, if any. */
+    boolean resumesIdpRequest(HttpSession session) {
+        return session.getAttribute(PENDING_IDP) != null;
+    }
+
+    // --- IdP -------------------------------------------------------------------------------------------
+
+    private void idpRequest(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        Optional<IdentityProvider> idp = sso.identityProvider();
+        if (idp.isEmpty()) {
+            resp.sendError(404);
+            return;
+        }
+        IdentityProvider.Request request;
+        try {
+            request = idp.get()
+                    .readRedirect(
+                            req.getQueryString(),
+                            req.getParameter("SAMLRequest"),
+                            req.getParameter("RelayState"),
+                            entity -> {
+                                SingleSignOn.RegisteredSp r =
+                                        sso.registeredSps().get(entity);
+                                return r == null ? null : r.metadata();
+                            },
+                            Instant.now());
+        } catch (SamlException e) {
+            refused(req, "sso.request", e);
+            console.layout(
+                    req,
+                    resp,
+                    locale,
+                    400,
+                    Messages.get(locale, "sso.login"),
+                    "",
+                    Messages.get(locale, "sso.refused", Messages.get(locale, e.key())),
+                    null,
+                    null,
+                    null);
+            return;
+        }
+        HttpSession session = req.getSession(true);
+        Optional<Account> user = console.current(session);
+        if (user.isPresent() && !user.get().mustChangePassword()) {
+            answer(req, resp, locale, session, idp.get(), request, user.get());
+            return;
+        }
+        if (request.passive()) {
+            post(
+                    req,
+                    resp,
+                    locale,
+                    request.acs(),
+                    "SAMLResponse",
+                    idp.get().refuse(request, org.opensaml.saml.saml2.core.StatusCode.NO_PASSIVE, Instant.now()),
+                    request.relayState());
+            return;
+        }
+        session.setAttribute(PENDING_IDP, request);
+        ConsoleServlet.redirect(resp, "/console/login");
+    }
+
+    private void idpContinue(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        HttpSession session = req.getSession(false);
+        Object pending = session == null ? null : session.getAttribute(PENDING_IDP);
+        Optional<IdentityProvider> idp = sso.identityProvider();
+        Optional<Account> user = session == null ? Optional.empty() : console.current(session);
+        if (!(pending instanceof IdentityProvider.Request request)
+                || idp.isEmpty()
+                || user.isEmpty()
+                || user.get().mustChangePassword()) {
+            ConsoleServlet.redirect(resp, "/console/");
+            return;
+        }
+        session.removeAttribute(PENDING_IDP);
+        answer(req, resp, locale, session, idp.get(), request, user.get());
+    }
+
+    private void answer(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            HttpSession session,
+            IdentityProvider idp,
+            IdentityProvider.Request request,
+            Account user)
+            throws IOException {
+        SingleSignOn.RegisteredSp sp = sso.registeredSps().get(request.sp().entityId());
+        String node = sp == null ? "" : sp.node();
+        Map<String, java.util.List<String>> attributes = sso.attributesFor(user, node);
+        String sessionIndex =
+                "_" + Integer.toHexString(session.getId().hashCode()) + Long.toHexString(session.getCreationTime());
+        String response = idp.respond(request, sso.nameIdFor(user), attributes, sessionIndex, Instant.now());
+        audit.record(new AuditLog.Event(
+                user.username(),
+                req.getRemoteAddr(),
+                "sso.issue",
+                request.sp().entityId(),
+                AuditLog.Result.SUCCESS,
+                "node " + node + ", roles " + attributes.get(IdentityProvider.ATTR_ROLES)));
+        LOG.info(
+                "SSO: assertion issued for {} to {}",
+                user.username(),
+                request.sp().entityId());
+        post(req, resp, locale, request.acs(), "SAMLResponse", response, request.relayState());
+    }
+
+    // --- SP --------------------------------------------------------------------------------------------
+
+    private void spLogin(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        Optional<Metadata.Idp> idp = sso.trustedIdp();
+        if (idp.isEmpty()) {
+            console.loginPage(req, resp, locale, 409, Messages.get(locale, "sso.notConfigured"));
+            return;
+        }
+        String back = localPath(req.getParameter("return"));
+        ServiceProvider.Outgoing out = sso.serviceProvider().authnRequest(idp.get(), back, Instant.now());
+        HttpSession session = req.getSession(true);
+        @SuppressWarnings("unchecked")
+        Set<String> sent = (Set<String>) session.getAttribute(SENT_REQUESTS);
+        Set<String> next = new LinkedHashSet<>(sent == null ? Set.of() : sent);
+        next.add(out.requestId());
+        while (next.size() > MAX_SENT) {
+            next.remove(next.iterator().next());
+        }
+        session.setAttribute(SENT_REQUESTS, next);
+        ConsoleServlet.redirect(resp, out.url());
+    }
+
+    private void spAcs(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        HttpSession session = req.getSession(true);
+        @SuppressWarnings("unchecked")
+        Set<String> sent = (Set<String>) session.getAttribute(SENT_REQUESTS);
+        Optional<Metadata.Idp> idp = sso.trustedIdp();
+        ServiceProvider.Login login;
+        Account account;
+        try {
+            if (idp.isEmpty()) {
+                throw new SamlException("sso.untrustedIssuer", "this node trusts no IdP");
+            }
+            login = sso.serviceProvider()
+                    .consume(
+                            req.getParameter("SAMLResponse"), idp.get(), sent == null ? Set.of() : sent, Instant.now());
+            account = sso.admit(login);
+        } catch (SamlException e) {
+            refused(req, "login", e);
+            console.loginPage(
+                    req, resp, locale, 401, Messages.get(locale, "sso.failed", Messages.get(locale, e.key())));
+            return;
+        }
+        if (account.locked()) {
+            audit.record(new AuditLog.Event(
+                    account.username(),
+                    req.getRemoteAddr(),
+                    "login",
+                    "sso",
+                    AuditLog.Result.FAILURE,
+                    "account locked at this node"));
+            console.loginPage(req, resp, locale, 401, Messages.get(locale, "console.login.failed"));
+            return;
+        }
+        session.removeAttribute(SENT_REQUESTS);
+        HttpSession fresh = console.establish(req, account);
+        fresh.setAttribute(SSO_SESSION, login.issuer() + " " + login.sessionIndex());
+        audit.record(new AuditLog.Event(
+                account.username(),
+                req.getRemoteAddr(),
+                "login",
+                "sso",
+                AuditLog.Result.SUCCESS,
+                "via " + login.issuer() + ", roles " + account.roles()));
+        LOG.info("SSO: {} logged in through {}", account.username(), login.issuer());
+        ConsoleServlet.redirect(resp, localPath(req.getParameter("RelayState")));
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------
+
+    private void refused(HttpServletRequest req, String action, SamlException e) {
+        LOG.info("SSO: {} refused from {}: {} ({})", action, req.getRemoteAddr(), e.key(), e.detail());
+        audit.record(new AuditLog.Event("?", req.getRemoteAddr(), action, "sso", AuditLog.Result.FAILURE, e.key()));
+    }
+
+    /** An auto-submitted form to another site (the binding's POST); the page's CSP allows only that target. */
+    private void post(
+            HttpServletRequest req,
+            HttpServletResponse resp,
+            Locale locale,
+            String action,
+            String parameter,
+            String message,
+            String relayState)
+            throws IOException {
+        Map<String, Object> model = new HashMap<>();
+        model.put("m", Messages.all(locale));
+        model.put("action", action);
+        model.put("parameter", parameter);
+        model.put("message", message);
+        if (relayState != null) {
+            model.put("relayState", relayState);
+        }
+        URI target = URI.create(action);
+        model.put("text", Messages.get(locale, "sso.redirecting", target.getHost()));
+        String body = Templates.render("autopost.ftlh", model);
+        String origin = target.getScheme() + "://" + target.getRawAuthority();
+        resp.setHeader(
+                "Content-Security-Policy",
+                "default-src 'self'; style-src 'self' 'unsafe-inline';" + " frame-ancestors 'none'; form-action "
+                        + origin);
+        console.layout(req, resp, locale, 200, Messages.get(locale, "sso.login"), body, null, null, null, null);
+    }
+
+    private static void xml(HttpServletResponse resp, String xml) throws IOException {
+        resp.setContentType("application/samlmetadata+xml;charset=UTF-8");
+        resp.setHeader("X-Content-Type-Options", "nosniff");
+        resp.getWriter().write(xml);
+    }
+
+    /** A path of this node's console to return to; anything else (another site, a scheme) becomes the home. */
+    static String localPath(String wanted) {
+        if (wanted == null
+                || !wanted.startsWith("/console")
+                || wanted.startsWith("//")
+                || wanted.contains("\\")
+                || wanted.length() > 80
+                || wanted.chars().anyMatch(ch -> ch < 0x21 || ch > 0x7e)) {
+            return "/console/";
+        }
+        return wanted;
+    }
+}

@@ -1,0 +1,439 @@
+package org.edufed.kernel.web.internal.saml;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
+import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.Topic;
+import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.security.Account;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Grant;
+import org.edufed.kernel.api.security.Organisation;
+import org.edufed.kernel.api.storage.Storage;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SAML 2.0 single sign-on of this node. Every node is an SP; the province (or any node with {@code idp = true})
+ * is also the IdP of the tree. Trust travels with the federation:
+ * <ul>
+ *   <li>the IdP publishes its metadata as the inheritable item {@value #IDP_KEY} of topic {@value #TOPIC}
+ *       ({@code overridable}), so every node below trusts it; an operator who puts an external IdP's metadata
+ *       there (Shibboleth, Keycloak, CARSI) replaces it for the subtree, and the IdP never overwrites a value
+ *       it did not publish;
+ *   <li>each node reports its SP metadata upward (topic {@value #SP_TOPIC}, signed by the exchange like any
+ *       record), so the IdP knows every SP of its subtree, and which node each one is.
+ * </ul>
+ * Configuration {@code etc/org.edufed.sso.cfg}: {@code public.url} (the address browsers use for this node;
+ * without it {@code http://127.0.0.1:<HTTP port>}, enough on one machine) and {@code idp} ({@code auto}: at the
+ * province).
+ */
+@Component(
+        service = SingleSignOn.class,
+        immediate = true,
+        configurationPid = SingleSignOn.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public final class SingleSignOn {
+
+    static final String PID = "org.edufed.sso";
+    public static final String TOPIC = "security.saml";
+    public static final String IDP_KEY = "idp.metadata";
+    public static final String SP_TOPIC = "security.saml.sp";
+    private static final Logger LOG = LoggerFactory.getLogger(SingleSignOn.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TTL_MS = 3_000;
+
+    private final NodeIdentity identity;
+    private final Storage storage;
+    private final AccountService accounts;
+    private final Organisation organisation;
+    private final SamlKeys keys;
+    private final ExecutorService publisher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "edufed-sso-publish");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private volatile Inheritance inheritance;
+    private volatile Upward upward;
+    private volatile String baseUrl;
+    private volatile boolean idpEnabled;
+    private volatile IdentityProvider idp;
+    private volatile ServiceProvider sp;
+    private volatile Cached<Optional<Metadata.Idp>> trusted;
+    private volatile Cached<Map<String, RegisteredSp>> registry;
+
+    private record Cached<T>(T value, String source, long at) {}
+
+    /** An SP of the subtree: its metadata and the node it is. */
+    public record RegisteredSp(Metadata.Sp metadata, String node) {}
+
+    @Activate
+    public SingleSignOn(
+            @Reference NodeIdentity identity,
+            @Reference Storage storage,
+            @Reference AccountService accounts,
+            @Reference Organisation organisation,
+            @Reference ConfigurationAdmin configAdmin,
+            Map<String, Object> properties)
+            throws IOException {
+        this.identity = identity;
+        this.storage = storage;
+        this.accounts = accounts;
+        this.organisation = organisation;
+        String data = System.getProperty("karaf.data");
+        Path dir = (data != null ? Paths.get(data) : Paths.get(System.getProperty("user.dir"), "data"))
+                .resolve("edufed")
+                .resolve("keys");
+        this.keys = SamlKeys.loadOrCreate(dir, identity.name() + " (" + identity.code() + ")");
+        OpenSaml.init();
+        configure(properties, configAdmin);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        configure(properties, null);
+    }
+
+    private void configure(Map<String, Object> properties, ConfigurationAdmin configAdmin) {
+        String url = string(properties, "public.url", "");
+        if (url.isBlank()) {
+            url = baseUrl != null ? baseUrl : "http://127.0.0.1:" + httpPort(configAdmin);
+            LOG.info("SSO: this node's address is {} (set public.url in etc/{}.cfg for other machines)", url, PID);
+        }
+        url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        String idpSetting = string(properties, "idp", "auto");
+        this.idpEnabled =
+                "true".equals(idpSetting) || ("auto".equals(idpSetting) && identity.level() == Level.PROVINCE);
+        this.baseUrl = url;
+        this.idp = idpEnabled ? new IdentityProvider(url + Metadata.IDP_METADATA, url + Metadata.IDP_SSO, keys) : null;
+        ServiceProvider previous = sp;
+        if (previous == null || !previous.entityId().equals(url + Metadata.SP_METADATA)) {
+            this.sp = new ServiceProvider(url + Metadata.SP_METADATA, url + Metadata.SP_ACS, keys);
+        }
+        trusted = null;
+        publisher.submit(this::publish);
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        publisher.shutdownNow();
+        publisher.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindInheritance(Inheritance i) {
+        inheritance = i;
+        trusted = null;
+        publisher.submit(this::publish);
+    }
+
+    void unbindInheritance(Inheritance i) {
+        if (inheritance == i) {
+            inheritance = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindUpward(Upward u) {
+        upward = u;
+        publisher.submit(this::publish);
+    }
+
+    void unbindUpward(Upward u) {
+        if (upward == u) {
+            upward = null;
+        }
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** This node's IdP, when it is one. */
+    public Optional<IdentityProvider> identityProvider() {
+        return Optional.ofNullable(idp);
+    }
+
+    public ServiceProvider serviceProvider() {
+        return sp;
+    }
+
+    public String idpMetadata() {
+        return idpEnabled ? Metadata.idp(baseUrl, keys) : null;
+    }
+
+    public String spMetadata() {
+        return Metadata.sp(baseUrl, keys);
+    }
+
+    /**
+     * The IdP this node's SP trusts: the effective inherited metadata, unless it is this node's own IdP (a
+     * node does not sign on to itself). Empty without one, or when the metadata cannot be read (logged).
+     */
+    public Optional<Metadata.Idp> trustedIdp() {
+        Inheritance i = inheritance;
+        if (i == null) {
+            return Optional.empty();
+        }
+        Cached<Optional<Metadata.Idp>> c = trusted;
+        if (c != null && System.currentTimeMillis() - c.at() < TTL_MS) {
+            return c.value();
+        }
+        Optional<Metadata.Idp> out = Optional.empty();
+        String xml = null;
+        try {
+            xml = i.effective(TOPIC, IDP_KEY).map(Inheritance.Item::value).orElse(null);
+            if (c != null && xml != null && xml.equals(c.source())) {
+                out = c.value();
+            } else if (xml != null) {
+                Metadata.Idp parsed = Metadata.parseIdp(xml);
+                if (!parsed.entityId().equals(baseUrl + Metadata.IDP_METADATA)) {
+                    out = Optional.of(parsed);
+                }
+            }
+        } catch (SamlException e) {
+            LOG.warn("SSO: the inherited IdP metadata cannot be used: {} ({})", e.key(), e.detail());
+        } catch (RuntimeException e) {
+            LOG.warn("SSO: the inherited IdP metadata cannot be read now: {}", e.getMessage());
+        }
+        trusted = new Cached<>(out, xml, System.currentTimeMillis());
+        return out;
+    }
+
+    /** The SPs of this IdP's subtree, by entity ID (this node's own SP included). */
+    public Map<String, RegisteredSp> registeredSps() {
+        Cached<Map<String, RegisteredSp>> c = registry;
+        if (c != null && System.currentTimeMillis() - c.at() < TTL_MS) {
+            return c.value();
+        }
+        Map<String, RegisteredSp> out = new HashMap<>();
+        Upward u = upward;
+        if (u != null) {
+            for (Upward.Record r : u.records(SP_TOPIC, 100_000)) {
+                if (r.deleted()) {
+                    continue;
+                }
+                try {
+                    Metadata.Sp m = Metadata.parseSp(
+                            JSON.readTree(r.payload()).path("metadata").asText(""));
+                    out.putIfAbsent(m.entityId(), new RegisteredSp(m, r.origin()));
+                } catch (IOException | SamlException e) {
+                    LOG.warn("SSO: SP metadata reported by {} cannot be used: {}", r.origin(), e.getMessage());
+                }
+            }
+        }
+        Map<String, RegisteredSp> view = Collections.unmodifiableMap(out);
+        registry = new Cached<>(view, null, System.currentTimeMillis());
+        return view;
+    }
+
+    /**
+     * The attributes the IdP releases about {@code username} to the SP of node {@code spNode}: user id, name,
+     * organisation unit (the node where the account lives) and the user's roles as they apply at that node —
+     * roles held over this whole node and grants over a unit above the SP's node (with its subtree) become
+     * roles over the SP's node ({@code role}); grants over the SP's node alone or over a unit inside it stay
+     * grants ({@code role@unit}, {@code role@unit/*} with the subtree).
+     */
+    public Map<String, List<String>> attributesFor(Account account, String spNode) {
+        Set<String> roles = new LinkedHashSet<>(account.roles());
+        for (Grant g : accounts.grants(account.username())) {
+            boolean spInside = organisation.within(spNode, g.unit());
+            if (g.subtree() && spInside) {
+                roles.add(g.role());
+            } else if (g.unit().equals(spNode)) {
+                roles.add(g.role() + "@" + g.unit());
+            } else if (organisation.within(g.unit(), spNode)) {
+                roles.add(g.role() + "@" + g.unit() + (g.subtree() ? "/*" : ""));
+            }
+        }
+        Map<String, List<String>> out = new HashMap<>();
+        out.put(IdentityProvider.ATTR_UID, List.of(account.username()));
+        out.put(IdentityProvider.ATTR_DISPLAY_NAME, List.of(account.displayName()));
+        out.put(IdentityProvider.ATTR_ORG_UNIT, List.of(identity.code()));
+        out.put(IdentityProvider.ATTR_ROLES, new ArrayList<>(roles));
+        return out;
+    }
+
+    /** The NameID this IdP gives a local account: unique in the tree, stable across logins. */
+    public String nameIdFor(Account account) {
+        return account.username() + "@" + identity.code();
+    }
+
+    /**
+     * Admits a user the trusted IdP vouched for: the account {@code nameId} (qualified by the IdP, e.g.
+     * {@code zhang@510000}), with the roles and grants released for this node.
+     */
+    public Account admit(ServiceProvider.Login login) throws SamlException {
+        String username = login.nameId().trim().toLowerCase(java.util.Locale.ROOT);
+        Set<String> roles = new LinkedHashSet<>();
+        List<Grant> grants = new ArrayList<>();
+        for (String v : login.attributes().getOrDefault(IdentityProvider.ATTR_ROLES, List.of())) {
+            int at = v.indexOf('@');
+            if (at < 0) {
+                roles.add(v);
+            } else {
+                String unit = v.substring(at + 1);
+                boolean subtree = unit.endsWith("/*");
+                grants.add(
+                        new Grant(v.substring(0, at), subtree ? unit.substring(0, unit.length() - 2) : unit, subtree));
+            }
+        }
+        try {
+            return accounts.federatedLogin(username, login.first(IdentityProvider.ATTR_DISPLAY_NAME), roles, grants);
+        } catch (IllegalArgumentException e) {
+            throw new SamlException(
+                    "sso.badNameId", "NameID " + username + " cannot name an account: " + e.getMessage());
+        }
+    }
+
+    /** Publishes this node's IdP metadata down and its SP metadata up, when they changed. */
+    private void publish() {
+        try {
+            Inheritance i = inheritance;
+            if (idpEnabled && i != null) {
+                String mine = Metadata.idp(baseUrl, keys);
+                Optional<Inheritance.Item> current = i.effective(TOPIC, IDP_KEY);
+                boolean ours = current.isEmpty()
+                        || (current.get().provenance() != null
+                                && current.get().provenance().setBy() != null
+                                && identity.code()
+                                        .equals(current.get()
+                                                .provenance()
+                                                .setBy()
+                                                .code())
+                                && entityIdOf(current.get().value()).equals(idp.entityId()));
+                if (ours && (current.isEmpty() || !current.get().value().equals(mine))) {
+                    i.change(TOPIC, List.of(new Inheritance.Change(IDP_KEY, mine, Mode.OVERRIDABLE)));
+                    LOG.info("SSO: IdP metadata published for the subtree ({})", idp.entityId());
+                }
+            }
+            Upward u = upward;
+            if (u != null) {
+                String payload =
+                        JSON.createObjectNode().put("metadata", spMetadata()).toString();
+                boolean known = u.records(SP_TOPIC, 100_000).stream()
+                        .anyMatch(r -> identity.code().equals(r.origin()) && payload.equals(r.payload()));
+                if (!known) {
+                    storage.inTransaction(c -> {
+                        u.enqueue(c, SP_TOPIC, "sp", System.currentTimeMillis(), payload, false);
+                        return null;
+                    });
+                    LOG.info("SSO: SP metadata reported upward ({})", sp.entityId());
+                }
+            }
+        } catch (LockedException e) {
+            LOG.info("SSO: IdP metadata is locked above; this node's IdP is not published");
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("SSO: metadata cannot be published now: {}", e.getMessage());
+        }
+    }
+
+    private static String entityIdOf(String xml) {
+        try {
+            return Metadata.parseIdp(xml).entityId();
+        } catch (SamlException e) {
+            return "";
+        }
+    }
+
+    private static String string(Map<String, Object> props, String key, String fallback) {
+        Object v = props == null ? null : props.get(key);
+        return v == null ? fallback : v.toString().trim();
+    }
+
+    private static String httpPort(ConfigurationAdmin configAdmin) {
+        if (configAdmin != null) {
+            try {
+                Configuration c = configAdmin.getConfiguration("org.ops4j.pax.web", null);
+                Dictionary<String, Object> p = c.getProperties();
+                Object port = p == null ? null : p.get("org.osgi.service.http.port");
+                if (port != null) {
+                    return port.toString().trim();
+                }
+            } catch (IOException e) {
+                LOG.warn("SSO: the HTTP port cannot be read: {}", e.getMessage());
+            }
+        }
+        return System.getProperty("org.osgi.service.http.port", "8181");
+    }
+
+    /** Declares the downward topic that carries the trusted IdP's metadata. */
+    @Component(service = Topic.class)
+    public static final class IdpTopic implements Topic {
+        @Override
+        public String name() {
+            return TOPIC;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.DOWN;
+        }
+
+        @Override
+        public void validate(String key, String value) {
+            if (!IDP_KEY.equals(key)) {
+                throw new IllegalArgumentException("sso.badKey");
+            }
+            try {
+                Metadata.parseIdp(value);
+            } catch (SamlException e) {
+                throw new IllegalArgumentException("sso.badMetadata");
+            }
+        }
+
+        @Override
+        public String description() {
+            return "统一身份认证（SAML 2.0）身份提供者元数据";
+        }
+    }
+
+    /** Declares the upward topic that carries each node's SP metadata to the IdP. */
+    @Component(service = Topic.class)
+    public static final class SpTopic implements Topic {
+        @Override
+        public String name() {
+            return SP_TOPIC;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public String description() {
+            return "各节点的 SAML 服务提供者元数据";
+        }
+    }
+}
