@@ -184,6 +184,20 @@ class SsoIT {
                     province.get("/api/v1/audit?limit=200", "admin", pp).body();
             assertTrue(provinceAudit.contains("sso.issue"), provinceAudit);
 
+            // single logout from the school: the school, the province and the county sessions all end
+            String schoolHome = get(b, school.baseUrl() + "/console/").body();
+            HttpResponse<String> out =
+                    form(b, school.baseUrl() + "/console/logout", Map.of("csrf", ConsoleSession.csrf(schoolHome)));
+            assertEquals(200, out.statusCode(), out.body());
+            assertEquals(
+                    school.baseUrl() + "/console/login?loggedOut", out.uri().toString());
+            assertTrue(out.body().contains("您已退出登录"), out.body());
+            for (KarafNode n : new KarafNode[] {school, county, province}) {
+                HttpResponse<String> after = get(b, n.baseUrl() + "/console/");
+                assertEquals(n.baseUrl() + "/console/login", after.uri().toString(), "still logged in at " + n);
+            }
+            assertTrue(county.get("/api/v1/audit?limit=200", "admin", cp).body().contains("single logout from"));
+
             // an AuthnRequest the IdP cannot trust: 400 and audited, no assertion
             HttpResponse<String> forged = get(b, province.baseUrl() + "/saml/idp/sso?SAMLRequest=bm90LXNhbWw%3D");
             assertEquals(400, forged.statusCode());

@@ -120,7 +120,21 @@ public final class ConsoleServlet extends HttpServlet {
                 redirect(resp, "/console/");
                 return;
             }
-            loginPage(req, resp, locale, 200, null);
+            if (req.getParameter("loggedOut") != null) {
+                page(
+                        req,
+                        resp,
+                        locale,
+                        200,
+                        Messages.get(locale, "console.login"),
+                        "login.ftlh",
+                        null,
+                        Messages.get(locale, "console.loggedOut"),
+                        null,
+                        loginModel());
+            } else {
+                loginPage(req, resp, locale, 200, null);
+            }
             return;
         }
         Optional<Account> account = current(session);
@@ -220,8 +234,10 @@ public final class ConsoleServlet extends HttpServlet {
             case "login" -> login(req, resp, locale, session);
             case "logout" -> {
                 audit.record(AuditLog.Event.of("logout", "console", AuditLog.Result.SUCCESS, null));
-                session.invalidate();
-                redirect(resp, "/console/login");
+                if (!saml.logout(req, resp, session)) {
+                    session.invalidate();
+                    redirect(resp, "/console/login");
+                }
             }
             case "password" -> changePassword(req, resp, locale, session);
             default -> {
@@ -310,12 +326,26 @@ public final class ConsoleServlet extends HttpServlet {
 
     void loginPage(HttpServletRequest req, HttpServletResponse resp, Locale locale, int status, String error)
             throws IOException {
+        page(
+                req,
+                resp,
+                locale,
+                status,
+                Messages.get(locale, "console.login"),
+                "login.ftlh",
+                error,
+                null,
+                null,
+                loginModel());
+    }
+
+    private Map<String, Object> loginModel() {
         Map<String, Object> extra = new HashMap<>();
         String sso = saml.loginLink();
         if (sso != null) {
             extra.put("ssoUrl", sso);
         }
-        page(req, resp, locale, status, Messages.get(locale, "console.login"), "login.ftlh", error, null, null, extra);
+        return extra;
     }
 
     private void passwordPage(

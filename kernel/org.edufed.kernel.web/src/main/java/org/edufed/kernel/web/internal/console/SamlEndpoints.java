@@ -17,6 +17,7 @@ import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.web.internal.Messages;
 import org.edufed.kernel.web.internal.saml.IdentityProvider;
+import org.edufed.kernel.web.internal.saml.Logout;
 import org.edufed.kernel.web.internal.saml.Metadata;
 import org.edufed.kernel.web.internal.saml.SamlException;
 import org.edufed.kernel.web.internal.saml.ServiceProvider;
@@ -43,6 +44,37 @@ final class SamlEndpoints {
     static final String PENDING_IDP = "edufed.saml.pending";
     static final String SENT_REQUESTS = "edufed.saml.sent";
     static final String SSO_SESSION = "edufed.saml.session";
+    static final String PARTICIPANTS = "edufed.saml.participants";
+    static final String SESSION_INDEX = "edufed.saml.index";
+    static final String CHAIN = "edufed.saml.logout";
+
+    /** At an SP: the IdP session this console session came from. */
+    record SpSession(String issuer, String nameId, String sessionIndex) implements java.io.Serializable {}
+
+    /** At the IdP: an SP this browser signed on to. */
+    record Participant(String nameId, String sessionIndex) implements java.io.Serializable {}
+
+    /** At the IdP: a single logout going round the SPs of the session, one redirect each. */
+    static final class Chain implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        final java.util.ArrayDeque<String> remaining;
+        final String requester;
+        final String requesterId;
+        final Map<String, Participant> participants;
+        String pending;
+
+        Chain(
+                java.util.Collection<String> remaining,
+                String requester,
+                String requesterId,
+                Map<String, Participant> participants) {
+            this.remaining = new java.util.ArrayDeque<>(remaining);
+            this.requester = requester;
+            this.requesterId = requesterId;
+            this.participants = participants;
+        }
+    }
+
     private static final int MAX_SENT = 8;
 
     private final ConsoleServlet console;
@@ -80,6 +112,8 @@ final class SamlEndpoints {
             case "GET /idp/continue" -> idpContinue(req, resp, locale);
             case "GET /sp/login" -> spLogin(req, resp, locale);
             case "POST /sp/acs" -> spAcs(req, resp, locale);
+            case "GET /idp/slo" -> idpSlo(req, resp, locale);
+            case "GET /sp/slo" -> spSlo(req, resp, locale);
             default -> resp.sendError(path.startsWith("/idp/") || path.startsWith("/sp/") ? 405 : 404);
         }
     }
@@ -179,9 +213,17 @@ final class SamlEndpoints {
         SingleSignOn.RegisteredSp sp = sso.registeredSps().get(request.sp().entityId());
         String node = sp == null ? "" : sp.node();
         Map<String, java.util.List<String>> attributes = sso.attributesFor(user, node);
-        String sessionIndex =
-                "_" + Integer.toHexString(session.getId().hashCode()) + Long.toHexString(session.getCreationTime());
+        String sessionIndex = (String) session.getAttribute(SESSION_INDEX);
+        if (sessionIndex == null) {
+            sessionIndex = org.edufed.kernel.web.internal.saml.OpenSaml.newId();
+            session.setAttribute(SESSION_INDEX, sessionIndex);
+        }
         String response = idp.respond(request, sso.nameIdFor(user), attributes, sessionIndex, Instant.now());
+        @SuppressWarnings("unchecked")
+        Map<String, Participant> seen = (Map<String, Participant>) session.getAttribute(PARTICIPANTS);
+        Map<String, Participant> participants = new java.util.LinkedHashMap<>(seen == null ? Map.of() : seen);
+        participants.put(request.sp().entityId(), new Participant(sso.nameIdFor(user), sessionIndex));
+        session.setAttribute(PARTICIPANTS, participants);
         audit.record(new AuditLog.Event(
                 user.username(),
                 req.getRemoteAddr(),
@@ -252,7 +294,7 @@ final class SamlEndpoints {
         }
         session.removeAttribute(SENT_REQUESTS);
         HttpSession fresh = console.establish(req, account);
-        fresh.setAttribute(SSO_SESSION, login.issuer() + " " + login.sessionIndex());
+        fresh.setAttribute(SSO_SESSION, new SpSession(login.issuer(), login.nameId(), login.sessionIndex()));
         audit.record(new AuditLog.Event(
                 account.username(),
                 req.getRemoteAddr(),
@@ -262,6 +304,171 @@ final class SamlEndpoints {
                 "via " + login.issuer() + ", roles " + account.roles()));
         LOG.info("SSO: {} logged in through {}", account.username(), login.issuer());
         ConsoleServlet.redirect(resp, localPath(req.getParameter("RelayState")));
+    }
+
+    // --- single logout ---------------------------------------------------------------------------------
+
+    /**
+     * The console's logout, when single sign-on is involved: at an SP, the local session ends and the browser
+     * goes to the IdP with a LogoutRequest; at the IdP, the logout goes round the SPs this session signed on
+     * to. Returns {@code false} when there is nothing to do beyond ending the local session.
+     */
+    boolean logout(HttpServletRequest req, HttpServletResponse resp, HttpSession session) throws IOException {
+        Object sp = session.getAttribute(SSO_SESSION);
+        if (sp instanceof SpSession s) {
+            Optional<Metadata.Idp> idp = sso.trustedIdp();
+            if (idp.isEmpty()
+                    || idp.get().sloRedirect() == null
+                    || !idp.get().entityId().equals(s.issuer())) {
+                return false;
+            }
+            session.invalidate();
+            Logout.Outgoing out = sso.logoutRequest(false, idp.get().sloRedirect(), s.nameId(), s.sessionIndex());
+            ConsoleServlet.redirect(resp, out.url());
+            return true;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Participant> participants = (Map<String, Participant>) session.getAttribute(PARTICIPANTS);
+        if (participants == null
+                || participants.isEmpty()
+                || sso.identityProvider().isEmpty()) {
+            return false;
+        }
+        session.removeAttribute(ConsoleServlet.USER);
+        session.setAttribute(CHAIN, new Chain(participants.keySet(), null, null, participants));
+        nextLogout(req, resp, session);
+        return true;
+    }
+
+    private void idpSlo(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        Optional<IdentityProvider> idp = sso.identityProvider();
+        if (idp.isEmpty()) {
+            resp.sendError(404);
+            return;
+        }
+        String destination = sso.baseUrl() + Metadata.IDP_SLO;
+        java.util.function.Function<String, java.util.List<java.security.cert.X509Certificate>> certs = entity -> {
+            SingleSignOn.RegisteredSp r = sso.registeredSps().get(entity);
+            return r == null ? null : r.metadata().signingCertificates();
+        };
+        HttpSession session = req.getSession(true);
+        try {
+            if (req.getParameter("SAMLRequest") != null) {
+                Logout.Request request =
+                        Logout.readRequest(req.getQueryString(), req.getParameter("SAMLRequest"), destination, certs);
+                @SuppressWarnings("unchecked")
+                Map<String, Participant> participants = (Map<String, Participant>) session.getAttribute(PARTICIPANTS);
+                Map<String, Participant> all = participants == null ? Map.of() : participants;
+                Object user = session.getAttribute(ConsoleServlet.USER);
+                audit.record(new AuditLog.Event(
+                        user == null ? request.nameId() : user.toString(),
+                        req.getRemoteAddr(),
+                        "logout",
+                        "sso",
+                        AuditLog.Result.SUCCESS,
+                        "requested by " + request.issuer()));
+                session.removeAttribute(ConsoleServlet.USER);
+                java.util.List<String> others = all.keySet().stream()
+                        .filter(e -> !e.equals(request.issuer()))
+                        .toList();
+                session.setAttribute(CHAIN, new Chain(others, request.issuer(), request.id(), all));
+                nextLogout(req, resp, session);
+            } else {
+                Object c = session.getAttribute(CHAIN);
+                Logout.Response answer =
+                        Logout.readResponse(req.getQueryString(), req.getParameter("SAMLResponse"), destination, certs);
+                if (!(c instanceof Chain chain)
+                        || chain.pending == null
+                        || !chain.pending.equals(answer.inResponseTo())) {
+                    throw new SamlException("sso.inResponseTo", "logout answer to " + answer.inResponseTo());
+                }
+                if (!answer.success()) {
+                    LOG.info("SSO: {} did not confirm the logout", answer.issuer());
+                }
+                nextLogout(req, resp, session);
+            }
+        } catch (SamlException e) {
+            refused(req, "logout", e);
+            console.layout(
+                    req,
+                    resp,
+                    locale,
+                    400,
+                    Messages.get(locale, "console.logout"),
+                    "",
+                    Messages.get(locale, "sso.refused", Messages.get(locale, e.key())),
+                    null,
+                    null,
+                    null);
+        }
+    }
+
+    /** Sends the browser to the next SP of the logout, or, when none is left, back to whoever asked. */
+    private void nextLogout(HttpServletRequest req, HttpServletResponse resp, HttpSession session) throws IOException {
+        Chain chain = (Chain) session.getAttribute(CHAIN);
+        Map<String, SingleSignOn.RegisteredSp> sps = sso.registeredSps();
+        while (chain != null && !chain.remaining.isEmpty()) {
+            String entity = chain.remaining.poll();
+            SingleSignOn.RegisteredSp sp = sps.get(entity);
+            Participant p = chain.participants.get(entity);
+            if (sp == null || sp.metadata().sloRedirect() == null || p == null) {
+                continue;
+            }
+            Logout.Outgoing out = sso.logoutRequest(true, sp.metadata().sloRedirect(), p.nameId(), p.sessionIndex());
+            chain.pending = out.id();
+            session.setAttribute(CHAIN, chain);
+            ConsoleServlet.redirect(resp, out.url());
+            return;
+        }
+        session.invalidate();
+        SingleSignOn.RegisteredSp requester =
+                chain == null || chain.requester == null ? null : sps.get(chain.requester);
+        if (requester != null && requester.metadata().sloRedirect() != null) {
+            ConsoleServlet.redirect(
+                    resp, sso.logoutResponse(true, requester.metadata().sloRedirect(), chain.requesterId));
+        } else {
+            ConsoleServlet.redirect(resp, "/console/login?loggedOut");
+        }
+    }
+
+    private void spSlo(HttpServletRequest req, HttpServletResponse resp, Locale locale) throws IOException {
+        Optional<Metadata.Idp> idp = sso.trustedIdp();
+        String destination = sso.baseUrl() + Metadata.SP_SLO;
+        java.util.function.Function<String, java.util.List<java.security.cert.X509Certificate>> certs =
+                entity -> idp.isPresent() && idp.get().entityId().equals(entity)
+                        ? idp.get().signingCertificates()
+                        : null;
+        try {
+            if (req.getParameter("SAMLRequest") != null) {
+                Logout.Request request =
+                        Logout.readRequest(req.getQueryString(), req.getParameter("SAMLRequest"), destination, certs);
+                HttpSession session = req.getSession(false);
+                Object s = session == null ? null : session.getAttribute(SSO_SESSION);
+                if (s instanceof SpSession sp && sp.nameId().equals(request.nameId())) {
+                    audit.record(new AuditLog.Event(
+                            String.valueOf(session.getAttribute(ConsoleServlet.USER)),
+                            req.getRemoteAddr(),
+                            "logout",
+                            "sso",
+                            AuditLog.Result.SUCCESS,
+                            "single logout from " + request.issuer()));
+                    session.invalidate();
+                }
+                if (idp.get().sloRedirect() == null) {
+                    ConsoleServlet.redirect(resp, "/console/login?loggedOut");
+                } else {
+                    ConsoleServlet.redirect(
+                            resp, sso.logoutResponse(false, idp.get().sloRedirect(), request.id()));
+                }
+            } else {
+                Logout.readResponse(req.getQueryString(), req.getParameter("SAMLResponse"), destination, certs);
+                ConsoleServlet.redirect(resp, "/console/login?loggedOut");
+            }
+        } catch (SamlException e) {
+            refused(req, "logout", e);
+            console.loginPage(
+                    req, resp, locale, 400, Messages.get(locale, "sso.refused", Messages.get(locale, e.key())));
+        }
     }
 
     // --- helpers ---------------------------------------------------------------------------------------

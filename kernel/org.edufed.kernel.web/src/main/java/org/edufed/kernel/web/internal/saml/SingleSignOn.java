@@ -188,6 +188,20 @@ public final class SingleSignOn {
         return sp;
     }
 
+    SamlKeys keys() {
+        return keys;
+    }
+
+    /** A signed LogoutRequest from this node (as IdP or SP) to {@code destination}. */
+    public Logout.Outgoing logoutRequest(boolean asIdp, String destination, String nameId, String sessionIndex) {
+        return Logout.request(asIdp ? idp.entityId() : sp.entityId(), destination, nameId, sessionIndex, keys, null);
+    }
+
+    /** A signed LogoutResponse from this node (as IdP or SP) to {@code destination}. */
+    public String logoutResponse(boolean asIdp, String destination, String inResponseTo) {
+        return Logout.response(asIdp ? idp.entityId() : sp.entityId(), destination, inResponseTo, keys, null);
+    }
+
     public String idpMetadata() {
         return idpEnabled ? Metadata.idp(baseUrl, keys) : null;
     }
