@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
@@ -71,18 +71,20 @@ public final class SingleSignOn {
     private static final Logger LOG = LoggerFactory.getLogger(SingleSignOn.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TTL_MS = 3_000;
+    private static final long RETRY_S = 30;
 
     private final NodeIdentity identity;
     private final Storage storage;
     private final AccountService accounts;
     private final Organisation organisation;
     private final SamlKeys keys;
-    private final ExecutorService publisher = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "edufed-sso-publish");
         t.setDaemon(true);
         return t;
     });
 
+    private volatile boolean active = true;
     private volatile Inheritance inheritance;
     private volatile Upward upward;
     private volatile String baseUrl;
@@ -141,11 +143,20 @@ public final class SingleSignOn {
             this.sp = new ServiceProvider(url + Metadata.SP_METADATA, url + Metadata.SP_ACS, keys);
         }
         trusted = null;
-        publisher.submit(this::publish);
+        submit();
+    }
+
+    private void submit() {
+        try {
+            publisher.submit(this::publish);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // deactivated
+        }
     }
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        active = false;
         publisher.shutdownNow();
         publisher.awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -154,7 +165,7 @@ public final class SingleSignOn {
     void bindInheritance(Inheritance i) {
         inheritance = i;
         trusted = null;
-        publisher.submit(this::publish);
+        submit();
     }
 
     void unbindInheritance(Inheritance i) {
@@ -166,7 +177,7 @@ public final class SingleSignOn {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void bindUpward(Upward u) {
         upward = u;
-        publisher.submit(this::publish);
+        submit();
     }
 
     void unbindUpward(Upward u) {
@@ -332,6 +343,9 @@ public final class SingleSignOn {
 
     /** Publishes this node's IdP metadata down and its SP metadata up, when they changed. */
     private void publish() {
+        if (!active) {
+            return;
+        }
         try {
             Inheritance i = inheritance;
             if (idpEnabled && i != null) {
@@ -368,7 +382,14 @@ public final class SingleSignOn {
         } catch (LockedException e) {
             LOG.info("SSO: IdP metadata is locked above; this node's IdP is not published");
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("SSO: metadata cannot be published now: {}", e.getMessage());
+            if (active) {
+                LOG.warn("SSO: metadata cannot be published now, again in {} s: {}", RETRY_S, e.getMessage());
+                try {
+                    publisher.schedule(this::publish, RETRY_S, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // deactivated meanwhile
+                }
+            }
         }
     }
 
