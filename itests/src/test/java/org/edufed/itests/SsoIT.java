@@ -170,6 +170,53 @@ class SsoIT {
             assertEquals("org-admin", countyGrants.get(0).path("role").asText());
             assertEquals("510104", countyGrants.get(0).path("unit").asText());
 
+            // forged responses at the ACS, each built from a fresh genuine one of this browser: refused, audited
+            Map<String, java.util.function.UnaryOperator<org.w3c.dom.Document>> attacks = new LinkedHashMap<>();
+            attacks.put("sso.unsigned", d -> {
+                remove(signature(d.getDocumentElement()));
+                remove(signature(assertion(d)));
+                return d;
+            });
+            attacks.put("sso.badSignature", d -> {
+                d.getElementsByTagNameNS(SAML, "NameID").item(0).setTextContent("admin@510000");
+                return d;
+            });
+            attacks.put("sso.assertionCount", d -> {
+                remove(signature(d.getDocumentElement()));
+                org.w3c.dom.Element evil = (org.w3c.dom.Element) assertion(d).cloneNode(true);
+                remove(signature(evil));
+                evil.setAttribute("ID", "_evil");
+                evil.getElementsByTagNameNS(SAML, "NameID").item(0).setTextContent("admin@510000");
+                assertion(d).getParentNode().insertBefore(evil, assertion(d));
+                return d;
+            });
+            attacks.put("sso.xsw", d -> {
+                remove(signature(d.getDocumentElement()));
+                org.w3c.dom.Element evil = (org.w3c.dom.Element) assertion(d).cloneNode(true);
+                evil.getElementsByTagNameNS(SAML, "NameID").item(0).setTextContent("admin@510000");
+                assertion(d).getParentNode().insertBefore(evil, assertion(d));
+                return d;
+            });
+            for (Map.Entry<String, java.util.function.UnaryOperator<org.w3c.dom.Document>> a : attacks.entrySet()) {
+                Posted genuine = FederationIT.await(() -> toIdp(b, school, "/console/"));
+                HttpResponse<String> r = post(
+                        b, new Posted(genuine.action(), tamper(genuine.response(), a.getValue()), genuine.relay()));
+                assertEquals(401, r.statusCode(), a.getKey() + ": " + r.body());
+            }
+            Posted relayed = FederationIT.await(() -> toIdp(b, school, "/console/"));
+            assertEquals(
+                    401,
+                    post(b, new Posted(county.baseUrl() + "/saml/sp/acs", relayed.response(), null))
+                            .statusCode());
+            String attacked = school.get("/api/v1/audit?limit=500", "admin", sp).body();
+            for (String key : attacks.keySet()) {
+                assertTrue(attacked.contains(key), key + " not audited: " + attacked);
+            }
+            assertTrue(county.get("/api/v1/audit?limit=500", "admin", cp).body().contains("sso.destination"));
+            assertTrue(
+                    get(b, school.baseUrl() + "/console/").body().contains("zhang@510000"),
+                    "the refused responses left the session as it was");
+
             // a federated account has no password to guess
             assertEquals(401, school.get("/api/v1/node", "zhang@510000", zp).statusCode());
 
@@ -270,5 +317,46 @@ class SsoIT {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode j = KarafNode.json(r);
         return j.has("grants") ? j.path("grants") : j;
+    }
+
+    static final String SAML = "urn:oasis:names:tc:SAML:2.0:assertion";
+
+    static String tamper(String b64, java.util.function.UnaryOperator<org.w3c.dom.Document> change) {
+        try {
+            javax.xml.parsers.DocumentBuilderFactory f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            org.w3c.dom.Document d = f.newDocumentBuilder()
+                    .parse(new java.io.ByteArrayInputStream(
+                            java.util.Base64.getMimeDecoder().decode(b64)));
+            change.apply(d);
+            java.io.StringWriter w = new java.io.StringWriter();
+            javax.xml.transform.TransformerFactory.newInstance()
+                    .newTransformer()
+                    .transform(
+                            new javax.xml.transform.dom.DOMSource(d), new javax.xml.transform.stream.StreamResult(w));
+            return java.util.Base64.getEncoder().encodeToString(w.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static org.w3c.dom.Element assertion(org.w3c.dom.Document d) {
+        return (org.w3c.dom.Element) d.getElementsByTagNameNS(SAML, "Assertion").item(0);
+    }
+
+    /** The signature directly inside an element. */
+    static org.w3c.dom.Element signature(org.w3c.dom.Element parent) {
+        for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element e && "Signature".equals(e.getLocalName())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    static void remove(org.w3c.dom.Element e) {
+        if (e != null) {
+            e.getParentNode().removeChild(e);
+        }
     }
 }

@@ -265,8 +265,8 @@ public final class SingleSignOn {
         Upward u = upward;
         if (u != null) {
             for (Upward.Record r : u.records(SP_TOPIC, 100_000)) {
-                if (r.deleted()) {
-                    continue;
+                if (r.deleted() || organisation.find(r.origin()).isEmpty()) {
+                    continue; // withdrawn, or from a node revoked since (the tree leaves revoked nodes out)
                 }
                 try {
                     Metadata.Sp m = Metadata.parseSp(
