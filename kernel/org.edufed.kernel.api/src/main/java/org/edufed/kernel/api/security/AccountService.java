@@ -10,6 +10,9 @@ public interface AccountService {
     /** The bootstrap administrator created on first start. */
     String ADMIN = "admin";
 
+    /** What a local account's name may be (a regular expression): 2 to 64 of {@code a-z 0-9 . _ -}. @since 1.3 */
+    String USERNAME_PATTERN = "[a-z0-9][a-z0-9._-]{1,63}";
+
     /**
      * Checks a username and password. Returns the account when they match; empty otherwise (unknown user,
      * wrong password and locked account are not told apart to the caller).
@@ -112,6 +115,15 @@ public interface AccountService {
      */
     Account federatedLogin(
             String username, String displayName, java.util.Set<String> roles, java.util.List<Grant> grants);
+
+    /**
+     * Creates an account as {@link #create(String, String, java.util.Set)} does, with grants over organisation
+     * units too, all in one transaction (a refused grant creates nothing).
+     *
+     * @throws IllegalArgumentException as {@link #create(String, String, java.util.Set)} and {@link #setGrants}
+     * @since 1.3
+     */
+    String create(String username, String displayName, java.util.Set<String> roles, java.util.List<Grant> grants);
 
     /**
      * Replaces an account's roles.

@@ -318,6 +318,19 @@ public final class AccountServiceImpl implements AccountService {
 
     @Override
     public void setGrants(String username, List<Grant> grants) {
+        checkGrants(grants);
+        try {
+            if (!store.replaceGrants(username, grants)) {
+                throw new IllegalArgumentException("account.notFound");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        audit.record(AuditLog.Event.of("account.grants", username, AuditLog.Result.SUCCESS, describe(grants)));
+    }
+
+    /** Checks grants to give: at most 1000, each of a known role over a known unit, once. */
+    private void checkGrants(List<Grant> grants) {
         if (grants == null || grants.size() > 1000 || grants.stream().anyMatch(g -> g == null || g.unit() == null)) {
             throw new IllegalArgumentException("grant.bad");
         }
@@ -333,13 +346,9 @@ public final class AccountServiceImpl implements AccountService {
             }
         }
         checkRoles(roles);
-        try {
-            if (!store.replaceGrants(username, grants)) {
-                throw new IllegalArgumentException("account.notFound");
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("storage: " + e.getMessage(), e);
-        }
+    }
+
+    private static String describe(List<Grant> grants) {
         StringBuilder detail = new StringBuilder();
         for (Grant g : grants) {
             detail.append(detail.length() == 0 ? "" : ", ")
@@ -348,11 +357,7 @@ public final class AccountServiceImpl implements AccountService {
                     .append(g.unit())
                     .append(g.subtree() ? "/*" : "");
         }
-        audit.record(AuditLog.Event.of(
-                "account.grants",
-                username,
-                AuditLog.Result.SUCCESS,
-                detail.length() > 900 ? detail.substring(0, 900) + "…" : detail.toString()));
+        return detail.length() > 900 ? detail.substring(0, 900) + "…" : detail.toString();
     }
 
     @Override
@@ -444,7 +449,7 @@ public final class AccountServiceImpl implements AccountService {
         }
     }
 
-    static final java.util.regex.Pattern USERNAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{1,63}");
+    static final java.util.regex.Pattern USERNAME = java.util.regex.Pattern.compile(USERNAME_PATTERN);
 
     /**
      * The roles of this node: the built-in ones and those defined here only, overlaid by the inheritable
@@ -515,6 +520,11 @@ public final class AccountServiceImpl implements AccountService {
 
     @Override
     public String create(String username, String displayName, Set<String> roles) {
+        return create(username, displayName, roles, List.of());
+    }
+
+    @Override
+    public String create(String username, String displayName, Set<String> roles, List<Grant> grants) {
         if (username == null || !USERNAME.matcher(username).matches()) {
             throw new IllegalArgumentException("account.badName");
         }
@@ -522,15 +532,21 @@ public final class AccountServiceImpl implements AccountService {
             throw new IllegalArgumentException("account.badName");
         }
         checkRoles(roles);
+        checkGrants(grants);
         char[] password = policy().generate();
         try {
-            if (!store.createIfAbsent(username, displayName.trim(), PasswordHashing.hash(password), true, roles)) {
+            if (!store.createIfAbsent(
+                    username, displayName.trim(), PasswordHashing.hash(password), true, roles, grants)) {
                 throw new IllegalArgumentException("account.exists");
             }
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
-        audit.record(AuditLog.Event.of("account.create", username, AuditLog.Result.SUCCESS, "roles " + roles));
+        audit.record(AuditLog.Event.of(
+                "account.create",
+                username,
+                AuditLog.Result.SUCCESS,
+                "roles " + roles + (grants.isEmpty() ? "" : ", grants " + describe(grants))));
         String out = new String(password);
         Arrays.fill(password, '\0');
         return out;

@@ -88,6 +88,13 @@ final class AccountStore {
     /** Creates an account with its roles, unless it exists; returns whether it was created. */
     boolean createIfAbsent(String username, String displayName, String hash, boolean mustChange, Set<String> roles)
             throws SQLException {
+        return createIfAbsent(username, displayName, hash, mustChange, roles, List.of());
+    }
+
+    /** Creates an account with its roles and grants in one transaction, unless it exists. */
+    boolean createIfAbsent(
+            String username, String displayName, String hash, boolean mustChange, Set<String> roles, List<Grant> grants)
+            throws SQLException {
         return storage.inTransaction(c -> {
             if (find(c, username).isPresent()) {
                 return false;
@@ -113,6 +120,19 @@ final class AccountStore {
                     ps.addBatch();
                 }
                 ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
+                for (Grant g : grants) {
+                    ps.setString(1, username);
+                    ps.setString(2, g.role());
+                    ps.setString(3, g.unit());
+                    ps.setBoolean(4, g.subtree());
+                    ps.addBatch();
+                }
+                if (!grants.isEmpty()) {
+                    ps.executeBatch();
+                }
             }
             return true;
         });
