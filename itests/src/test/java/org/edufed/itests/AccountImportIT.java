@@ -144,6 +144,16 @@ class AccountImportIT {
                     .body();
             assertTrue(audit.contains("2 created"), audit);
             assertEquals(200, school.get("/api/v1/health", null, null).statusCode(), "the node is fine");
+
+            // log out everywhere: two console sessions of the administrator end at once
+            ConsoleSession a = ConsoleSession.login(school, "admin", pw);
+            ConsoleSession b = ConsoleSession.login(school, "admin", pw);
+            HttpResponse<String> ended = school.postJson("/api/v1/account/sessions/end", "admin", pw, "");
+            assertEquals(200, ended.statusCode(), ended.body());
+            assertEquals(2, KarafNode.json(ended).path("ended").asInt(), ended.body());
+            for (ConsoleSession c : new ConsoleSession[] {a, b}) {
+                assertTrue(c.get("/console/").uri().getPath().endsWith("/console/login"), "session still open");
+            }
         }
     }
 }

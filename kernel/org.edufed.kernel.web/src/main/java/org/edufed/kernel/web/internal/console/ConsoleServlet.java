@@ -64,6 +64,7 @@ public final class ConsoleServlet extends HttpServlet {
 
     private final LoginThrottle throttle;
     private final transient SamlEndpoints saml;
+    private final transient ConsoleSessions sessions;
 
     /** Idle minutes after which a console session ends. */
     static final int SESSION_TIMEOUT_MINUTES = 30;
@@ -74,7 +75,9 @@ public final class ConsoleServlet extends HttpServlet {
             @Reference NodeIdentity identity,
             @Reference AuditLog audit,
             @Reference LoginThrottle throttle,
-            @Reference SingleSignOn sso) {
+            @Reference SingleSignOn sso,
+            @Reference ConsoleSessions sessions) {
+        this.sessions = sessions;
         this.throttle = throttle;
         this.saml = new SamlEndpoints(this, sso, accounts, audit);
         this.accounts = accounts;
@@ -321,6 +324,7 @@ public final class ConsoleServlet extends HttpServlet {
             passwordPage(req, resp, locale, 400, Messages.get(locale, e.getMessage(), e.args()), null, account.get());
             return;
         }
+        sessions.end(account.get().username(), session); // the other sessions of the old password end
         redirect(resp, saml.resumesIdpRequest(session) ? "/saml/idp/continue" : "/console/");
     }
 

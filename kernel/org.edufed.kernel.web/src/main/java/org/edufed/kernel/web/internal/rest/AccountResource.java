@@ -12,12 +12,14 @@ import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RestResource;
 import org.edufed.kernel.web.internal.Messages;
+import org.edufed.kernel.web.internal.console.ConsoleSessions;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,9 +32,29 @@ public final class AccountResource implements RestResource {
 
     private final AccountService accounts;
 
+    private final ConsoleSessions sessions;
+    private final AuditLog audit;
+
     @Activate
-    public AccountResource(@Reference AccountService accounts) {
+    public AccountResource(
+            @Reference AccountService accounts, @Reference ConsoleSessions sessions, @Reference AuditLog audit) {
         this.accounts = accounts;
+        this.sessions = sessions;
+        this.audit = audit;
+    }
+
+    /** How many sessions ended. */
+    public record Ended(int ended) {}
+
+    /** Logs the caller out everywhere at this node: every console session of the account ends. */
+    @POST
+    @Path("/sessions/end")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Ended endSessions(@Context SecurityContext security) {
+        String user = security.getUserPrincipal().getName();
+        int ended = sessions.end(user, null);
+        audit.record(AuditLog.Event.of("session.end", user, AuditLog.Result.SUCCESS, ended + " console sessions"));
+        return new Ended(ended);
     }
 
     /** The calling user as the API shows it. */
@@ -65,6 +87,8 @@ public final class AccountResource implements RestResource {
         } catch (PasswordPolicyException e) {
             throw new ProblemException(400, e.getMessage(), Messages.get(locale, e.getMessage(), e.args()));
         }
+        // a new password ends the console sessions opened with the old one
+        sessions.end(security.getUserPrincipal().getName(), null);
         return Response.noContent().build();
     }
 }

@@ -14,6 +14,7 @@ import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.Grant;
@@ -21,6 +22,7 @@ import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
+import org.edufed.kernel.web.internal.console.ConsoleSessions;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -38,9 +40,27 @@ public final class AccountsResource implements RestResource {
 
     private final AccountService accounts;
 
+    private final ConsoleSessions sessions;
+    private final AuditLog audit;
+
     @Activate
-    public AccountsResource(@Reference AccountService accounts) {
+    public AccountsResource(
+            @Reference AccountService accounts, @Reference ConsoleSessions sessions, @Reference AuditLog audit) {
         this.accounts = accounts;
+        this.sessions = sessions;
+        this.audit = audit;
+    }
+
+    /** Ends every console session of the account at this node (a lost device, a departure). */
+    @POST
+    @Path("/{username}/sessions/end")
+    public AccountResource.Ended endSessions(@Context HttpHeaders headers, @PathParam("username") String username) {
+        if (accounts.find(username).isEmpty()) {
+            throw notFound(headers);
+        }
+        int ended = sessions.end(username, null);
+        audit.record(AuditLog.Event.of("session.end", username, AuditLog.Result.SUCCESS, ended + " console sessions"));
+        return new AccountResource.Ended(ended);
     }
 
     /** A new account. */
@@ -127,7 +147,9 @@ public final class AccountsResource implements RestResource {
         if (accounts.find(username).isEmpty()) {
             throw notFound(headers);
         }
-        return new OneTimePassword(username, accounts.resetPassword(username));
+        String password = accounts.resetPassword(username);
+        sessions.end(username, null);
+        return new OneTimePassword(username, password);
     }
 
     private Response locked(HttpHeaders headers, String username, boolean locked) {
@@ -135,6 +157,9 @@ public final class AccountsResource implements RestResource {
             accounts.setLocked(username, locked);
             return null;
         });
+        if (locked) {
+            sessions.end(username, null); // a locked account is out at once, not at its next login
+        }
         return Response.noContent().build();
     }
 
