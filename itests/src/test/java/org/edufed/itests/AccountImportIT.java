@@ -145,15 +145,46 @@ class AccountImportIT {
             assertTrue(audit.contains("2 created"), audit);
             assertEquals(200, school.get("/api/v1/health", null, null).statusCode(), "the node is fine");
 
-            // log out everywhere: two console sessions of the administrator end at once
+            // the console page: the accounts, a new one with its one-time password, CSV pasted in
+            ConsoleSession console = ConsoleSession.login(school, "admin", pw);
+            HttpResponse<String> page = console.get("/console/accounts");
+            assertEquals(200, page.statusCode(), page.body());
+            assertTrue(page.body().contains("wang.fang") && page.body().contains("批量导入"), page.body());
+            HttpResponse<String> created = console.post(
+                    "/console/accounts",
+                    Map.of("action", "create", "username", "zhou", "displayName", "周九", "role.viewer", "on"),
+                    ConsoleSession.csrf(page.body()));
+            assertTrue(created.body().contains("已创建账户 zhou"), created.body());
+            HttpResponse<String> pasted = console.post(
+                    "/console/accounts",
+                    Map.of("action", "import", "csv", "username,displayName,roles\nwu,吴十,viewer\nBad,坏,viewer\n"),
+                    ConsoleSession.csrf(created.body()));
+            assertTrue(pasted.body().contains("导入报告") && pasted.body().contains("账户名须为"), pasted.body());
+            FederationIT.await(
+                    () -> school.get("/api/v1/accounts", "admin", pw).body().contains("\"wu\"") ? true : null);
+            HttpResponse<String> denied = ConsoleSession.login(
+                            school, "zhou", "x".repeat(0) + zhouPassword(created.body()))
+                    .get("/console/accounts");
+            assertTrue(
+                    denied.uri().getPath().endsWith("/console/password"), "a new account changes its password first");
+
+            // log out everywhere: the three console sessions of the administrator end at once
             ConsoleSession a = ConsoleSession.login(school, "admin", pw);
             ConsoleSession b = ConsoleSession.login(school, "admin", pw);
             HttpResponse<String> ended = school.postJson("/api/v1/account/sessions/end", "admin", pw, "");
             assertEquals(200, ended.statusCode(), ended.body());
-            assertEquals(2, KarafNode.json(ended).path("ended").asInt(), ended.body());
-            for (ConsoleSession c : new ConsoleSession[] {a, b}) {
+            assertEquals(3, KarafNode.json(ended).path("ended").asInt(), ended.body());
+            for (ConsoleSession c : new ConsoleSession[] {a, b, console}) {
                 assertTrue(c.get("/console/").uri().getPath().endsWith("/console/login"), "session still open");
             }
         }
+    }
+
+    /** The one-time password the console showed for the new account. */
+    static String zhouPassword(String html) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("一次性密码：([^（]+)（").matcher(html);
+        assertTrue(m.find(), html);
+        return m.group(1).trim();
     }
 }
