@@ -21,6 +21,20 @@ public interface FieldEncryption {
     String decrypt(String ciphertext);
 
     /**
+     * Decrypts a value to show it in full to the person behind the current request, and records that view in the
+     * audit trail: action {@code personal.view}, the subject and purpose given, with the actor and address of the
+     * request. Every full view of personal data goes through here; {@link #decrypt} is for processing that shows
+     * nothing to a person (matching, checks).
+     *
+     * @param subject whose value it is, e.g. {@code student:2151010001-0042} (never the value itself)
+     * @param purpose why it is shown, e.g. {@code exam.review}
+     * @throws IllegalStateException when the view cannot be recorded; nothing is revealed then
+     * @throws IllegalArgumentException as {@link #decrypt}
+     * @since 1.1
+     */
+    String reveal(String ciphertext, String subject, String purpose);
+
+    /**
      * A keyed digest (HMAC-SM3) of a value: equal values give equal digests, so a column of them finds and
      * de-duplicates values without decrypting them; it reveals nothing without the key.
      */

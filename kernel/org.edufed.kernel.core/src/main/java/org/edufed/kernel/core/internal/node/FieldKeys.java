@@ -20,9 +20,13 @@ import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.crypto.FieldEncryption;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The node's field keys in {@code data/keys/field-keys.properties} (owner-only): SM4 keys by id, the id of the
@@ -42,6 +46,7 @@ public final class FieldKeys implements FieldEncryption {
     private final Map<String, byte[]> keys = new LinkedHashMap<>();
     private String current;
     private byte[] indexKey;
+    private volatile AuditLog audit;
 
     @Activate
     public FieldKeys() throws IOException {
@@ -141,6 +146,32 @@ public final class FieldKeys implements FieldEncryption {
             return PREFIX + id + ":" + Base64.getEncoder().encodeToString(out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SM4 encryption failed", e);
+        }
+    }
+
+    @Override
+    public String reveal(String ciphertext, String subject, String purpose) {
+        String value = decrypt(ciphertext);
+        AuditLog a = audit;
+        if (a == null) {
+            throw new IllegalStateException("no audit trail: personal data is not shown without recording the view");
+        }
+        a.record(AuditLog.Event.of(
+                "personal.view",
+                subject == null || subject.isBlank() ? "?" : subject,
+                AuditLog.Result.SUCCESS,
+                purpose == null || purpose.isBlank() ? null : "purpose " + purpose));
+        return value;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindAudit(AuditLog a) {
+        audit = a;
+    }
+
+    void unbindAudit(AuditLog a) {
+        if (audit == a) {
+            audit = null;
         }
     }
 
