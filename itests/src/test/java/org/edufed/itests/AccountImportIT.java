@@ -162,8 +162,24 @@ class AccountImportIT {
             assertTrue(pasted.body().contains("导入报告") && pasted.body().contains("账户名须为"), pasted.body());
             FederationIT.await(
                     () -> school.get("/api/v1/accounts", "admin", pw).body().contains("\"wu\"") ? true : null);
-            HttpResponse<String> denied = ConsoleSession.login(
-                            school, "zhou", "x".repeat(0) + zhouPassword(created.body()))
+
+            // the organisation page: a grade added, a grant over it given and shown
+            HttpResponse<String> org = console.get("/console/org");
+            assertEquals(200, org.statusCode(), org.body());
+            HttpResponse<String> added = console.post(
+                    "/console/org",
+                    Map.of("action", "add", "parent", "2151010001", "code", "g1", "name", "一年级", "kind", "grade"),
+                    ConsoleSession.csrf(org.body()));
+            assertTrue(added.body().contains("已添加机构单元 2151010001-g1"), added.body());
+            HttpResponse<String> granted = console.post(
+                    "/console/org",
+                    Map.of("action", "grant", "username", "li.hua", "role", "viewer", "unit", "2151010001-g1"),
+                    ConsoleSession.csrf(added.body()));
+            assertTrue(granted.body().contains("已完成"), granted.body());
+            assertTrue(school.get("/api/v1/accounts/li.hua/grants", "admin", pw)
+                    .body()
+                    .contains("2151010001-g1"));
+            HttpResponse<String> denied = ConsoleSession.login(school, "zhou", zhouPassword(created.body()))
                     .get("/console/accounts");
             assertTrue(
                     denied.uri().getPath().endsWith("/console/password"), "a new account changes its password first");
