@@ -262,6 +262,7 @@ public final class SingleSignOn {
             return c.value();
         }
         Map<String, RegisteredSp> out = new HashMap<>();
+        Set<String> conflicts = new java.util.HashSet<>();
         Upward u = upward;
         if (u != null) {
             for (Upward.Record r : u.records(SP_TOPIC, 100_000)) {
@@ -271,11 +272,19 @@ public final class SingleSignOn {
                 try {
                     Metadata.Sp m = Metadata.parseSp(
                             JSON.readTree(r.payload()).path("metadata").asText(""));
-                    out.putIfAbsent(m.entityId(), new RegisteredSp(m, r.origin()));
+                    RegisteredSp before = out.putIfAbsent(m.entityId(), new RegisteredSp(m, r.origin()));
+                    if (before != null && !before.node().equals(r.origin())) {
+                        conflicts.add(m.entityId());
+                    }
                 } catch (IOException | SamlException e) {
                     LOG.warn("SSO: SP metadata reported by {} cannot be used: {}", r.origin(), e.getMessage());
                 }
             }
+        }
+        for (String entity : conflicts) {
+            // two nodes claim one SP: neither gets assertions until an operator sorts it out
+            LOG.warn("SSO: SP {} is reported by more than one node; no assertions for it", entity);
+            out.remove(entity);
         }
         Map<String, RegisteredSp> view = Collections.unmodifiableMap(out);
         registry = new Cached<>(view, null, System.currentTimeMillis());
