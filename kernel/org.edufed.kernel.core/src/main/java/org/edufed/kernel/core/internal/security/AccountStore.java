@@ -112,28 +112,8 @@ final class AccountStore {
                 ps.setTimestamp(7, now);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps =
-                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
-                for (String role : roles) {
-                    ps.setString(1, username);
-                    ps.setString(2, role);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
-                for (Grant g : grants) {
-                    ps.setString(1, username);
-                    ps.setString(2, g.role());
-                    ps.setString(3, g.unit());
-                    ps.setBoolean(4, g.subtree());
-                    ps.addBatch();
-                }
-                if (!grants.isEmpty()) {
-                    ps.executeBatch();
-                }
-            }
+            insertRoles(c, username, roles);
+            insertGrants(c, username, grants);
             return true;
         });
     }
@@ -176,26 +156,8 @@ final class AccountStore {
                     del.executeUpdate();
                 }
             }
-            try (PreparedStatement ps =
-                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
-                for (String role : roles) {
-                    ps.setString(1, username);
-                    ps.setString(2, role);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
-                for (Grant g : grants) {
-                    ps.setString(1, username);
-                    ps.setString(2, g.role());
-                    ps.setString(3, g.unit());
-                    ps.setBoolean(4, g.subtree());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            insertRoles(c, username, roles);
+            insertGrants(c, username, grants);
             return null;
         });
     }
@@ -244,15 +206,7 @@ final class AccountStore {
                 del.setString(1, username);
                 del.executeUpdate();
             }
-            try (PreparedStatement ps =
-                    c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
-                for (String role : roles) {
-                    ps.setString(1, username);
-                    ps.setString(2, role);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            insertRoles(c, username, roles);
             return true;
         });
     }
@@ -388,17 +342,7 @@ final class AccountStore {
                 del.setString(1, username);
                 del.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
-                for (Grant g : grants) {
-                    ps.setString(1, username);
-                    ps.setString(2, g.role());
-                    ps.setString(3, g.unit());
-                    ps.setBoolean(4, g.subtree());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
+            insertGrants(c, username, grants);
             return true;
         });
     }
@@ -515,5 +459,37 @@ final class AccountStore {
 
     private static Instant instant(Timestamp ts) {
         return ts == null ? null : ts.toInstant();
+    }
+
+    private static void insertRoles(Connection c, String username, Set<String> roles) throws SQLException {
+        if (roles.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
+            for (String role : roles) {
+                ps.setString(1, username);
+                ps.setString(2, role);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void insertGrants(Connection c, String username, List<Grant> grants) throws SQLException {
+        if (grants.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
+            for (Grant g : grants) {
+                ps.setString(1, username);
+                ps.setString(2, g.role());
+                ps.setString(3, g.unit());
+                ps.setBoolean(4, g.subtree());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 }

@@ -20,7 +20,6 @@ import org.opensaml.saml.saml2.metadata.SPSSODescriptor;
 import org.opensaml.saml.saml2.metadata.SingleLogoutService;
 import org.opensaml.saml.saml2.metadata.SingleSignOnService;
 import org.opensaml.security.credential.UsageType;
-import org.opensaml.xmlsec.signature.KeyInfo;
 import org.opensaml.xmlsec.signature.X509Data;
 
 /**
@@ -221,14 +220,7 @@ public final class Metadata {
     private static KeyDescriptor signingKey(SamlKeys keys) {
         KeyDescriptor kd = OpenSaml.build(KeyDescriptor.DEFAULT_ELEMENT_NAME);
         kd.setUse(UsageType.SIGNING);
-        KeyInfo ki = OpenSaml.build(KeyInfo.DEFAULT_ELEMENT_NAME);
-        X509Data data = OpenSaml.build(X509Data.DEFAULT_ELEMENT_NAME);
-        org.opensaml.xmlsec.signature.X509Certificate c =
-                OpenSaml.build(org.opensaml.xmlsec.signature.X509Certificate.DEFAULT_ELEMENT_NAME);
-        c.setValue(keys.certificateBase64());
-        data.getX509Certificates().add(c);
-        ki.getX509Datas().add(data);
-        kd.setKeyInfo(ki);
+        kd.setKeyInfo(Signing.keyInfo(keys));
         return kd;
     }
 

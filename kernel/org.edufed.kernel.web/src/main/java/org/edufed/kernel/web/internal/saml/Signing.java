@@ -33,6 +33,17 @@ public final class Signing {
         sig.setSigningCredential(keys.credential());
         sig.setSignatureAlgorithm(ALGORITHM);
         sig.setCanonicalizationAlgorithm(SignatureConstants.ALGO_ID_C14N_EXCL_OMIT_COMMENTS);
+        sig.setKeyInfo(keyInfo(keys));
+        object.setSignature(sig);
+        sig.getContentReferences().stream()
+                .filter(SAMLObjectContentReference.class::isInstance)
+                .map(SAMLObjectContentReference.class::cast)
+                .forEach(r -> r.setDigestAlgorithm(SignatureConstants.ALGO_ID_DIGEST_SHA256));
+        return sig;
+    }
+
+    /** A {@code ds:KeyInfo} with the node's signing certificate, as signatures and metadata carry it. */
+    static KeyInfo keyInfo(SamlKeys keys) {
         KeyInfo ki = OpenSaml.build(KeyInfo.DEFAULT_ELEMENT_NAME);
         X509Data data = OpenSaml.build(X509Data.DEFAULT_ELEMENT_NAME);
         org.opensaml.xmlsec.signature.X509Certificate c =
@@ -40,13 +51,7 @@ public final class Signing {
         c.setValue(keys.certificateBase64());
         data.getX509Certificates().add(c);
         ki.getX509Datas().add(data);
-        sig.setKeyInfo(ki);
-        object.setSignature(sig);
-        sig.getContentReferences().stream()
-                .filter(SAMLObjectContentReference.class::isInstance)
-                .map(SAMLObjectContentReference.class::cast)
-                .forEach(r -> r.setDigestAlgorithm(SignatureConstants.ALGO_ID_DIGEST_SHA256));
-        return sig;
+        return ki;
     }
 
     /** Computes prepared signatures, innermost first, once the outermost object has been marshalled. */
