@@ -184,6 +184,15 @@ class AccountImportIT {
             assertTrue(
                     denied.uri().getPath().endsWith("/console/password"), "a new account changes its password first");
 
+            // a configuration change in the shell is in the audit trail (the PID, not the values)
+            school.shell("config:edit org.edufed.audittest\nconfig:property-set secret s3cr3t\nconfig:update");
+            String configAudit = FederationIT.await(() -> {
+                String a = school.get("/api/v1/audit?action=config.change&limit=50", "admin", pw)
+                        .body();
+                return a.contains("org.edufed.audittest") ? a : null;
+            });
+            assertTrue(!configAudit.contains("s3cr3t"), configAudit);
+
             // log out everywhere: the three console sessions of the administrator end at once
             ConsoleSession a = ConsoleSession.login(school, "admin", pw);
             ConsoleSession b = ConsoleSession.login(school, "admin", pw);
