@@ -78,6 +78,13 @@ class SsoIT {
         return new Posted(group(ACTION, page.body()), group(RESPONSE, page.body()), group(RELAY, page.body()));
     }
 
+    /** Opens a URL as a browser would, posting the IdP's self-submitting form if one comes back. */
+    static HttpResponse<String> landing(HttpClient b, String url) throws Exception {
+        HttpResponse<String> r = get(b, url);
+        String response = group(RESPONSE, r.body());
+        return response == null ? r : post(b, new Posted(group(ACTION, r.body()), response, group(RELAY, r.body())));
+    }
+
     static HttpResponse<String> post(HttpClient b, Posted p) throws Exception {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("SAMLResponse", p.response());
@@ -150,6 +157,18 @@ class SsoIT {
             FederationIT.await(() ->
                     get(browser(), school.baseUrl() + "/console/login").body().contains("sso-login") ? true : null);
             Posted toSchool = FederationIT.await(() -> toIdp(b, school, "/console/"));
+            // without a province session, opening the school console tries the IdP quietly and lands on the
+            // school's login page (the IdP answers NoPassive; nothing audited as a failure)
+            HttpClient stranger = browser();
+            HttpResponse<String> quiet = get(stranger, school.baseUrl() + "/console/");
+            Posted noPassive = new Posted(group(ACTION, quiet.body()), group(RESPONSE, quiet.body()), null);
+            assertEquals(
+                    school.baseUrl() + "/saml/sp/acs",
+                    noPassive.action(),
+                    quiet.statusCode() + " " + quiet.uri() + " " + quiet.body());
+            assertEquals(
+                    school.baseUrl() + "/console/login",
+                    post(stranger, noPassive).uri().toString());
             assertEquals(school.baseUrl() + "/saml/sp/acs", toSchool.action());
             HttpResponse<String> landed = post(b, toSchool);
             assertEquals(200, landed.statusCode(), landed.body());
@@ -243,7 +262,7 @@ class SsoIT {
                     school.baseUrl() + "/console/login?loggedOut", out.uri().toString());
             assertTrue(out.body().contains("您已退出登录"), out.body());
             for (KarafNode n : new KarafNode[] {school, county, province}) {
-                HttpResponse<String> after = get(b, n.baseUrl() + "/console/");
+                HttpResponse<String> after = landing(b, n.baseUrl() + "/console/");
                 assertEquals(n.baseUrl() + "/console/login", after.uri().toString(), "still logged in at " + n);
             }
             assertTrue(county.get("/api/v1/audit?limit=200", "admin", cp).body().contains("single logout from"));

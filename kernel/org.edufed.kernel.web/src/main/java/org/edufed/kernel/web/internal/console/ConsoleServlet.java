@@ -142,7 +142,8 @@ public final class ConsoleServlet extends HttpServlet {
         }
         Optional<Account> account = current(session);
         if (account.isEmpty()) {
-            redirect(resp, "/console/login");
+            String passive = saml.passiveLogin(session, req.getRequestURI());
+            redirect(resp, passive != null ? passive : "/console/login");
             return;
         }
         if (path.equals("password")) {

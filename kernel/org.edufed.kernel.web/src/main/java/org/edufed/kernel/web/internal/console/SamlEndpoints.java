@@ -123,6 +123,26 @@ final class SamlEndpoints {
         return sso.trustedIdp().isPresent() ? "/saml/sp/login" : null;
     }
 
+    static final String PASSIVE_TRIED = "edufed.saml.passive";
+
+    /**
+     * Where to send a browser that opens the console without a session: once per session, to the trusted IdP
+     * with a passive request (a user logged in at the province lands logged in, anyone else on the login page);
+     * {@code null} when there is no IdP, it does not answer from here, or it was tried already.
+     */
+    String passiveLogin(HttpSession session, String back) {
+        if (session.getAttribute(PASSIVE_TRIED) != null) {
+            return null;
+        }
+        Optional<Metadata.Idp> idp = sso.trustedIdp();
+        if (idp.isEmpty() || !sso.idpReachable(idp.get())) {
+            return null;
+        }
+        session.setAttribute(PASSIVE_TRIED, Boolean.TRUE);
+        return "/saml/sp/login?passive&return="
+                + java.net.URLEncoder.encode(localPath(back), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** After a console login: the IdP request that waited for it, if any. */
     boolean resumesIdpRequest(HttpSession session) {
         return session.getAttribute(PENDING_IDP) != null;
@@ -247,7 +267,8 @@ final class SamlEndpoints {
             return;
         }
         String back = localPath(req.getParameter("return"));
-        ServiceProvider.Outgoing out = sso.serviceProvider().authnRequest(idp.get(), back, Instant.now());
+        ServiceProvider.Outgoing out =
+                sso.serviceProvider().authnRequest(idp.get(), back, req.getParameter("passive") != null, Instant.now());
         HttpSession session = req.getSession(true);
         @SuppressWarnings("unchecked")
         Set<String> sent = (Set<String>) session.getAttribute(SENT_REQUESTS);
@@ -276,6 +297,11 @@ final class SamlEndpoints {
                             req.getParameter("SAMLResponse"), idp.get(), sent == null ? Set.of() : sent, Instant.now());
             account = sso.admit(login);
         } catch (SamlException e) {
+            if ("sso.noPassive".equals(e.key())) {
+                // the passive try found no session at the IdP: the login page, nothing to audit
+                ConsoleServlet.redirect(resp, "/console/login");
+                return;
+            }
             refused(req, "login", e);
             console.loginPage(
                     req, resp, locale, 401, Messages.get(locale, "sso.failed", Messages.get(locale, e.key())));

@@ -73,7 +73,18 @@ public final class ServiceProvider {
     public record Outgoing(String requestId, String url) {}
 
     public Outgoing authnRequest(Metadata.Idp idp, String relayState, Instant now) {
+        return authnRequest(idp, relayState, false, now);
+    }
+
+    /**
+     * An AuthnRequest; a {@code passive} one asks the IdP not to show anything to the user: it answers at once,
+     * with an assertion when the user is logged in there, {@code NoPassive} otherwise.
+     */
+    public Outgoing authnRequest(Metadata.Idp idp, String relayState, boolean passive, Instant now) {
         AuthnRequest req = OpenSaml.build(AuthnRequest.DEFAULT_ELEMENT_NAME);
+        if (passive) {
+            req.setIsPassive(true);
+        }
         req.setID(OpenSaml.newId());
         req.setIssueInstant(IdentityProvider.time(now));
         req.setDestination(idp.ssoRedirect());

@@ -255,6 +255,32 @@ public final class SingleSignOn {
         return out;
     }
 
+    private volatile Cached<Boolean> reachable;
+
+    /**
+     * Whether the trusted IdP's SSO endpoint accepts a connection from here (1 s, remembered for 30 s): a browser
+     * is sent there unasked only when it likely answers, so a school cut off from the province shows its own login.
+     */
+    public boolean idpReachable(Metadata.Idp idp) {
+        Cached<Boolean> c = reachable;
+        if (c != null && idp.ssoRedirect().equals(c.source()) && System.currentTimeMillis() - c.at() < 30_000) {
+            return c.value();
+        }
+        boolean ok;
+        try {
+            java.net.URI u = java.net.URI.create(idp.ssoRedirect());
+            int port = u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(u.getHost(), port), 1000);
+                ok = true;
+            }
+        } catch (IOException | RuntimeException e) {
+            ok = false;
+        }
+        reachable = new Cached<>(ok, idp.ssoRedirect(), System.currentTimeMillis());
+        return ok;
+    }
+
     /** The SPs of this IdP's subtree, by entity ID (this node's own SP included). */
     public Map<String, RegisteredSp> registeredSps() {
         Cached<Map<String, RegisteredSp>> c = registry;
