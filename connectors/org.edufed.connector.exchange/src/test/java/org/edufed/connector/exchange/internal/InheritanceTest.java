@@ -307,6 +307,49 @@ class InheritanceTest {
 
     @ParameterizedTest
     @MethodSource("dialects")
+    void aFeedPageServedAsStoredTextIsTheSameJsonAndStillHidesFields(Dialect dialect) throws Exception {
+        Node province = node(dialect, Level.PROVINCE, "510000");
+        try (var a = province.storage()) {
+            province.settings()
+                    .setAll(List.of(
+                            new Inheritance.Change("page.a", "值 \"a\"", Mode.OVERRIDABLE),
+                            new Inheritance.Change("page.b", "b", Mode.LOCKED),
+                            new Inheritance.Change("page.c", "{\"secret\":\"s\",\"open\":\"o\"}", Mode.LOCKED)));
+            province.settings().remove("page.b");
+            Topics topics = new Topics();
+            topics.add(new Topics.SettingsTopic());
+            for (int i = 0; i < 2; i++) {
+                if (i == 1) { // the same topic, now hiding a field of its values from counties
+                    topics = new Topics();
+                    topics.add(new org.edufed.kernel.api.federation.Topic() {
+                        @Override
+                        public String name() {
+                            return Inheritance.SETTINGS;
+                        }
+
+                        @Override
+                        public Direction direction() {
+                            return Direction.DOWN;
+                        }
+
+                        @Override
+                        public java.util.Map<String, java.util.Set<Level>> fieldLevels() {
+                            return java.util.Map.of("secret", java.util.Set.of(Level.PROVINCE));
+                        }
+                    });
+                }
+                ObjectNode plain = FeedPages.page(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
+                ObjectNode served =
+                        FeedPages.serialisedPage(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
+                assertEquals(Json.parse(Json.bytes(plain)), Json.parse(Json.bytes(served)));
+                assertEquals(4, plain.path("items").size());
+                assertEquals(i == 0, Json.text(served).contains("secret"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
     void manyChangesAtOnceAreAllOrNothing(Dialect dialect) throws Exception {
         Node province = node(dialect, Level.PROVINCE, "510000");
         Node county = node(dialect, Level.COUNTY, "510104");
