@@ -295,11 +295,11 @@ public final class Sync {
         FederationStore.Watermark beat = rows.getOrDefault("heartbeat", none);
         Map<String, Integer> pending = store.countByTopic("edufed_fed_outbox");
         Map<String, Integer> dead = store.countByTopic("edufed_fed_dead");
-        Map<String, Integer> held = store.countByTopic("edufed_fed_record");
-        Map<String, Integer> inherited = store.countByTopic("edufed_item_inherited");
         List<SyncStatus.TopicStatus> list = new ArrayList<>();
         for (Topic t : topics.list()) {
             boolean down = t.direction() == Topic.Direction.DOWN;
+            // the large tables are counted per declared topic (the small outbox and dead letters all at once)
+            int count = store.countOf(down ? "edufed_item_inherited" : "edufed_fed_record", t.name());
             FederationStore.Watermark w = rows.getOrDefault(t.name(), none);
             FederationStore.Watermark channel = down ? feed : up;
             boolean failedSince = channel.lastErrorAt() != null
@@ -310,7 +310,7 @@ public final class Sync {
                     t.description(),
                     w.seq(),
                     w.applied(),
-                    (down ? inherited : held).getOrDefault(t.name(), 0),
+                    count,
                     pending.getOrDefault(t.name(), 0),
                     dead.getOrDefault(t.name(), 0),
                     w.lastSuccess(),
