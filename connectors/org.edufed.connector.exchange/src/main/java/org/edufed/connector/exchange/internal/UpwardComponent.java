@@ -37,7 +37,8 @@ import org.osgi.service.component.annotations.Reference;
 public final class UpwardComponent implements Upward {
 
     static final int MAX_PAYLOAD = 32_000;
-    static final int BATCH = 500;
+    /** Records per push, as many as a bulk call writes (an offline bundle carries up to 50,000). */
+    static final int BATCH = 1000;
 
     private final FederationStore store;
     private final NodeIdentity identity;
