@@ -104,7 +104,7 @@ public final class ExchangeResource implements RestResource {
             throws SQLException {
         NodeAuthenticator.Signed s = signed(headers);
         FederationStore.ChildRow child = federation.authenticator().verify("GET", pathAndQuery(uri), s, new byte[0]);
-        ObjectNode page = FeedPages.page(
+        ObjectNode page = FeedPages.serialisedPage(
                 federation.store(),
                 topics,
                 Json.object().put("from", identity.code()),

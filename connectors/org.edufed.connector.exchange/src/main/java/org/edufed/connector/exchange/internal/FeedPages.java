@@ -3,6 +3,7 @@ package org.edufed.connector.exchange.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import java.sql.SQLException;
 import java.util.List;
 import org.edufed.kernel.api.Level;
@@ -19,22 +20,44 @@ final class FeedPages {
 
     static ObjectNode page(FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level)
             throws SQLException {
+        return page(store, topics, page, since, limit, level, false);
+    }
+
+    /**
+     * A page to be serialised at once (an answer of the feed endpoint): the payloads of topics that hide no
+     * field from any level are put in as the JSON text stored (written by this node's JSON mapper), not parsed
+     * and written again item by item; the page is the same JSON. Read such a page only after serialising it.
+     */
+    static ObjectNode serialisedPage(
+            FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level)
+            throws SQLException {
+        return page(store, topics, page, since, limit, level, true);
+    }
+
+    private static ObjectNode page(
+            FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level, boolean raw)
+            throws SQLException {
         long head = store.feedHead();
         List<FederationStore.FeedItem> items = store.feed(since, limit);
         ArrayNode arr = page.putArray("items");
         long next = since;
         for (FederationStore.FeedItem item : items) {
-            JsonNode payload = Json.parse(item.payload());
-            if (payload instanceof ObjectNode p && p.path("value").isTextual()) {
-                p.put(
-                        "value",
-                        topics.visibleTo(item.topic(), level, p.path("value").asText()));
-            }
-            arr.addObject()
+            ObjectNode entry = arr.addObject()
                     .put("seq", item.seq())
                     .put("topic", item.topic())
-                    .put("key", item.key())
-                    .set("payload", payload);
+                    .put("key", item.key());
+            if (raw && !topics.hidesFields(item.topic())) {
+                entry.putRawValue("payload", new RawValue(item.payload()));
+            } else {
+                JsonNode payload = Json.parse(item.payload());
+                if (payload instanceof ObjectNode p && p.path("value").isTextual()) {
+                    p.put(
+                            "value",
+                            topics.visibleTo(
+                                    item.topic(), level, p.path("value").asText()));
+                }
+                entry.set("payload", payload);
+            }
             next = item.seq();
         }
         return page.put("since", since)

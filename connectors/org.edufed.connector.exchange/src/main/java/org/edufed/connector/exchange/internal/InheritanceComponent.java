@@ -30,6 +30,7 @@ import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Provenance;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.storage.Dialect;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -158,38 +159,61 @@ public final class InheritanceComponent implements Inheritance {
     private int store(String topic, List<Change> changes) throws LockedException {
         try {
             return store.storage().inTransaction(c -> {
-                Map<String, Inherited> inherited =
-                        inheritedFor(c, topic, changes.stream().map(Change::key).toList());
+                List<String> keys = changes.stream().map(Change::key).toList();
+                Map<String, Inherited> inherited = inheritedFor(c, topic, keys);
                 for (Change ch : changes) {
                     Inherited in = inherited.get(ch.key());
                     if (in != null && in.mode() == Mode.LOCKED) {
                         throw new LockedSignal(ch.key(), provenance(in));
                     }
                 }
-                int[] removed;
-                try (PreparedStatement del =
-                        c.prepareStatement("DELETE FROM edufed_item WHERE topic = ? AND item_key = ?")) {
-                    for (Change ch : changes) {
-                        del.setString(1, topic);
-                        del.setString(2, ch.key());
-                        del.addBatch();
-                    }
-                    removed = del.executeBatch();
-                }
+                // which keys have an own value already: those are updated (or deleted), the others inserted;
+                // a removal of a key without one changes nothing
+                Set<String> held = ownKeys(c, topic, keys);
                 Timestamp now = Timestamp.from(Instant.now());
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item (topic, item_key,"
-                        + " item_value, mode, updated_at) VALUES (?, ?, ?, ?, ?)")) {
+                                + " item_value, mode, updated_at) VALUES (?, ?, ?, ?, ?)");
+                        PreparedStatement up = c.prepareStatement("UPDATE edufed_item SET item_value = ?, mode = ?,"
+                                + " updated_at = ? WHERE topic = ? AND item_key = ?");
+                        PreparedStatement del =
+                                c.prepareStatement("DELETE FROM edufed_item WHERE topic = ? AND item_key = ?")) {
+                    boolean inserts = false, updates = false, deletes = false;
                     for (Change ch : changes) {
-                        if (ch.value() != null) {
+                        boolean there = held.contains(ch.key());
+                        if (ch.value() == null) {
+                            if (there) {
+                                del.setString(1, topic);
+                                del.setString(2, ch.key());
+                                del.addBatch();
+                                deletes = true;
+                            }
+                        } else if (there) {
+                            up.setString(1, ch.value());
+                            up.setString(2, ch.mode().id());
+                            up.setTimestamp(3, now);
+                            up.setString(4, topic);
+                            up.setString(5, ch.key());
+                            up.addBatch();
+                            updates = true;
+                        } else {
                             ins.setString(1, topic);
                             ins.setString(2, ch.key());
                             ins.setString(3, ch.value());
                             ins.setString(4, ch.mode().id());
                             ins.setTimestamp(5, now);
                             ins.addBatch();
+                            inserts = true;
                         }
                     }
-                    ins.executeBatch();
+                    if (deletes) {
+                        del.executeBatch();
+                    }
+                    if (updates) {
+                        up.executeBatch();
+                    }
+                    if (inserts) {
+                        ins.executeBatch();
+                    }
                 }
                 List<FederationStore.FeedEntry> feed = new ArrayList<>();
                 List<Upward.Entry> owns = new ArrayList<>();
@@ -197,7 +221,7 @@ public final class InheritanceComponent implements Inheritance {
                 long version = versionNow();
                 for (int i = 0; i < changes.size(); i++) {
                     Change ch = changes.get(i);
-                    if (ch.value() == null && removed[i] == 0) {
+                    if (ch.value() == null && !held.contains(ch.key())) {
                         continue; // nothing was there: nothing changes
                     }
                     effective++;
@@ -459,44 +483,74 @@ public final class InheritanceComponent implements Inheritance {
             last.remove(id);
             last.put(id, item);
         }
-        try (PreparedStatement del =
-                c.prepareStatement("DELETE FROM edufed_item_inherited WHERE topic = ? AND item_key = ?")) {
-            for (FeedItem item : last.values()) {
-                del.setString(1, item.topic());
-                del.setString(2, item.payload().path("key").asText());
-                del.addBatch();
-            }
-            del.executeBatch();
-        }
-        Timestamp now = Timestamp.from(Instant.now());
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item_inherited (topic, item_key,"
-                + " item_value, mode, set_level, set_code, set_name, over_level, over_code, over_name, version,"
-                + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (FeedItem item : last.values()) {
-                Inherited in = inherited(item);
-                if (in == null) {
-                    continue;
-                }
-                ins.setString(1, item.topic());
-                ins.setString(2, item.payload().path("key").asText());
-                ins.setString(3, in.value());
-                ins.setString(4, in.mode().id());
-                bindRef(ins, 5, in.setBy());
-                bindRef(ins, 8, in.overriddenBy());
-                ins.setLong(11, in.version());
-                ins.setTimestamp(12, now);
-                ins.addBatch();
-            }
-            ins.executeBatch();
-        }
-        if (!mayHaveChildren) {
-            return;
-        }
         Map<String, List<String>> keysByTopic = new LinkedHashMap<>();
         for (FeedItem item : last.values()) {
             keysByTopic
                     .computeIfAbsent(item.topic(), t -> new ArrayList<>())
                     .add(item.payload().path("key").asText());
+        }
+        // which items are held already: those are updated (or deleted by a tombstone), the others inserted
+        Map<String, Set<String>> held = new HashMap<>();
+        for (Map.Entry<String, List<String>> t : keysByTopic.entrySet()) {
+            held.put(t.getKey(), keys(c, "edufed_item_inherited", t.getKey(), t.getValue()));
+        }
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item_inherited (topic, item_key,"
+                        + " item_value, mode, set_level, set_code, set_name, over_level, over_code, over_name,"
+                        + " version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                PreparedStatement up = c.prepareStatement("UPDATE edufed_item_inherited SET item_value = ?, mode = ?,"
+                        + " set_level = ?, set_code = ?, set_name = ?, over_level = ?, over_code = ?, over_name = ?,"
+                        + " version = ?, updated_at = ? WHERE topic = ? AND item_key = ?");
+                PreparedStatement del =
+                        c.prepareStatement("DELETE FROM edufed_item_inherited WHERE topic = ? AND item_key = ?")) {
+            boolean inserts = false, updates = false, deletes = false;
+            for (FeedItem item : last.values()) {
+                String key = item.payload().path("key").asText();
+                boolean there = held.get(item.topic()).contains(key);
+                Inherited in = inherited(item);
+                if (in == null) {
+                    if (there) {
+                        del.setString(1, item.topic());
+                        del.setString(2, key);
+                        del.addBatch();
+                        deletes = true;
+                    }
+                } else if (there) {
+                    up.setString(1, in.value());
+                    up.setString(2, in.mode().id());
+                    bindRef(up, 3, in.setBy());
+                    bindRef(up, 6, in.overriddenBy());
+                    up.setLong(9, in.version());
+                    up.setTimestamp(10, now);
+                    up.setString(11, item.topic());
+                    up.setString(12, key);
+                    up.addBatch();
+                    updates = true;
+                } else {
+                    ins.setString(1, item.topic());
+                    ins.setString(2, key);
+                    ins.setString(3, in.value());
+                    ins.setString(4, in.mode().id());
+                    bindRef(ins, 5, in.setBy());
+                    bindRef(ins, 8, in.overriddenBy());
+                    ins.setLong(11, in.version());
+                    ins.setTimestamp(12, now);
+                    ins.addBatch();
+                    inserts = true;
+                }
+            }
+            if (deletes) {
+                del.executeBatch();
+            }
+            if (updates) {
+                up.executeBatch();
+            }
+            if (inserts) {
+                ins.executeBatch();
+            }
+        }
+        if (!mayHaveChildren) {
+            return;
         }
         Map<String, Map<String, Own>> owns = new HashMap<>();
         for (Map.Entry<String, List<String>> t : keysByTopic.entrySet()) {
@@ -584,48 +638,108 @@ public final class InheritanceComponent implements Inheritance {
     }
 
     /** This node's own values of the keys (see {@link #forKeys}). */
-    private static Map<String, Own> ownFor(Connection c, String topic, List<String> keys) throws SQLException {
+    private Map<String, Own> ownFor(Connection c, String topic, List<String> keys) throws SQLException {
         Map<String, Own> out = new HashMap<>();
         forKeys(
                 c,
-                "SELECT item_value, mode FROM edufed_item",
+                ", item_value, mode",
+                "edufed_item",
                 topic,
                 keys,
-                (key, rs) -> out.put(key, new Own(rs.getString(1), Mode.parse(rs.getString(2)))));
+                (key, rs) -> out.put(key, new Own(rs.getString(2), Mode.parse(rs.getString(3)))));
+        return out;
+    }
+
+    /** Which of the keys have an own value here (see {@link #forKeys}). */
+    private Set<String> ownKeys(Connection c, String topic, List<String> keys) throws SQLException {
+        return keys(c, "edufed_item", topic, keys);
+    }
+
+    /** Which of the keys have a row in the table, {@code edufed_item} or {@code edufed_item_inherited}. */
+    private Set<String> keys(Connection c, String table, String topic, List<String> keys) throws SQLException {
+        Set<String> out = new HashSet<>();
+        forKeys(c, "", table, topic, keys, (key, rs) -> out.add(key));
         return out;
     }
 
     /** What this node inherited for the keys (see {@link #forKeys}). */
-    private static Map<String, Inherited> inheritedFor(Connection c, String topic, List<String> keys)
-            throws SQLException {
+    private Map<String, Inherited> inheritedFor(Connection c, String topic, List<String> keys) throws SQLException {
         Map<String, Inherited> out = new HashMap<>();
         forKeys(
                 c,
-                "SELECT " + INHERITED_COLUMNS + " FROM edufed_item_inherited",
+                ", " + INHERITED_COLUMNS,
+                "edufed_item_inherited",
                 topic,
                 keys,
-                (key, rs) -> out.put(key, inherited(rs, 1)));
+                (key, rs) -> out.put(key, inherited(rs, 2)));
         return out;
     }
 
     @FunctionalInterface
     private interface RowReader {
+        /** Reads a row whose column 1 is the key, the columns asked for from column 2 on. */
         void read(String key, ResultSet rs) throws SQLException;
     }
 
     /**
-     * Reads many keys of a topic with one primary-key lookup each through one prepared statement. (An {@code
-     * IN} list on the key's second column made Derby scan the topic's rows for every chunk of keys, a cost that
-     * grew with the table.)
+     * Reads many keys of a topic from a table keyed by (topic, item_key): the rows found are given to the
+     * reader, once each. On Derby, a batch first reads the range of the primary key from its smallest key to
+     * its largest in one statement, at most about twice as many rows as keys (a bulk change's keys are mostly
+     * new, or near each other): when that range holds no more rows, what it did not find is not there, and
+     * nothing else is read; otherwise the keys not found yet are looked up one by one, one primary-key lookup
+     * each through one prepared statement. (An {@code IN} list on the key's second column made Derby scan the
+     * topic's rows for every chunk of keys, a cost that grew with the table.) Keys are compared as Derby
+     * compares them only for the ASCII keys {@link #KEY} allows; other keys are always looked up one by one,
+     * as on PostgreSQL, whose collation may order them differently.
      */
-    private static void forKeys(Connection c, String select, String topic, List<String> keys, RowReader reader)
+    private void forKeys(Connection c, String columns, String table, String topic, List<String> keys, RowReader reader)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(select + " WHERE topic = ? AND item_key = ?")) {
+        Set<String> wanted = new HashSet<>(keys);
+        Set<String> found = new HashSet<>();
+        if (wanted.size() > 1 && store.storage().dialect() == Dialect.DERBY) {
+            String min = null;
+            String max = null;
+            boolean ascii = true;
+            for (String key : wanted) {
+                ascii &= KEY.matcher(key).matches();
+                min = min == null || key.compareTo(min) < 0 ? key : min;
+                max = max == null || key.compareTo(max) > 0 ? key : max;
+            }
+            if (ascii) {
+                int limit = 2 * wanted.size() + 16;
+                int rows = 0;
+                try (PreparedStatement ps = c.prepareStatement("SELECT item_key" + columns + " FROM " + table
+                        + " WHERE topic = ? AND item_key >= ? AND item_key <= ?")) {
+                    ps.setString(1, topic);
+                    ps.setString(2, min);
+                    ps.setString(3, max);
+                    ps.setMaxRows(limit);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            rows++;
+                            String key = rs.getString(1);
+                            if (wanted.contains(key) && found.add(key)) {
+                                reader.read(key, rs);
+                            }
+                        }
+                    }
+                }
+                if (rows < limit) {
+                    return; // the whole range was read
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT item_key" + columns + " FROM " + table + " WHERE topic = ? AND item_key = ?")) {
             ps.setString(1, topic);
-            for (String key : keys) {
+            for (String key : wanted) {
+                if (found.contains(key)) {
+                    continue;
+                }
                 ps.setString(2, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
+                        found.add(key);
                         reader.read(key, rs);
                     }
                 }

@@ -233,7 +233,7 @@ public final class Reconciler {
                 }
             }
         }
-        answer.put("total", federation.store().countByTopic("edufed_fed_record").getOrDefault(topic, 0));
+        answer.put("total", federation.store().countOf("edufed_fed_record", topic));
         return answer;
     }
 

@@ -46,7 +46,7 @@ public final class ReportsResource implements RestResource {
     static final String TOPIC = "reports";
     static final String WRITE = "reports:write";
 
-    private final Upward upward;
+    private final UpwardComponent upward;
     private final AccountService accounts;
     private final Storage storage;
     private final NodeIdentity identity;
@@ -54,7 +54,7 @@ public final class ReportsResource implements RestResource {
 
     @Activate
     public ReportsResource(
-            @Reference Upward upward,
+            @Reference UpwardComponent upward,
             @Reference Storage storage,
             @Reference NodeIdentity identity,
             @Reference AccountService accounts) {
@@ -134,7 +134,7 @@ public final class ReportsResource implements RestResource {
                 entries.add(new Upward.Entry(localId, 1, Json.text(body), false));
                 out.add(new Report(identity.code() + ":" + localId, identity.code(), 1, now, body));
             }
-            upward.enqueueAll(c, TOPIC, entries);
+            upward.enqueueCreated(c, TOPIC, entries); // fresh random ids: nothing held to compare with
             return out;
         });
     }

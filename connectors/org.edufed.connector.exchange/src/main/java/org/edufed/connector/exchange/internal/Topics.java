@@ -51,6 +51,12 @@ public final class Topics {
                 .toList();
     }
 
+    /** Whether the topic shows some of its fields only to some levels (see {@link #visibleTo}). */
+    boolean hidesFields(String topic) {
+        Topic t = declared.get(topic);
+        return t != null && !t.fieldLevels().isEmpty();
+    }
+
     /**
      * A record's JSON as a node of {@code level} may see it: without the top-level fields its topic shows only
      * to other levels (see {@link Topic#fieldLevels()}). Unchanged when the topic hides nothing, is not

@@ -3,6 +3,7 @@ package org.edufed.connector.exchange.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +23,7 @@ import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Scope;
+import org.edufed.kernel.api.storage.Dialect;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,7 +37,8 @@ import org.osgi.service.component.annotations.Reference;
 public final class UpwardComponent implements Upward {
 
     static final int MAX_PAYLOAD = 32_000;
-    static final int BATCH = 500;
+    /** Records per push, as many as a bulk call writes (an offline bundle carries up to 50,000). */
+    static final int BATCH = 1000;
 
     private final FederationStore store;
     private final NodeIdentity identity;
@@ -67,6 +70,22 @@ public final class UpwardComponent implements Upward {
 
     @Override
     public void enqueueAll(Connection c, String topic, List<Entry> entries) throws SQLException {
+        forwardAll(c, keepNewest(c, items(topic, entries)));
+    }
+
+    /**
+     * {@link #enqueueAll Enqueues} records this node creates now, under local ids it has just made at random
+     * (UUIDs): no version of them can be held here, so they are inserted without looking one up first. (Should
+     * an id be held after all, the insert fails on the primary key and the caller's transaction with it.)
+     */
+    void enqueueCreated(Connection c, String topic, List<Entry> entries) throws SQLException {
+        List<Item> items = items(topic, entries);
+        insertAll(c, items);
+        forwardAll(c, items);
+    }
+
+    /** The outbox items of this node's entries, checked. */
+    private List<Item> items(String topic, List<Entry> entries) {
         if (topic == null || !topic.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
             throw new IllegalArgumentException("upward record: bad topic");
         }
@@ -92,7 +111,7 @@ public final class UpwardComponent implements Upward {
                     e.deleted(),
                     e.payloadJson()));
         }
-        forwardAll(c, keepNewest(c, items));
+        return items;
     }
 
     /** Binds the six record columns (topic, global id, origin, version, deleted, payload) as parameters 1–6. */
@@ -297,8 +316,62 @@ public final class UpwardComponent implements Upward {
     /**
      * Keeps the items whose version is newer than the one held here (or that are not here yet), in batched
      * inserts and updates; returns those kept, to be passed on upward. Of one record twice, the newer counts.
+     *
+     * <p>On Derby, the items are first inserted in one batch without looking up what is held: most are new
+     * (a push brings records the parent has not seen). Derby stops a batch at its first failing row and undoes
+     * only that row, the transaction going on: when the insert of an item fails on the primary key (the record
+     * is held already), the items from that one on are kept the careful way, their held versions read first.
+     * (PostgreSQL would abort the whole transaction at the failure, so it always takes the careful way.)
      */
     private List<Item> keepNewest(Connection c, List<Item> fresh) throws SQLException {
+        if (fresh.isEmpty() || store.storage().dialect() != Dialect.DERBY) {
+            return keepNewestCarefully(c, fresh);
+        }
+        int inserted = insertUntilHeld(c, fresh);
+        if (inserted == fresh.size()) {
+            return fresh;
+        }
+        List<Item> kept = new ArrayList<>(fresh.subList(0, inserted));
+        kept.addAll(keepNewestCarefully(c, fresh.subList(inserted, fresh.size())));
+        return kept;
+    }
+
+    /**
+     * Inserts the items in one batch up to the first one held already (Derby only: see {@link #keepNewest});
+     * returns how many were inserted, all of them when none was held.
+     */
+    private static int insertUntilHeld(Connection c, List<Item> items) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id,"
+                + " origin, version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (Item item : items) {
+                bind(ins, item);
+                ins.setTimestamp(7, now);
+                ins.addBatch();
+            }
+            try {
+                ins.executeBatch();
+                return items.size();
+            } catch (BatchUpdateException e) {
+                if (!"23505".equals(e.getSQLState())) {
+                    throw e;
+                }
+                int[] counts = e.getUpdateCounts();
+                int inserted = 0;
+                while (counts != null && inserted < counts.length && counts[inserted] == 1) {
+                    inserted++;
+                }
+                if (counts != null && counts.length > inserted + 1) {
+                    // a driver that went on after the failure: the careful way would insert rows twice
+                    throw e;
+                }
+                return inserted;
+            }
+        }
+    }
+
+    /** {@link #keepNewest}, the held versions read first. */
+    private List<Item> keepNewestCarefully(Connection c, List<Item> fresh) throws SQLException {
         Map<String, Long> held = versions(c, fresh);
         List<Item> inserts = new ArrayList<>();
         List<Item> updates = new ArrayList<>();
@@ -313,18 +386,8 @@ public final class UpwardComponent implements Upward {
             held.put(id, item.version());
             kept.add(item);
         }
+        insertAll(c, inserts);
         Timestamp now = Timestamp.from(Instant.now());
-        if (!inserts.isEmpty()) {
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id,"
-                    + " origin, version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                for (Item item : inserts) {
-                    bind(ins, item);
-                    ins.setTimestamp(7, now);
-                    ins.addBatch();
-                }
-                ins.executeBatch();
-            }
-        }
         if (!updates.isEmpty()) {
             try (PreparedStatement up = c.prepareStatement("UPDATE edufed_fed_record SET version = ?, deleted = ?,"
                     + " payload = ?, received_at = ? WHERE topic = ? AND global_id = ?")) {
@@ -341,6 +404,23 @@ public final class UpwardComponent implements Upward {
             }
         }
         return kept;
+    }
+
+    /** Inserts records not held here, in one batch. */
+    private static void insertAll(Connection c, List<Item> inserts) throws SQLException {
+        if (inserts.isEmpty()) {
+            return;
+        }
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id,"
+                + " origin, version, deleted, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (Item item : inserts) {
+                bind(ins, item);
+                ins.setTimestamp(7, now);
+                ins.addBatch();
+            }
+            ins.executeBatch();
+        }
     }
 
     /**

@@ -243,6 +243,113 @@ class InheritanceTest {
 
     @ParameterizedTest
     @MethodSource("dialects")
+    void aBatchOfUpdatesRemovalsAndNewKeysReachesTheLevelBelow(Dialect dialect) throws Exception {
+        Node province = node(dialect, Level.PROVINCE, "510000");
+        Node county = node(dialect, Level.COUNTY, "510104");
+        try (var a = province.storage();
+                var b = county.storage()) {
+            List<Inheritance.Change> first = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                first.add(new Inheritance.Change(String.format("mix.k%02d", i), "v" + i, Mode.OVERRIDABLE));
+            }
+            assertEquals(50, province.settings().setAll(first));
+            assertEquals(50, pull(province, county));
+            List<Inheritance.Change> mixed = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                mixed.add(new Inheritance.Change(String.format("mix.k%02d", i), "new" + i, Mode.LOCKED));
+            }
+            for (int i = 10; i < 15; i++) {
+                mixed.add(Inheritance.Change.remove(String.format("mix.k%02d", i)));
+            }
+            mixed.add(Inheritance.Change.remove("mix.zz")); // not there: no effect
+            for (int i = 50; i < 55; i++) {
+                mixed.add(new Inheritance.Change(String.format("mix.k%02d", i), "v" + i, Mode.OVERRIDABLE));
+            }
+            assertEquals(20, province.settings().setAll(mixed));
+            assertEquals(20, pull(province, county));
+            // two keys far apart: their range holds many more rows than the batch (looked up one by one)
+            assertEquals(
+                    2,
+                    province.settings()
+                            .setAll(List.of(
+                                    new Inheritance.Change("mix.k00", "again", Mode.OVERRIDABLE),
+                                    new Inheritance.Change("mix.k49", "again", Mode.OVERRIDABLE))));
+            assertEquals(2, pull(province, county));
+            for (Node n : List.of(province, county)) {
+                assertEquals(50 - 5 + 5, n.settings().effective().size());
+                assertEquals(
+                        "again", n.settings().effective("mix.k00").orElseThrow().value());
+                assertEquals(
+                        "again", n.settings().effective("mix.k49").orElseThrow().value());
+                assertEquals(
+                        "new5", n.settings().effective("mix.k05").orElseThrow().value());
+                assertEquals(
+                        Mode.LOCKED,
+                        n.settings()
+                                .effective("mix.k05")
+                                .orElseThrow()
+                                .provenance()
+                                .mode());
+                assertTrue(n.settings().effective("mix.k12").isEmpty());
+                assertEquals(
+                        "v52", n.settings().effective("mix.k52").orElseThrow().value());
+            }
+            // the county overrides one it inherited, then the province locks it: the county's own value yields
+            assertEquals(1, county.settings().setAll(List.of(new Inheritance.Change("mix.k20", "县", Mode.LOCAL))));
+            assertEquals(
+                    "县", county.settings().effective("mix.k20").orElseThrow().value());
+            assertEquals(1, province.settings().setAll(List.of(new Inheritance.Change("mix.k20", "省", Mode.LOCKED))));
+            pull(province, county);
+            assertEquals(
+                    "省", county.settings().effective("mix.k20").orElseThrow().value());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aFeedPageServedAsStoredTextIsTheSameJsonAndStillHidesFields(Dialect dialect) throws Exception {
+        Node province = node(dialect, Level.PROVINCE, "510000");
+        try (var a = province.storage()) {
+            province.settings()
+                    .setAll(List.of(
+                            new Inheritance.Change("page.a", "值 \"a\"", Mode.OVERRIDABLE),
+                            new Inheritance.Change("page.b", "b", Mode.LOCKED),
+                            new Inheritance.Change("page.c", "{\"secret\":\"s\",\"open\":\"o\"}", Mode.LOCKED)));
+            province.settings().remove("page.b");
+            Topics topics = new Topics();
+            topics.add(new Topics.SettingsTopic());
+            for (int i = 0; i < 2; i++) {
+                if (i == 1) { // the same topic, now hiding a field of its values from counties
+                    topics = new Topics();
+                    topics.add(new org.edufed.kernel.api.federation.Topic() {
+                        @Override
+                        public String name() {
+                            return Inheritance.SETTINGS;
+                        }
+
+                        @Override
+                        public Direction direction() {
+                            return Direction.DOWN;
+                        }
+
+                        @Override
+                        public java.util.Map<String, java.util.Set<Level>> fieldLevels() {
+                            return java.util.Map.of("secret", java.util.Set.of(Level.PROVINCE));
+                        }
+                    });
+                }
+                ObjectNode plain = FeedPages.page(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
+                ObjectNode served =
+                        FeedPages.serialisedPage(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
+                assertEquals(Json.parse(Json.bytes(plain)), Json.parse(Json.bytes(served)));
+                assertEquals(4, plain.path("items").size());
+                assertEquals(i == 0, Json.text(served).contains("secret"));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
     void manyChangesAtOnceAreAllOrNothing(Dialect dialect) throws Exception {
         Node province = node(dialect, Level.PROVINCE, "510000");
         Node county = node(dialect, Level.COUNTY, "510104");

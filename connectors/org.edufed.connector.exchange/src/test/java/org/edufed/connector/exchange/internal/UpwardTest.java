@@ -134,6 +134,55 @@ class UpwardTest {
         }
     }
 
+    /** A push item as a child sends it. */
+    private static void item(com.fasterxml.jackson.databind.node.ArrayNode items, long id, String g, long v, String t) {
+        items.addObject()
+                .put("id", id)
+                .put("topic", "reports")
+                .put("globalId", "510104:" + g)
+                .put("origin", "510104")
+                .put("version", v)
+                .put("deleted", false)
+                .put("payload", "{\"text\":\"" + t + "\"}");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aPushMixingNewHeldAndRepeatedRecordsKeepsTheNewestOfEach(Dialect d) throws Exception {
+        Node province = node(d, Level.PROVINCE, "510000");
+        try (var a = province.storage()) {
+            enrol(province, new Node(null, null, null, "510104"), "county");
+            FederationStore.ChildRow child = province.store().child("510104").orElseThrow();
+            com.fasterxml.jackson.databind.node.ObjectNode first = Json.object();
+            item(first.putArray("items"), 1, "held", 2, "v2");
+            province.upward().accept(child, first);
+            com.fasterxml.jackson.databind.node.ObjectNode mixed = Json.object();
+            com.fasterxml.jackson.databind.node.ArrayNode items = mixed.putArray("items");
+            item(items, 2, "new1", 1, "n1");
+            item(items, 3, "held", 1, "older"); // older than the one held: not kept
+            item(items, 4, "twice", 1, "t1");
+            item(items, 5, "new2", 1, "n2");
+            item(items, 6, "twice", 3, "t3"); // the same record again, newer: it counts
+            item(items, 7, "held", 5, "v5"); // newer than the one held: replaces it
+            item(items, 8, "twice", 2, "t2"); // older than the one just kept
+            JsonNode answer = province.upward().accept(child, mixed);
+            for (JsonNode r : answer.path("results")) {
+                assertEquals("accepted", r.path("status").asText());
+            }
+            java.util.Map<String, Upward.Record> held = new java.util.HashMap<>();
+            for (Upward.Record r : province.upward().records("reports", 100)) {
+                held.put(r.globalId(), r);
+            }
+            assertEquals(4, held.size());
+            assertEquals(5, held.get("510104:held").version());
+            assertTrue(held.get("510104:held").payload().contains("v5"));
+            assertEquals(3, held.get("510104:twice").version());
+            assertTrue(held.get("510104:twice").payload().contains("t3"));
+            assertEquals(1, held.get("510104:new1").version());
+            assertEquals(1, held.get("510104:new2").version());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dialects")
     void recordsFromOutsideTheSendersSubtreeAreRefusedAndDeadLettered(Dialect d) throws Exception {
