@@ -108,7 +108,7 @@ final class SamlEndpoints {
                 resp.setHeader("X-Content-Type-Options", "nosniff");
                 resp.getWriter().write("document.getElementById('saml-post').submit();\n");
             }
-            case "GET /idp/sso" -> idpRequest(req, resp, locale);
+            case "GET /idp/sso", "POST /idp/sso" -> idpRequest(req, resp, locale);
             case "GET /idp/continue" -> idpContinue(req, resp, locale);
             case "GET /sp/login" -> spLogin(req, resp, locale);
             case "POST /sp/acs" -> spAcs(req, resp, locale);
@@ -158,17 +158,24 @@ final class SamlEndpoints {
         }
         IdentityProvider.Request request;
         try {
-            request = idp.get()
-                    .readRedirect(
-                            req.getQueryString(),
-                            req.getParameter("SAMLRequest"),
-                            req.getParameter("RelayState"),
-                            entity -> {
-                                SingleSignOn.RegisteredSp r =
-                                        sso.registeredSps().get(entity);
-                                return r == null ? null : r.metadata();
-                            },
-                            Instant.now());
+            java.util.function.Function<String, Metadata.Sp> findSp = entity -> {
+                SingleSignOn.RegisteredSp r = sso.registeredSps().get(entity);
+                return r == null ? null : r.metadata();
+            };
+            request = "POST".equals(req.getMethod())
+                    ? idp.get()
+                            .readPost(
+                                    req.getParameter("SAMLRequest"),
+                                    req.getParameter("RelayState"),
+                                    findSp,
+                                    Instant.now())
+                    : idp.get()
+                            .readRedirect(
+                                    req.getQueryString(),
+                                    req.getParameter("SAMLRequest"),
+                                    req.getParameter("RelayState"),
+                                    findSp,
+                                    Instant.now());
         } catch (SamlException e) {
             refused(req, "sso.request", e);
             console.layout(

@@ -103,6 +103,33 @@ public final class ServiceProvider {
         return new Outgoing(req.getID(), idp.ssoRedirect() + sep + query);
     }
 
+    /** An AuthnRequest for the HTTP-POST binding: its ID, where to post it, and the signed message (base64). */
+    public record PostRequest(String requestId, String action, String samlRequest) {}
+
+    /**
+     * An AuthnRequest for the IdP's HTTP-POST endpoint, with an enveloped XML signature (what an SP does when the
+     * request is too large for a URL, and what independent IdPs are tested with).
+     */
+    public PostRequest authnRequestPost(Metadata.Idp idp, Instant now) {
+        AuthnRequest req = OpenSaml.build(AuthnRequest.DEFAULT_ELEMENT_NAME);
+        req.setID(OpenSaml.newId());
+        req.setIssueInstant(IdentityProvider.time(now));
+        req.setDestination(idp.ssoPost());
+        req.setAssertionConsumerServiceURL(acsUrl);
+        req.setProtocolBinding(SAMLConstants.SAML2_POST_BINDING_URI);
+        Issuer issuer = OpenSaml.build(Issuer.DEFAULT_ELEMENT_NAME);
+        issuer.setValue(entityId);
+        req.setIssuer(issuer);
+        org.opensaml.xmlsec.signature.Signature sig = Signing.prepare(req, keys);
+        OpenSaml.marshal(req);
+        Signing.sign(sig);
+        return new PostRequest(
+                req.getID(),
+                idp.ssoPost(),
+                java.util.Base64.getEncoder()
+                        .encodeToString(OpenSaml.toXml(req).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     /** Who the IdP says logged in. */
     public record Login(
             String nameId,

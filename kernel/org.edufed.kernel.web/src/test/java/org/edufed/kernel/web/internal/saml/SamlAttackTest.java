@@ -362,4 +362,42 @@ class SamlAttackTest {
                                 () -> ip.readRedirect(query, samlRequest, null, id -> moved, Instant.now()))
                         .key());
     }
+
+    @Test
+    void idpReadsSignedPostRequestsAndRefusesForgedOnes() throws Exception {
+        ServiceProvider s = serviceProvider();
+        IdentityProvider ip = new IdentityProvider(idp.entityId(), idp.ssoRedirect(), idpKeys);
+        ServiceProvider.PostRequest out = s.authnRequestPost(idp, Instant.now());
+        assertEquals(idp.ssoPost(), out.action());
+        assertEquals(
+                out.requestId(),
+                ip.readPost(out.samlRequest(), "/console/", id -> sp, Instant.now())
+                        .id());
+        String unsigned = b64(doc(out.samlRequest()), d -> {
+            Element root = d.getDocumentElement();
+            root.removeChild(signature(root));
+        });
+        assertEquals(
+                "sso.unsigned",
+                assertThrows(SamlException.class, () -> ip.readPost(unsigned, null, id -> sp, Instant.now()))
+                        .key());
+        String moved = b64(doc(out.samlRequest()), d -> d.getDocumentElement()
+                .setAttribute("AssertionConsumerServiceURL", "http://evil/acs"));
+        assertEquals(
+                "sso.badSignature",
+                assertThrows(SamlException.class, () -> ip.readPost(moved, null, id -> sp, Instant.now()))
+                        .key());
+        Metadata.Sp impostor = new Metadata.Sp(sp.entityId(), sp.acsPost(), null, List.of(otherKeys.certificate()));
+        assertEquals(
+                "sso.badSignature",
+                assertThrows(
+                                SamlException.class,
+                                () -> ip.readPost(out.samlRequest(), null, id -> impostor, Instant.now()))
+                        .key());
+    }
+
+    static String b64(Document d, java.util.function.Consumer<Document> change) {
+        change.accept(d);
+        return b64(d);
+    }
 }
