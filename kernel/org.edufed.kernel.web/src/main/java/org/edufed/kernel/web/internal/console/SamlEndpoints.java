@@ -158,10 +158,7 @@ final class SamlEndpoints {
         }
         IdentityProvider.Request request;
         try {
-            java.util.function.Function<String, Metadata.Sp> findSp = entity -> {
-                SingleSignOn.RegisteredSp r = sso.registeredSps().get(entity);
-                return r == null ? null : r.metadata();
-            };
+            java.util.function.Function<String, Metadata.Sp> findSp = sso::registeredSp;
             request = "POST".equals(req.getMethod())
                     ? idp.get()
                             .readPost(
@@ -178,17 +175,7 @@ final class SamlEndpoints {
                                     Instant.now());
         } catch (SamlException e) {
             refused(req, "sso.request", e);
-            console.layout(
-                    req,
-                    resp,
-                    locale,
-                    400,
-                    Messages.get(locale, "sso.login"),
-                    "",
-                    Messages.get(locale, "sso.refused", Messages.get(locale, e.key())),
-                    null,
-                    null,
-                    null);
+            refusedPage(req, resp, locale, "sso.login", e);
             return;
         }
         HttpSession session = req.getSession(true);
@@ -381,8 +368,8 @@ final class SamlEndpoints {
         }
         String destination = sso.baseUrl() + Metadata.IDP_SLO;
         java.util.function.Function<String, java.util.List<java.security.cert.X509Certificate>> certs = entity -> {
-            SingleSignOn.RegisteredSp r = sso.registeredSps().get(entity);
-            return r == null ? null : r.metadata().signingCertificates();
+            Metadata.Sp r = sso.registeredSp(entity);
+            return r == null ? null : r.signingCertificates();
         };
         HttpSession session = req.getSession(true);
         try {
@@ -422,17 +409,7 @@ final class SamlEndpoints {
             }
         } catch (SamlException e) {
             refused(req, "logout", e);
-            console.layout(
-                    req,
-                    resp,
-                    locale,
-                    400,
-                    Messages.get(locale, "console.logout"),
-                    "",
-                    Messages.get(locale, "sso.refused", Messages.get(locale, e.key())),
-                    null,
-                    null,
-                    null);
+            refusedPage(req, resp, locale, "console.logout", e);
         }
     }
 
@@ -538,6 +515,23 @@ final class SamlEndpoints {
                 "default-src 'self'; style-src 'self' 'unsafe-inline';" + " frame-ancestors 'none'; form-action "
                         + origin);
         console.layout(req, resp, locale, 200, Messages.get(locale, "sso.login"), body, null, null, null, null);
+    }
+
+    /** The page a refused SAML message leads to (400), titled by {@code titleKey}, with the reason. */
+    private void refusedPage(
+            HttpServletRequest req, HttpServletResponse resp, Locale locale, String titleKey, SamlException e)
+            throws IOException {
+        console.layout(
+                req,
+                resp,
+                locale,
+                400,
+                Messages.get(locale, titleKey),
+                "",
+                Messages.get(locale, "sso.refused", Messages.get(locale, e.key())),
+                null,
+                null,
+                null);
     }
 
     private static void xml(HttpServletResponse resp, String xml) throws IOException {

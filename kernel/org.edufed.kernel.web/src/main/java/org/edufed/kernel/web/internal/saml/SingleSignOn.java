@@ -281,6 +281,24 @@ public final class SingleSignOn {
         return ok;
     }
 
+    private volatile Map<String, Optional<Metadata.Sp>> parsedSps = Map.of();
+
+    private static Optional<Metadata.Sp> parseReported(Upward.Record r) {
+        try {
+            return Optional.of(
+                    Metadata.parseSp(JSON.readTree(r.payload()).path("metadata").asText("")));
+        } catch (IOException | SamlException e) {
+            LOG.warn("SSO: SP metadata reported by {} cannot be used: {}", r.origin(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The metadata of a registered SP of this IdP's subtree, or {@code null} when there is none by that ID. */
+    public Metadata.Sp registeredSp(String entityId) {
+        RegisteredSp r = registeredSps().get(entityId);
+        return r == null ? null : r.metadata();
+    }
+
     /** The SPs of this IdP's subtree, by entity ID (this node's own SP included). */
     public Map<String, RegisteredSp> registeredSps() {
         Cached<Map<String, RegisteredSp>> c = registry;
@@ -289,24 +307,29 @@ public final class SingleSignOn {
         }
         Map<String, RegisteredSp> out = new HashMap<>();
         Set<String> conflicts = new java.util.HashSet<>();
+        Map<String, Optional<Metadata.Sp>> known = parsedSps;
+        Map<String, Optional<Metadata.Sp>> seen = new HashMap<>();
         Upward u = upward;
         if (u != null) {
             for (Upward.Record r : u.records(SP_TOPIC, 100_000)) {
                 if (r.deleted() || organisation.find(r.origin()).isEmpty()) {
                     continue; // withdrawn, or from a node revoked since (the tree leaves revoked nodes out)
                 }
-                try {
-                    Metadata.Sp m = Metadata.parseSp(
-                            JSON.readTree(r.payload()).path("metadata").asText(""));
-                    RegisteredSp before = out.putIfAbsent(m.entityId(), new RegisteredSp(m, r.origin()));
+                // metadata is parsed once per payload seen, not at every refresh (nor logged again when bad)
+                Optional<Metadata.Sp> m = known.get(r.payload());
+                if (m == null) {
+                    m = parseReported(r);
+                }
+                seen.put(r.payload(), m);
+                if (m.isPresent()) {
+                    RegisteredSp before = out.putIfAbsent(m.get().entityId(), new RegisteredSp(m.get(), r.origin()));
                     if (before != null && !before.node().equals(r.origin())) {
-                        conflicts.add(m.entityId());
+                        conflicts.add(m.get().entityId());
                     }
-                } catch (IOException | SamlException e) {
-                    LOG.warn("SSO: SP metadata reported by {} cannot be used: {}", r.origin(), e.getMessage());
                 }
             }
         }
+        parsedSps = seen;
         for (String entity : conflicts) {
             // two nodes claim one SP: neither gets assertions until an operator sorts it out
             LOG.warn("SSO: SP {} is reported by more than one node; no assertions for it", entity);
