@@ -10,6 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.Topic;
+import org.edufed.kernel.api.plugin.PluginGuard;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -20,12 +23,43 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 @Component(service = Topics.class)
 public final class Topics {
 
-    private final Map<String, Topic> declared = new ConcurrentHashMap<>();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Topics.class);
 
+    private final Map<String, Topic> declared = new ConcurrentHashMap<>();
+    private final PluginGuard guard;
+
+    /** Without a guard: every topic is taken (tests). */
+    Topics() {
+        this(null);
+    }
+
+    @Activate
+    public Topics(@Reference PluginGuard guard) {
+        this.guard = guard;
+    }
+
+    /** A plugin's bundle may declare only the topics its certified descriptor names. */
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbind")
+    void bind(ServiceReference<Topic> ref, Topic topic) {
+        org.osgi.framework.Bundle b = ref.getBundle();
+        if (guard != null && b != null) {
+            var refusal = guard.refuseTopic(b.getLocation(), topic.name());
+            if (refusal.isPresent()) {
+                LOG.warn("topic {} from {} not declared: {}", topic.name(), b.getSymbolicName(), refusal.get());
+                return;
+            }
+        }
+        add(topic);
+    }
+
+    void unbind(Topic topic) {
+        remove(topic);
+    }
+
     void add(Topic topic) {
         declared.put(topic.name(), topic);
     }

@@ -22,12 +22,14 @@ import javax.servlet.http.HttpSession;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.Actor;
 import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.plugin.PluginGuard;
 import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.AccountService.PasswordPolicyException;
 import org.edufed.kernel.api.web.ConsolePage;
 import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
+import org.edufed.kernel.web.internal.PluginContributions;
 import org.edufed.kernel.web.internal.saml.SingleSignOn;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -65,6 +67,7 @@ public final class ConsoleServlet extends HttpServlet {
     private final LoginThrottle throttle;
     private final transient SamlEndpoints saml;
     private final transient ConsoleSessions sessions;
+    private final transient PluginGuard guard;
 
     /** Idle minutes after which a console session ends. */
     static final int SESSION_TIMEOUT_MINUTES = 30;
@@ -76,7 +79,9 @@ public final class ConsoleServlet extends HttpServlet {
             @Reference AuditLog audit,
             @Reference LoginThrottle throttle,
             @Reference SingleSignOn sso,
-            @Reference ConsoleSessions sessions) {
+            @Reference ConsoleSessions sessions,
+            @Reference PluginGuard guard) {
+        this.guard = guard;
         this.sessions = sessions;
         this.throttle = throttle;
         this.saml = new SamlEndpoints(this, sso, accounts, audit);
@@ -104,7 +109,16 @@ public final class ConsoleServlet extends HttpServlet {
             cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addPage(ConsolePage page) {
+    void addPage(org.osgi.framework.ServiceReference<ConsolePage> ref, ConsolePage page) {
+        String what = "console page " + page.path();
+        if (!PluginContributions.admitted(
+                guard,
+                ref,
+                what,
+                new java.util.TreeSet<>(java.util.List.of(page.permission(), page.submitPermission())),
+                LOG)) {
+            return;
+        }
         pages.add(page);
     }
 

@@ -28,11 +28,13 @@ import org.apache.cxf.jaxrs.swagger.ui.SwaggerUiConfig;
 import org.edufed.kernel.api.HealthCheck;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.plugin.PluginGuard;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RestResource;
 import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
+import org.edufed.kernel.web.internal.PluginContributions;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -74,13 +76,16 @@ public final class RestServer implements HealthCheck {
     private org.osgi.framework.ServiceRegistration<HealthCheck> registration;
 
     private final LoginThrottle throttle;
+    private final PluginGuard guard;
 
     @Activate
     public RestServer(
             @Reference AccountService accounts,
             @Reference NodeIdentity identity,
             @Reference AuditLog audit,
-            @Reference LoginThrottle throttle) {
+            @Reference LoginThrottle throttle,
+            @Reference PluginGuard guard) {
+        this.guard = guard;
         this.throttle = throttle;
         this.accounts = accounts;
         this.identity = identity;
@@ -91,7 +96,12 @@ public final class RestServer implements HealthCheck {
             cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addResource(RestResource resource) {
+    void addResource(org.osgi.framework.ServiceReference<RestResource> ref, RestResource resource) {
+        String what = resource.getClass().getName();
+        if (!PluginContributions.admitted(
+                guard, ref, what, PluginContributions.permissionsOf(resource.getClass()), LOG)) {
+            return;
+        }
         resources.add(resource);
         LOG.debug("REST resource added: {}", resource.getClass().getName());
         rebuildIfActive();
