@@ -378,7 +378,7 @@ public final class KarafNode implements AutoCloseable {
 
     private static final java.util.Random RANDOM = new java.security.SecureRandom();
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -164,7 +164,16 @@ public final class PluginManager {
 
     @Deactivate
     void deactivate() {
-        loop.shutdownNow(); // plugins keep running: a stop of the kernel is not an uninstall
+        // plugins keep running: a stop of the kernel is not an uninstall. No interrupt: Derby closes a
+        // connection whose thread is interrupted
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("plugin reconciliation still running at stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // --- the province's certification authority -----------------------------------------------------
@@ -476,14 +485,14 @@ public final class PluginManager {
         }
         verifiedSinceStart = true;
         rows = store.all();
+        Set<String> attempted = store.attempted();
         for (CatalogueEntry e : wanted.values()) {
             Row r = rows.get(e.id());
             if (r != null && e.digest().equals(r.runningDigest())) {
                 continue;
             }
-            if (r != null
-                    && e.digest().equals(r.digest())
-                    && (r.state() == State.REFUSED || r.state() == State.FAILED || r.state() == State.REVOKED)) {
+            if (attempted.contains(e.digest())
+                    || (r != null && e.digest().equals(r.digest()) && r.state() == State.REVOKED)) {
                 continue; // tried and refused: wait for another version in the catalogue
             }
             attempt(e, r, anchor, revoked, uncertifiedHere.contains(e.id()) && config.allow_uncertified());
@@ -634,7 +643,15 @@ public final class PluginManager {
         Row back = previous;
         if (previous != null && previous.running()) {
             try {
+                Descriptor before =
+                        Descriptor.parse(previous.descriptor().getBytes(StandardCharsets.UTF_8), CatalogueEntry.MAPPER);
+                guard.allow(previous.bundles(), before); // also clears the failed version's violation
                 features.installFeature(previous.featureName(), previous.featureVersion(), NO_REFRESH);
+                String again = awaitHealthy(
+                        before, installed(previous), Duration.ofSeconds(Math.max(5, config.health_seconds())));
+                if (again != null) {
+                    LOG.error("plugin {}: {} is back but not healthy: {}", e.id(), previous.runningVersion(), again);
+                }
             } catch (Exception ex) {
                 LOG.error("plugin {}: rollback to {} failed", e.id(), previous.runningVersion(), ex);
                 back = null;
@@ -865,6 +882,9 @@ public final class PluginManager {
     private void write(Row r) throws SQLException {
         storage.inTransaction(c -> {
             store.put(c, r);
+            if ((r.state() == State.REFUSED && !"plugin.noTrust".equals(r.reasonKey())) || r.state() == State.FAILED) {
+                store.attempted(c, r);
+            }
             upward.enqueue(c, PluginTopics.STATUS, r.id(), r.statusVersion(), r.statusJson(identity.code()), false);
             return null;
         });

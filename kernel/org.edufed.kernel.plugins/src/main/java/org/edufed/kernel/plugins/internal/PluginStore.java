@@ -118,6 +118,37 @@ final class PluginStore {
         }
     }
 
+    /** The digests tried here and refused or failed. */
+    java.util.Set<String> attempted() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT digest FROM edufed_plugin_attempt");
+                ResultSet rs = ps.executeQuery()) {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+            return out;
+        }
+    }
+
+    /** Remembers a refused or failed archive, inside the caller's transaction. */
+    void attempted(Connection c, Row r) throws SQLException {
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_plugin_attempt WHERE digest = ?")) {
+            del.setString(1, r.digest());
+            del.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO edufed_plugin_attempt"
+                + " (digest, plugin_id, version, state, reason_key, attempted_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, r.digest());
+            ps.setString(2, r.id());
+            ps.setString(3, r.version());
+            ps.setString(4, r.state().name());
+            ps.setString(5, r.reasonKey());
+            ps.setTimestamp(6, Timestamp.from(r.updatedAt()));
+            ps.executeUpdate();
+        }
+    }
+
     /** Writes the row (insert or replace) inside the caller's transaction. */
     void put(Connection c, Row r) throws SQLException {
         try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_plugin WHERE plugin_id = ?")) {

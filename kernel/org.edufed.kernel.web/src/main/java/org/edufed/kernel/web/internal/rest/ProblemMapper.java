@@ -90,10 +90,12 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
     }
 
     static Response response(Problem problem) {
-        return Response.status(problem.status())
-                .type(Problem.MEDIA_TYPE)
-                .entity(problem)
-                .build();
+        Response.ResponseBuilder b =
+                Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (problem.status() == 503) {
+            b.header("Retry-After", "1");
+        }
+        return b.build();
     }
 
     private Locale locale() {

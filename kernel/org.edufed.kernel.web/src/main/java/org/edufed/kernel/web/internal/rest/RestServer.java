@@ -108,9 +108,10 @@ public final class RestServer implements HealthCheck {
     }
 
     void removeResource(RestResource resource) {
-        resources.remove(resource);
-        LOG.info("REST resource removed: {}", resource.getClass().getName());
-        rebuildIfActive();
+        if (resources.remove(resource)) { // a refused one was never added
+            LOG.info("REST resource removed: {}", resource.getClass().getName());
+            rebuildIfActive();
+        }
     }
 
     @Activate
@@ -180,6 +181,9 @@ public final class RestServer implements HealthCheck {
         }
     }
 
+    /** Set while {@code /v1} is between the old endpoint and the new one. */
+    private volatile boolean swapping;
+
     /**
      * Anything under {@code /api} that no endpoint serves (an unknown version, a path a {@code ../} walked out of
      * {@code /v1}, or {@code /v1} itself for the moment it is rebuilt) gets a 404 problem body from an endpoint
@@ -192,21 +196,31 @@ public final class RestServer implements HealthCheck {
         JAXRSServerFactoryBean factory = new JAXRSServerFactoryBean();
         factory.setBus(BusFactory.getDefaultBus(true));
         factory.setAddress("/");
-        factory.setServiceBeans(List.of(new NotFound()));
+        factory.setServiceBeans(List.of(new NotFound(() -> swapping)));
         ProblemMapper problems = new ProblemMapper();
         factory.setProviders(
                 List.of(new JacksonJsonProvider(objectMapper()), problems, new ProblemMapper.WebApp(problems)));
         fallback = factory.create();
     }
 
-    /** The fallback endpoint's one resource: every method on every path is not found. */
+    /**
+     * The fallback endpoint's one resource: every method on every path is not found — or, for the few
+     * milliseconds {@code /v1} is being swapped for a rebuilt one, unavailable (503, retry in a second).
+     */
     @Path("/")
     public static final class NotFound {
-        private static ProblemException notFound(HttpHeaders headers) {
-            return new ProblemException(
-                    404,
-                    "not-found",
-                    Messages.get(Messages.fromAcceptLanguage(headers.getAcceptableLanguages()), "problem.not-found"));
+        private final java.util.function.BooleanSupplier updating;
+
+        NotFound(java.util.function.BooleanSupplier updating) {
+            this.updating = updating;
+        }
+
+        private ProblemException notFound(HttpHeaders headers) {
+            java.util.Locale locale = Messages.fromAcceptLanguage(headers.getAcceptableLanguages());
+            if (updating.getAsBoolean()) {
+                return new ProblemException(503, "unavailable", Messages.get(locale, "problem.updating"));
+            }
+            return new ProblemException(404, "not-found", Messages.get(locale, "problem.not-found"));
         }
 
         @GET
@@ -234,9 +248,24 @@ public final class RestServer implements HealthCheck {
         }
     }
 
+    /**
+     * Replaces the endpoint with one holding every resource known now. Requests that arrive in between (the
+     * new endpoint's model and OpenAPI document take a few hundred milliseconds) get 503 with Retry-After, not
+     * 404. (Building the new one first and swapping does not work with CXF's servlet transport: both would share
+     * one destination, which the old one's destroy removes.)
+     */
     private void rebuild() {
-        stop();
         publishFallbackOnce();
+        swapping = true;
+        try {
+            stop();
+            publish();
+        } finally {
+            swapping = false;
+        }
+    }
+
+    private void publish() {
         if (resources.isEmpty()) {
             return;
         }

@@ -1,0 +1,309 @@
+package org.edufed.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin platform across a province, a county and a school on loopback: a vendor generates a plugin from
+ * the SDK archetype and builds it; the province certifies it (SM2, detached CMS) and lists it as mandatory; it
+ * travels down through the exchange and answers at the school two levels down. Then what must be refused is:
+ * an upgrade whose code uses a permission its descriptor does not declare fails and rolls back to the running
+ * version; a tampered and an unsigned archive planted by the county are refused at the school with the reason
+ * shown; a revoked plugin is stopped.
+ */
+class PluginIT {
+
+    static final Path WORK =
+            Path.of(System.getProperty("edufed.work.dir", "target/it-nodes")).resolve("plugin-sdk");
+    static final String ID = "cn.example.hello";
+
+    @Test
+    void aVendorPluginCertifiedAtTheProvinceRunsAtTheSchool() throws Exception {
+        Path v100 = generate("1.0.0");
+        byte[] kar = build(v100);
+        // the same plugin whose descriptor forgets a permission its code checks
+        Path v101 = generate("1.0.1");
+        Path descriptor = v101.resolve("src/main/resources/META-INF/edufed-plugin.json");
+        Files.writeString(
+                descriptor, Files.readString(descriptor).replace("\"hello:read\", \"hello:write\"", "\"hello:read\""));
+        byte[] undeclared = build(v101);
+
+        try (KarafNode province = KarafNode.unpack("province", "plugin-province");
+                KarafNode county = KarafNode.unpack("county", "plugin-county");
+                KarafNode school = KarafNode.unpack("school", "plugin-school")) {
+            FederationIT.fast(province.identity("510000", "四川省教育厅")).start();
+            FederationIT.fast(county.identity(FederationIT.cfg("county", "510104", "锦江区教育局", province)))
+                    .start();
+            FederationIT.fast(school.identity(FederationIT.cfg("school", "2151010001", "锦江区示范小学", county)))
+                    .start();
+            province.awaitReady(DistributionIT.BOOT);
+            county.awaitReady(DistributionIT.BOOT);
+            school.awaitReady(DistributionIT.BOOT);
+            String pp = province.adminPassword();
+            String cp = county.adminPassword();
+            String sp = school.adminPassword();
+            FederationIT.enroll(county, cp, province, pp);
+            FederationIT.enroll(school, sp, county, cp);
+
+            // the certification root reaches the school
+            JsonNode trust = FederationIT.await(() -> {
+                HttpResponse<String> r = school.get("/api/v1/plugins/trust", "admin", sp);
+                return r.statusCode() == 200 ? KarafNode.json(r) : null;
+            });
+            assertTrue(trust.path("subject").asText().contains("插件认证根证书"), trust.toString());
+
+            // only the province certifies
+            assertEquals(
+                    409, postBinary(county, cp, "/api/v1/plugins/certify", kar).statusCode());
+            JsonNode cert = KarafNode.json(postBinary(province, pp, "/api/v1/plugins/certify", kar));
+            assertEquals("SM3withSM2", cert.path("algorithm").asText());
+            assertEquals(ID, cert.path("id").asText());
+            String signature = cert.path("signature").asText();
+
+            // listed as mandatory at the province: it runs at the school, two levels down
+            long published = System.nanoTime();
+            HttpResponse<String> pub = publish(province, pp, kar, signature, "locked");
+            assertEquals(200, pub.statusCode(), pub.body());
+            JsonNode running = awaitState(school, sp, "1.0.0", "running");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - published);
+            System.out.println("PluginIT: published at the province → running at the school in " + ms + " ms");
+            assertTrue(running.path("mandatory").asBoolean());
+            assertTrue(running.path("setBy").asText().contains("510000"));
+            JsonNode hello = KarafNode.json(school.get("/api/v1/hello?name=" + enc("李雷"), "admin", sp));
+            assertEquals("你好，李雷！", hello.path("greeting").asText());
+            assertEquals("2151010001", hello.path("node").asText());
+            // its inheritable setting, set at the province, reaches the school
+            assertEquals(
+                    200,
+                    province.sendJson(
+                                    "PUT",
+                                    "/api/v1/inherited/hello.settings/greeting",
+                                    "admin",
+                                    pp,
+                                    "{\"value\":\"欢迎，{name}！\",\"mode\":\"locked\"}")
+                            .statusCode());
+            FederationIT.await(() -> KarafNode.json(school.get("/api/v1/hello?name=" + enc("李雷"), "admin", sp))
+                            .path("greeting")
+                            .asText()
+                            .equals("欢迎，李雷！")
+                    ? true
+                    : null);
+            // its upward topic: a note written at the school is seen at the province
+            assertEquals(
+                    201,
+                    school.postJson("/api/v1/hello/notes", "admin", sp, "{\"text\":\"学校的留言\"}")
+                            .statusCode());
+            FederationIT.await(() ->
+                    province.get("/api/v1/hello/notes", "admin", pp).body().contains("学校的留言") ? true : null);
+            // its console page is in the school's console
+            ConsoleSession console = ConsoleSession.login(school, "admin", sp);
+            assertTrue(console.get("/console/hello").body().contains("欢迎，admin！"));
+            // the province sees every node's status
+            FederationIT.await(() -> {
+                String s = province.get("/api/v1/plugins/status", "admin", pp).body();
+                return s.contains("\"node\":\"2151010001\"") && s.contains("\"node\":\"510104\"") ? true : null;
+            });
+
+            // an upgrade whose code checks a permission it did not declare: refused at the REST API, rolled back
+            String sig101 = KarafNode.json(postBinary(province, pp, "/api/v1/plugins/certify", undeclared))
+                    .path("signature")
+                    .asText();
+            assertEquals(
+                    200, publish(province, pp, undeclared, sig101, "locked").statusCode());
+            JsonNode failed = awaitState(school, sp, "1.0.1", "failed");
+            assertTrue(failed.path("reason").asText().contains("hello:write"), failed.toString());
+            assertEquals("1.0.0", failed.path("runningVersion").asText(), "the running version was put back");
+            FederationIT.await(() -> school.get("/api/v1/hello", "admin", sp).statusCode() == 200 ? true : null);
+            assertTrue(school.log().contains("not in its certified descriptor"));
+
+            // a county (compromised, or mistaken) plants archives through the raw item API: the school refuses them
+            String genuine = running.path("digest").asText();
+            byte[] tampered = kar.clone();
+            tampered[tampered.length / 2] ^= 0x5a;
+            plant(county, cp, "cn.example.tampered", "ab".repeat(32), tampered, signature, running.path("descriptor"));
+            plant(county, cp, "cn.example.unsigned", genuine, null, null, running.path("descriptor"));
+            JsonNode t = awaitState(school, sp, "cn.example.tampered", "1.0.0", "refused");
+            assertTrue(t.path("reason").asText().contains("篡改"), t.toString());
+            JsonNode u = awaitState(school, sp, "cn.example.unsigned", "1.0.0", "refused");
+            assertTrue(u.path("reason").asText().contains("没有认证签名"), u.toString());
+            // and the county's own publish endpoint refuses an unsigned archive outright
+            HttpResponse<String> unsignedAtCounty = publish(county, cp, kar, null, "overridable");
+            assertEquals(422, unsignedAtCounty.statusCode());
+            assertTrue(KarafNode.json(unsignedAtCounty).path("detail").asText().contains("未认证"));
+            // the school's console shows why, in Chinese
+            String page = console.get("/console/plugins").body();
+            assertTrue(page.contains("安装包已被篡改"), page);
+            assertTrue(page.contains("没有认证签名"), page);
+
+            // revoked at the province: the running plugin is stopped at the school
+            assertEquals(
+                    204,
+                    province.postJson(
+                                    "/api/v1/plugins/revocations",
+                                    "admin",
+                                    pp,
+                                    "{\"key\":\"" + genuine + "\",\"reason\":\"安全漏洞\"}")
+                            .statusCode());
+            JsonNode revoked = awaitState(school, sp, ID, "1.0.0", "revoked");
+            assertFalse(revoked.path("reason").asText().isEmpty());
+            FederationIT.await(() -> school.get("/api/v1/hello", "admin", sp).statusCode() == 404 ? true : null);
+        }
+    }
+
+    // --- the vendor's side: the archetype and Maven ------------------------------------------------
+
+    static Path generate(String version) throws Exception {
+        Path dir = WORK.resolve(version);
+        KarafNode.deleteTree(dir);
+        Files.createDirectories(dir);
+        mvn(
+                dir,
+                "archetype:generate",
+                "-DarchetypeGroupId=org.edufed",
+                "-DarchetypeArtifactId=org.edufed.sdk.archetype",
+                "-DarchetypeVersion=" + System.getProperty("edufed.version", "0.1.0-SNAPSHOT"),
+                "-DgroupId=cn.example",
+                "-DartifactId=" + ID,
+                "-Dversion=" + version,
+                "-Ddomain=hello",
+                "-DpluginNameZh=示例插件",
+                "-DinteractiveMode=false");
+        return dir.resolve(ID);
+    }
+
+    static byte[] build(Path project) throws Exception {
+        mvn(project, "package");
+        try (var files = Files.list(project.resolve("target"))) {
+            Path kar = files.filter(p -> p.toString().endsWith("-plugin.kar"))
+                    .findFirst()
+                    .orElseThrow();
+            return Files.readAllBytes(kar);
+        }
+    }
+
+    static void mvn(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "-ntp"));
+        String repo = System.getProperty("edufed.m2.repo");
+        if (repo != null && !repo.isBlank()) {
+            cmd.add("-Dmaven.repo.local=" + repo);
+        }
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("mvn.log");
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("mvn " + String.join(" ", args) + " did not finish in 5 minutes");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("mvn " + String.join(" ", args) + " failed:\n" + Files.readString(log));
+        }
+    }
+
+    // --- the nodes' side ---------------------------------------------------------------------------
+
+    static HttpResponse<String> postBinary(KarafNode node, String password, String path, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+                .header("Content-Type", "application/octet-stream")
+                .header(
+                        "Authorization",
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        return node.raw(b);
+    }
+
+    static HttpResponse<String> publish(KarafNode node, String password, byte[] kar, String signature, String mode)
+            throws IOException, InterruptedException {
+        ObjectNode o = KarafNode.JSON.createObjectNode();
+        o.put("archive", Base64.getEncoder().encodeToString(kar));
+        if (signature != null) {
+            o.put("signature", signature);
+        }
+        o.put("mode", mode);
+        o.put("enabled", true);
+        return node.postJson("/api/v1/plugins/packages", "admin", password, o.toString());
+    }
+
+    /** Writes a catalogue entry and its archive part as raw inheritable items, bypassing the publish checks. */
+    static void plant(
+            KarafNode county, String password, String id, String digest, byte[] archive, String signature, JsonNode d)
+            throws Exception {
+        if (archive != null) {
+            ObjectNode part = KarafNode.JSON.createObjectNode();
+            part.put("value", Base64.getEncoder().encodeToString(archive));
+            part.put("mode", "locked");
+            HttpResponse<String> r = put(county, password, "/api/v1/inherited/plugin.archives/" + digest + ".0", part);
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        ObjectNode entry = KarafNode.JSON.createObjectNode();
+        entry.put("id", id);
+        entry.put("version", "1.0.0");
+        entry.put("digest", digest);
+        entry.put("size", archive == null ? 0 : archive.length);
+        entry.put("parts", 1);
+        if (signature != null) {
+            entry.put("signature", signature);
+        }
+        entry.set("descriptor", d);
+        entry.put("enabled", true);
+        entry.putArray("levels").add("school");
+        ObjectNode item = KarafNode.JSON.createObjectNode();
+        item.set("value", entry);
+        item.put("mode", "locked");
+        HttpResponse<String> r = put(county, password, "/api/v1/inherited/plugin.catalogue/" + id, item);
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    /** A PUT, again after a 503 (the REST API is rebuilt for a moment whenever a plugin comes or goes). */
+    static HttpResponse<String> put(KarafNode node, String password, String path, JsonNode body) throws Exception {
+        return FederationIT.await(() -> {
+            HttpResponse<String> r = node.sendJson("PUT", path, "admin", password, body.toString());
+            return r.statusCode() == 503 ? null : r;
+        });
+    }
+
+    static JsonNode awaitState(KarafNode node, String password, String version, String state) throws Exception {
+        return awaitState(node, password, ID, version, state);
+    }
+
+    static JsonNode awaitState(KarafNode node, String password, String id, String version, String state)
+            throws Exception {
+        return FederationIT.await(() -> {
+            HttpResponse<String> r = node.get("/api/v1/plugins/" + id, "admin", password);
+            if (r.statusCode() != 200) {
+                return null;
+            }
+            JsonNode p = KarafNode.json(r);
+            return p.path("version").asText().equals(version)
+                            && p.path("state").asText().equals(state)
+                    ? p
+                    : null;
+        });
+    }
+
+    static String enc(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
