@@ -43,6 +43,12 @@ class PluginIT {
         Files.writeString(
                 descriptor, Files.readString(descriptor).replace("\"hello:read\", \"hello:write\"", "\"hello:read\""));
         byte[] undeclared = build(v101);
+        // and a version for a kernel API this node does not have
+        Path v200 = generate("2.0.0");
+        Path d200 = v200.resolve("src/main/resources/META-INF/edufed-plugin.json");
+        Files.writeString(
+                d200, Files.readString(d200).replace("\"kernelApi\": \"[0.1,1)\"", "\"kernelApi\": \"[9.0,10)\""));
+        byte[] incompatible = build(v200);
 
         try (KarafNode province = KarafNode.unpack("province", "plugin-province");
                 KarafNode county = KarafNode.unpack("county", "plugin-county");
@@ -131,6 +137,43 @@ class PluginIT {
             assertEquals("1.0.0", failed.path("runningVersion").asText(), "the running version was put back");
             FederationIT.await(() -> school.get("/api/v1/hello", "admin", sp).statusCode() == 200 ? true : null);
             assertTrue(school.log().contains("not in its certified descriptor"));
+
+            // a dry run at the school reports a deliberately incompatible version before anything changes
+            JsonNode report = KarafNode.json(postBinary(school, sp, "/api/v1/plugins/check", incompatible));
+            assertFalse(report.path("ok").asBoolean(), report.toString());
+            assertFalse(check(report, "kernelApi").path("ok").asBoolean(), report.toString());
+            assertTrue(check(report, "kernelApi").path("detail").asText().contains("9.0"), report.toString());
+            assertTrue(check(report, "packages").path("ok").asBoolean(), report.toString());
+            assertTrue(check(report, "upgrade").path("detail").asText().contains("1.0.0"), report.toString());
+            assertEquals(
+                    "1.0.0",
+                    awaitState(school, sp, "1.0.1", "failed")
+                            .path("runningVersion")
+                            .asText());
+            // the genuine archive with its signature checks out: signature, resolution, migrations
+            ObjectNode withSig = KarafNode.JSON.createObjectNode();
+            withSig.put("archive", Base64.getEncoder().encodeToString(kar));
+            withSig.put("signature", signature);
+            JsonNode good = KarafNode.json(school.postJson("/api/v1/plugins/check", "admin", sp, withSig.toString()));
+            assertTrue(good.path("ok").asBoolean(), good.toString());
+            assertTrue(check(good, "signature").path("detail").asText().contains("SM3withSM2"), good.toString());
+            assertTrue(check(good, "migrations").path("detail").asText().contains("db/V1.sql"), good.toString());
+            // a node cannot roll back below a mandatory version
+            assertEquals(
+                    409,
+                    school.postJson("/api/v1/plugins/" + ID + "/pin", "admin", sp, "{\"version\":\"1.0.0\"}")
+                            .statusCode());
+            // the province sees the rollout node by node
+            JsonNode rollout = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(province.get("/api/v1/plugins/" + ID + "/rollout", "admin", pp));
+                return r.size() == 3
+                                && r.toString()
+                                        .contains(
+                                                "\"code\":\"2151010001\",\"name\":\"锦江区示范小学\",\"level\":\"school\",\"state\":\"failed\"")
+                        ? r
+                        : null;
+            });
+            assertEquals("510000", rollout.get(0).path("code").asText());
 
             // a county (compromised, or mistaken) plants archives through the raw item API: the school refuses them
             String genuine = running.path("digest").asText();
@@ -301,6 +344,15 @@ class PluginIT {
                     ? p
                     : null;
         });
+    }
+
+    static JsonNode check(JsonNode report, String name) {
+        for (JsonNode c : report.path("checks")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + report);
     }
 
     static String enc(String s) {

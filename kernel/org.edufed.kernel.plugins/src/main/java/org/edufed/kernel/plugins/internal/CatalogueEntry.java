@@ -29,13 +29,26 @@ record CatalogueEntry(
         JsonNode descriptor,
         boolean enabled,
         Set<Level> levels,
-        boolean certified) {
+        boolean certified,
+        Set<String> nodes) {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
+    static final Pattern CODE = Pattern.compile("[0-9]{6}|[0-9]{10}");
 
-    boolean wantedAt(Level level) {
-        return enabled && levels.contains(level);
+    /**
+     * Whether a node runs it: enabled, at its level, and — while a rollout goes in waves — the node or its
+     * parent is among the nodes named (empty: every node).
+     */
+    boolean wantedAt(Level level, String code, String parentCode) {
+        return enabled
+                && levels.contains(level)
+                && (nodes.isEmpty() || nodes.contains(code) || (parentCode != null && nodes.contains(parentCode)));
+    }
+
+    CatalogueEntry withNodes(Set<String> wave) {
+        return new CatalogueEntry(
+                id, version, digest, size, parts, signature, descriptor, enabled, levels, certified, Set.copyOf(wave));
     }
 
     byte[] signatureBytes() {
@@ -51,7 +64,8 @@ record CatalogueEntry(
     }
 
     CatalogueEntry withEnabled(boolean on) {
-        return new CatalogueEntry(id, version, digest, size, parts, signature, descriptor, on, levels, certified);
+        return new CatalogueEntry(
+                id, version, digest, size, parts, signature, descriptor, on, levels, certified, nodes);
     }
 
     String toJson() {
@@ -72,6 +86,10 @@ record CatalogueEntry(
             if (levels.contains(l)) {
                 ls.add(l.name().toLowerCase(Locale.ROOT));
             }
+        }
+        if (!nodes.isEmpty()) {
+            ArrayNode ns = o.putArray("nodes");
+            nodes.stream().sorted().forEach(ns::add);
         }
         return o.toString();
     }
@@ -102,6 +120,13 @@ record CatalogueEntry(
             }
         }
         String signature = o.hasNonNull("signature") ? o.get("signature").asText() : null;
+        Set<String> nodes = new java.util.TreeSet<>();
+        for (JsonNode n : o.path("nodes")) {
+            if (!CODE.matcher(n.asText()).matches()) {
+                throw new IllegalArgumentException("setting.badValue");
+            }
+            nodes.add(n.asText());
+        }
         return new CatalogueEntry(
                 id,
                 o.path("version").asText(""),
@@ -112,6 +137,7 @@ record CatalogueEntry(
                 o.get("descriptor"),
                 o.path("enabled").asBoolean(false),
                 Set.copyOf(levels),
-                signature != null && o.path("certified").asBoolean(true));
+                signature != null && o.path("certified").asBoolean(true),
+                Set.copyOf(nodes));
     }
 }

@@ -104,6 +104,7 @@ public final class PluginManager {
     private final FeaturesService features;
     private final ServiceComponentRuntime scr;
     private final Guard guard;
+    private final org.edufed.kernel.api.federation.Federation federation;
     private final BundleContext context;
     private final Provider bc = new BouncyCastleProvider();
     private final Path archives;
@@ -123,6 +124,7 @@ public final class PluginManager {
             @Reference FeaturesService features,
             @Reference ServiceComponentRuntime scr,
             @Reference Guard guard,
+            @Reference org.edufed.kernel.api.federation.Federation federation,
             BundleContext context,
             Config config)
             throws IOException {
@@ -135,6 +137,7 @@ public final class PluginManager {
         this.features = features;
         this.scr = scr;
         this.guard = guard;
+        this.federation = federation;
         this.context = context;
         this.config = config;
         Path data = Path.of(System.getProperty("karaf.data", "data"))
@@ -289,6 +292,147 @@ public final class PluginManager {
         return Version.emptyVersion;
     }
 
+    // --- dry run ------------------------------------------------------------------------------------
+
+    /** What installing an archive here would do, found out before anything changes. */
+    record Report(String id, String version, String digest, boolean ok, List<DryRun.Check> checks) {}
+
+    /**
+     * Checks an archive against this node without installing it: descriptor, signature (when given), level,
+     * kernel API range, the packages its bundles use, the migrations it carries, what it replaces and which
+     * bundles depend on that, and whether Karaf's resolver can install its feature here (a simulation).
+     */
+    Report dryRun(byte[] archive, byte[] signature, java.util.Locale locale) throws SQLException {
+        List<DryRun.Check> checks = new ArrayList<>();
+        String digest = Verifier.digest(archive);
+        Read read;
+        try {
+            read = read(archive);
+        } catch (Verifier.Refused e) {
+            checks.add(new DryRun.Check("archive", false, Texts.get(locale, e.key, e.args)));
+            return new Report(null, null, digest, false, checks);
+        }
+        Descriptor d = read.descriptor;
+        checks.add(new DryRun.Check(
+                "descriptor",
+                true,
+                d.id() + " " + d.version() + "，权限 " + d.permissions() + "，主题 "
+                        + d.topics().stream()
+                                .map(t -> t.name() + "(" + t.direction() + ")")
+                                .toList()));
+        if (signature == null || signature.length == 0) {
+            checks.add(new DryRun.Check("signature", false, Texts.get(locale, "plugin.unsigned")));
+        } else {
+            try {
+                Verifier.Signed signed = Verifier.verify(archive, signature, anchor(), revoked(), Instant.now(), bc);
+                checks.add(new DryRun.Check(
+                        "signature", true, signed.algorithm() + "，" + signed.signer() + "，有效至 " + signed.notAfter()));
+            } catch (Verifier.Refused e) {
+                checks.add(new DryRun.Check("signature", false, Texts.get(locale, e.key, e.args)));
+            }
+        }
+        try {
+            checkRunsHere(d);
+            checks.add(new DryRun.Check("level", true, identity.level().name().toLowerCase(java.util.Locale.ROOT)));
+            checks.add(new DryRun.Check("kernelApi", true, d.kernelApi() + " ∋ " + kernelApi()));
+        } catch (Verifier.Refused e) {
+            checks.add(new DryRun.Check(
+                    e.key.equals("plugin.level") ? "level" : "kernelApi", false, Texts.get(locale, e.key, e.args)));
+        }
+        checks.addAll(DryRun.inspect(read.kar));
+        Row running = store.all().get(d.id());
+        if (running != null && running.running()) {
+            int cmp = d.version().compareTo(Version.parseVersion(running.runningVersion()));
+            checks.add(new DryRun.Check(
+                    "upgrade",
+                    true,
+                    (cmp > 0 ? "升级，替换运行中的 " : cmp < 0 ? "降级，替换运行中的 " : "重新安装同一版本 ") + running.runningVersion()
+                            + "；失败时自动回滚"));
+            List<String> dependants = dependants(running);
+            checks.add(new DryRun.Check(
+                    "dependants", true, dependants.isEmpty() ? "没有其他 bundle 依赖当前版本" : "依赖当前版本的 bundle：" + dependants));
+        } else {
+            checks.add(new DryRun.Check("upgrade", true, "新安装"));
+        }
+        checks.add(simulate(read, digest));
+        boolean ok = checks.stream().allMatch(DryRun.Check::ok);
+        audit.record(AuditLog.Event.of(
+                "plugin.dryrun",
+                d.id() + "@" + d.version(),
+                ok ? AuditLog.Result.SUCCESS : AuditLog.Result.FAILURE,
+                checks.stream()
+                        .filter(c -> !c.ok())
+                        .map(DryRun.Check::name)
+                        .toList()
+                        .toString()));
+        return new Report(d.id(), d.version().toString(), digest, ok, checks);
+    }
+
+    /** Bundles outside the plugin wired to the packages or capabilities of its running bundles. */
+    private List<String> dependants(Row running) {
+        Set<String> own = new HashSet<>(running.bundles());
+        Set<String> out = new java.util.TreeSet<>();
+        for (String location : running.bundles()) {
+            Bundle b = context.getBundle(location);
+            org.osgi.framework.wiring.BundleWiring w =
+                    b == null ? null : b.adapt(org.osgi.framework.wiring.BundleWiring.class);
+            if (w == null) {
+                continue;
+            }
+            for (org.osgi.framework.wiring.BundleWire wire : w.getProvidedWires(null)) {
+                Bundle requirer = wire.getRequirerWiring().getBundle();
+                if (!own.contains(requirer.getLocation()) && requirer.getBundleId() != b.getBundleId()) {
+                    out.add(requirer.getSymbolicName());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Asks Karaf's resolver whether the feature would install here; nothing is installed. */
+    private DryRun.Check simulate(Read read, String digest) {
+        Path dir = karRepository.resolve("edufed-check-" + digest.substring(0, 12));
+        URI uri = dir.resolve(read.featuresPath.substring(KarArchive.REPOSITORY.length()))
+                .toUri();
+        boolean added = false;
+        try {
+            deleteTree(dir);
+            read.kar.extractRepository(dir);
+            features.addRepository(uri, false);
+            added = true;
+            Feature f = null;
+            for (Feature candidate : features.getRepository(uri).getFeatures()) {
+                if (candidate.getName().equals(read.descriptor.feature())) {
+                    f = candidate;
+                }
+            }
+            if (f == null) {
+                return new DryRun.Check(
+                        "resolution", false, "特性 " + read.descriptor.feature() + " 不在安装包的 features XML 中");
+            }
+            features.installFeature(
+                    f.getName(),
+                    f.getVersion(),
+                    EnumSet.of(FeaturesService.Option.Simulate, FeaturesService.Option.NoAutoRefreshBundles));
+            return new DryRun.Check("resolution", true, "依赖均可满足（Karaf 解析器模拟安装）");
+        } catch (Exception e) {
+            return new DryRun.Check("resolution", false, "依赖无法满足：" + rootMessage(e));
+        } finally {
+            if (added) {
+                try {
+                    features.removeRepository(uri, false);
+                } catch (Exception e) {
+                    LOG.warn("dry run: repository {} not removed: {}", uri, e.toString());
+                }
+            }
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                LOG.warn("dry run: {} not deleted", dir);
+            }
+        }
+    }
+
     // --- publishing into the catalogue --------------------------------------------------------------
 
     /** What a publish did. */
@@ -299,7 +443,8 @@ public final class PluginManager {
      * archive must verify here as it will everywhere below; an unsigned one only where the operator allows it,
      * and then for this node only ({@code local}).
      */
-    Published publish(byte[] archive, byte[] signature, Mode mode, boolean enabled, Set<Level> levels)
+    Published publish(
+            byte[] archive, byte[] signature, Mode mode, boolean enabled, Set<Level> levels, Set<String> nodes)
             throws Verifier.Refused, LockedException {
         Read read = read(archive);
         Descriptor d = read.descriptor;
@@ -330,7 +475,8 @@ public final class PluginManager {
                 d.toJson(CatalogueEntry.MAPPER),
                 enabled,
                 Set.copyOf(at),
-                certified);
+                certified,
+                Set.copyOf(nodes));
         inheritance.preview(
                 PluginTopics.CATALOGUE, d.id(), mode); // refuses (LockedException) before anything is written
         List<Inheritance.Change> changes = new ArrayList<>(parts);
@@ -353,7 +499,8 @@ public final class PluginManager {
                 certified ? "plugin.publish" : "plugin.uncertified",
                 d.id() + "@" + d.version(),
                 AuditLog.Result.SUCCESS,
-                "mode " + mode.id() + ", enabled " + enabled + ", levels " + at + ", digest " + digest));
+                "mode " + mode.id() + ", enabled " + enabled + ", levels " + at
+                        + (nodes.isEmpty() ? "" : ", wave " + nodes) + ", digest " + digest));
         loop.execute(this::reconcileQuietly);
         return new Published(entry, mode, parts);
     }
@@ -373,6 +520,105 @@ public final class PluginManager {
                 AuditLog.Result.SUCCESS,
                 "enabled " + enabled + ", mode " + mode.id()));
         loop.execute(this::reconcileQuietly);
+    }
+
+    /**
+     * Runs another version of a plugin here (and, with {@code overridable}, in the subtree): a roll back to a
+     * version this node ran before, from the archive and signature it kept, published as this node's own
+     * catalogue value. Refused under a mandatory entry (that version is the one the level above requires).
+     */
+    Published pin(String id, String version, Mode mode) throws Verifier.Refused, LockedException, IOException {
+        try (var files = Files.list(archives)) {
+            for (Path kar : files.filter(f -> f.toString().endsWith(".kar")).toList()) {
+                byte[] archive = Files.readAllBytes(kar);
+                Descriptor d;
+                try {
+                    d = read(archive).descriptor;
+                } catch (Verifier.Refused e) {
+                    continue;
+                }
+                if (d.id().equals(id) && d.version().toString().equals(version)) {
+                    Path sig = signatureFile(Verifier.digest(archive));
+                    byte[] signature = Files.exists(sig) ? Files.readAllBytes(sig) : null;
+                    audit.record(AuditLog.Event.of(
+                            "plugin.pin", id + "@" + version, AuditLog.Result.SUCCESS, "mode " + mode.id()));
+                    return publish(archive, signature, mode, true, Set.of(), Set.of());
+                }
+            }
+        }
+        throw new Verifier.Refused("plugin.unknownVersion", id, version);
+    }
+
+    /**
+     * The next wave of a rollout: the nodes (and their children) that run the plugin, empty for all. Changes
+     * this node's own catalogue value, keeping its mode.
+     */
+    void wave(String id, Set<String> nodes) throws LockedException {
+        Inheritance.Item item = inheritance
+                .effective(PluginTopics.CATALOGUE, id)
+                .orElseThrow(() -> new IllegalArgumentException("plugin.notFound"));
+        if (item.provenance().setBy() == null
+                || !identity.code().equals(item.provenance().setBy().code())) {
+            throw new IllegalArgumentException("plugin.notOwn");
+        }
+        CatalogueEntry entry = CatalogueEntry.parse(id, item.value()).withNodes(nodes);
+        inheritance.change(
+                PluginTopics.CATALOGUE,
+                List.of(new Inheritance.Change(
+                        id, entry.toJson(), item.provenance().mode())));
+        audit.record(AuditLog.Event.of(
+                "plugin.wave",
+                id + "@" + entry.version(),
+                AuditLog.Result.SUCCESS,
+                nodes.isEmpty() ? "all nodes" : nodes.toString()));
+    }
+
+    /** One node of the tree in a rollout: its state for the plugin as it last reported it, or none yet. */
+    record Rollout(String code, String name, String level, String state, String version, String reason, Instant at) {}
+
+    List<Rollout> rollout(String id) {
+        Map<String, com.fasterxml.jackson.databind.JsonNode> reports = new java.util.HashMap<>();
+        for (Upward.Record r : upward.records(PluginTopics.STATUS, 10_000)) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode s = CatalogueEntry.MAPPER.readTree(r.payload());
+                if (id.equals(s.path("id").asText())) {
+                    reports.putIfAbsent(r.origin(), s);
+                }
+            } catch (IOException e) {
+                LOG.debug("unreadable status record {}", r.globalId());
+            }
+        }
+        try {
+            Row own = store.all().get(id);
+            if (own != null) {
+                reports.put(identity.code(), CatalogueEntry.MAPPER.readTree(own.statusJson(identity.code())));
+            }
+        } catch (SQLException | IOException e) {
+            LOG.warn("own plugin state unreadable: {}", e.toString());
+        }
+        List<Rollout> out = new ArrayList<>();
+        walk(federation.tree(), reports, out);
+        return out;
+    }
+
+    private static void walk(
+            org.edufed.kernel.api.federation.Federation.TreeNode n,
+            Map<String, com.fasterxml.jackson.databind.JsonNode> reports,
+            List<Rollout> out) {
+        com.fasterxml.jackson.databind.JsonNode s = reports.get(n.node().code());
+        out.add(new Rollout(
+                n.node().code(),
+                n.node().name(),
+                n.node().level(),
+                s == null ? "none" : s.path("state").asText(),
+                s == null ? null : s.path("version").asText(null),
+                s == null ? null : s.path("reason").asText(null),
+                s == null || !s.hasNonNull("at")
+                        ? null
+                        : Instant.parse(s.get("at").asText())));
+        for (var c : n.children()) {
+            walk(c, reports, out);
+        }
     }
 
     /** Drops this node's own catalogue value of a plugin (its choice, or what it published). */
@@ -419,6 +665,14 @@ public final class PluginManager {
         return out.values().stream().sorted(Comparator.comparing(View::id)).toList();
     }
 
+    /** Whether this node runs the entry (enabled, its level, inside the rollout's current wave). */
+    boolean wanted(CatalogueEntry e) {
+        return e.wantedAt(
+                identity.level(),
+                identity.code(),
+                federation.parent().map(p -> p.node().code()).orElse(null));
+    }
+
     Level level() {
         return identity.level();
     }
@@ -444,13 +698,14 @@ public final class PluginManager {
 
     synchronized void reconcile() throws SQLException {
         Level level = identity.level();
+        String parentCode = federation.parent().map(p -> p.node().code()).orElse(null);
         Set<String> revoked = revoked();
         Map<String, CatalogueEntry> wanted = new LinkedHashMap<>();
         Set<String> uncertifiedHere = new HashSet<>();
         for (Inheritance.Item i : inheritance.effective(PluginTopics.CATALOGUE)) {
             try {
                 CatalogueEntry e = CatalogueEntry.parse(i.key(), i.value());
-                if (e.wantedAt(level)) {
+                if (e.wantedAt(level, identity.code(), parentCode)) {
                     wanted.put(e.id(), e);
                     if (!e.certified() && ownLocal(i)) {
                         uncertifiedHere.add(e.id());

@@ -84,7 +84,11 @@ public final class PluginsResource implements RestResource {
             JsonNode descriptor) {}
 
     /** A plugin archive with its certification signature, to publish into this node's catalogue. */
-    public record Publication(String archive, String signature, String mode, Boolean enabled, List<String> levels) {}
+    public record Publication(
+            String archive, String signature, String mode, Boolean enabled, List<String> levels, List<String> nodes) {}
+
+    /** The nodes of a rollout's next wave (they and their children run it); empty or absent: every node. */
+    public record Wave(List<String> nodes) {}
 
     public record Published(String id, String version, String digest, String mode, int parts) {}
 
@@ -138,7 +142,7 @@ public final class PluginsResource implements RestResource {
     @RequiresPermission(CERTIFY)
     public Certified certify(@Context HttpHeaders headers, InputStream body) {
         Locale locale = locale(headers);
-        byte[] archive = readLimited(locale, body);
+        byte[] archive = readLimited(locale, body, PluginManager.MAX_ARCHIVE);
         try {
             byte[] signature = manager.certify(archive);
             PluginManager.Read read = manager.read(archive);
@@ -154,6 +158,38 @@ public final class PluginsResource implements RestResource {
         } catch (Verifier.Refused e) {
             throw refused(locale, e);
         }
+    }
+
+    /**
+     * A dry run: what installing the archive here would do, before anything changes. The body is the KAR as it
+     * is, or the JSON of a publication (archive and signature in base64) to check the signature too.
+     */
+    @POST
+    @Path("/check")
+    @Consumes(MediaType.WILDCARD)
+    @RequiresPermission(ADMIN)
+    public PluginManager.Report check(@Context HttpHeaders headers, InputStream body) throws SQLException {
+        Locale locale = locale(headers);
+        byte[] data = readLimited(locale, body, PluginManager.MAX_ARCHIVE * 2);
+        byte[] archive = data;
+        byte[] signature = null;
+        MediaType type = headers.getMediaType();
+        if (type != null && type.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
+            try {
+                JsonNode p = CatalogueEntry.MAPPER.readTree(data);
+                archive = Base64.getDecoder().decode(p.path("archive").asText(""));
+                signature = p.hasNonNull("signature")
+                        ? Base64.getDecoder().decode(p.get("signature").asText())
+                        : null;
+            } catch (IOException | IllegalArgumentException e) {
+                throw bad(locale, "json");
+            }
+        }
+        if (archive.length > PluginManager.MAX_ARCHIVE) {
+            throw new ProblemException(
+                    413, "too-large", Texts.get(locale, "plugin.tooLarge", PluginManager.MAX_ARCHIVE >> 20));
+        }
+        return manager.dryRun(archive, signature, locale);
     }
 
     @POST
@@ -190,8 +226,8 @@ public final class PluginsResource implements RestResource {
             }
         }
         try {
-            PluginManager.Published done =
-                    manager.publish(archive, signature, mode, p.enabled() == null || p.enabled(), levels);
+            PluginManager.Published done = manager.publish(
+                    archive, signature, mode, p.enabled() == null || p.enabled(), levels, nodes(locale, p.nodes()));
             return new Published(
                     done.entry().id(),
                     done.entry().version(),
@@ -228,6 +264,79 @@ public final class PluginsResource implements RestResource {
             throw locked(locale, e);
         }
         return get(headers, id);
+    }
+
+    static Set<String> nodes(Locale locale, List<String> nodes) {
+        Set<String> out = new java.util.TreeSet<>();
+        if (nodes != null) {
+            for (String n : nodes) {
+                if (n == null || !CatalogueEntry.CODE.matcher(n).matches()) {
+                    throw bad(locale, "nodes");
+                }
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** The next wave of a rollout this node published: who runs it now (empty: every node below). */
+    @PUT
+    @Path("/{id}/wave")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(ADMIN)
+    public List<PluginManager.Rollout> wave(@Context HttpHeaders headers, @PathParam("id") String id, Wave wave) {
+        Locale locale = locale(headers);
+        try {
+            manager.wave(id, nodes(locale, wave == null ? null : wave.nodes()));
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(404, "not-found", Texts.get(locale, e.getMessage(), id));
+        } catch (LockedException e) {
+            throw locked(locale, e);
+        }
+        return manager.rollout(id);
+    }
+
+    /** Every node of the tree with the plugin's state there, as last reported (state {@code none}: no report yet). */
+    @GET
+    @Path("/{id}/rollout")
+    @RequiresPermission(Permissions.NODE_READ)
+    public List<PluginManager.Rollout> rollout(@PathParam("id") String id) {
+        return manager.rollout(id);
+    }
+
+    public record Pin(String version, String mode) {}
+
+    /** Runs another version here (a roll back to one this node ran before), as this node's own choice. */
+    @POST
+    @Path("/{id}/pin")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(ADMIN)
+    public Published pin(@Context HttpHeaders headers, @PathParam("id") String id, Pin pin) {
+        Locale locale = locale(headers);
+        if (pin == null || pin.version() == null || pin.version().isBlank()) {
+            throw bad(locale, "version");
+        }
+        Mode mode = Mode.parse(pin.mode() == null ? "local" : pin.mode());
+        if (mode == null || mode == Mode.LOCKED) {
+            throw bad(locale, "mode");
+        }
+        try {
+            PluginManager.Published done = manager.pin(id, pin.version().strip(), mode);
+            return new Published(
+                    done.entry().id(),
+                    done.entry().version(),
+                    done.entry().digest(),
+                    done.mode().id(),
+                    done.parts());
+        } catch (Verifier.Refused e) {
+            throw e.key.equals("plugin.unknownVersion")
+                    ? new ProblemException(404, "not-found", Texts.get(locale, e.key, e.args))
+                    : refused(locale, e);
+        } catch (LockedException e) {
+            throw locked(locale, e);
+        } catch (IOException e) {
+            throw new ProblemException(500, "internal", Texts.get(locale, "plugin.installFailed", "archives"));
+        }
     }
 
     /** Removes this node's own catalogue value (its choice, or what it published here). */
@@ -313,6 +422,8 @@ public final class PluginsResource implements RestResource {
             state = "notForLevel";
         } else if (e != null && !e.enabled()) {
             state = "available";
+        } else if (e != null && !manager.wanted(e)) {
+            state = "notInWave";
         } else {
             state = r != null ? r.state().id() : "waiting";
         }
@@ -354,10 +465,10 @@ public final class PluginsResource implements RestResource {
         return Texts.of(headers.getAcceptableLanguages());
     }
 
-    private static byte[] readLimited(Locale locale, InputStream body) {
+    private static byte[] readLimited(Locale locale, InputStream body, long limit) {
         try {
-            byte[] data = body.readNBytes((int) PluginManager.MAX_ARCHIVE + 1);
-            if (data.length > PluginManager.MAX_ARCHIVE) {
+            byte[] data = body.readNBytes((int) limit + 1);
+            if (data.length > limit) {
                 throw new ProblemException(
                         413, "too-large", Texts.get(locale, "plugin.tooLarge", PluginManager.MAX_ARCHIVE >> 20));
             }
