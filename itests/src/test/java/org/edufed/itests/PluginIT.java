@@ -194,6 +194,10 @@ class PluginIT {
             assertTrue(page.contains("安装包已被篡改"), page);
             assertTrue(page.contains("没有认证签名"), page);
 
+            // the operator's shell shows the same
+            String shell = school.shell("edufed:plugins");
+            assertTrue(shell.contains("cn.example.tampered") && shell.contains("refused"), shell);
+
             // revoked at the province: the running plugin is stopped at the school
             assertEquals(
                     204,

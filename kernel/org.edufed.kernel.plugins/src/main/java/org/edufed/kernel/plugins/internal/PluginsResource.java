@@ -128,6 +128,7 @@ public final class PluginsResource implements RestResource {
     @RequiresPermission(Permissions.NODE_READ)
     public PluginView get(@Context HttpHeaders headers, @PathParam("id") String id) throws SQLException {
         Locale locale = locale(headers);
+        checkId(locale, id);
         return manager.views().stream()
                 .filter(v -> v.id().equals(id))
                 .findFirst()
@@ -249,6 +250,7 @@ public final class PluginsResource implements RestResource {
     public PluginView choose(@Context HttpHeaders headers, @PathParam("id") String id, Choice choice)
             throws SQLException {
         Locale locale = locale(headers);
+        checkId(locale, id);
         if (choice == null || choice.enabled() == null) {
             throw bad(locale, "enabled");
         }
@@ -286,6 +288,7 @@ public final class PluginsResource implements RestResource {
     @RequiresPermission(ADMIN)
     public List<PluginManager.Rollout> wave(@Context HttpHeaders headers, @PathParam("id") String id, Wave wave) {
         Locale locale = locale(headers);
+        checkId(locale, id);
         try {
             manager.wave(id, nodes(locale, wave == null ? null : wave.nodes()));
         } catch (IllegalArgumentException e) {
@@ -300,7 +303,8 @@ public final class PluginsResource implements RestResource {
     @GET
     @Path("/{id}/rollout")
     @RequiresPermission(Permissions.NODE_READ)
-    public List<PluginManager.Rollout> rollout(@PathParam("id") String id) {
+    public List<PluginManager.Rollout> rollout(@Context HttpHeaders headers, @PathParam("id") String id) {
+        checkId(locale(headers), id);
         return manager.rollout(id);
     }
 
@@ -313,6 +317,7 @@ public final class PluginsResource implements RestResource {
     @RequiresPermission(ADMIN)
     public Published pin(@Context HttpHeaders headers, @PathParam("id") String id, Pin pin) {
         Locale locale = locale(headers);
+        checkId(locale, id);
         if (pin == null || pin.version() == null || pin.version().isBlank()) {
             throw bad(locale, "version");
         }
@@ -345,6 +350,7 @@ public final class PluginsResource implements RestResource {
     @RequiresPermission(ADMIN)
     public Response withdraw(@Context HttpHeaders headers, @PathParam("id") String id) {
         Locale locale = locale(headers);
+        checkId(locale, id);
         try {
             if (!manager.withdraw(id)) {
                 throw new ProblemException(404, "not-found", Texts.get(locale, "plugin.notFound", id));
@@ -459,6 +465,13 @@ public final class PluginsResource implements RestResource {
 
     private static String ref(org.edufed.kernel.api.federation.NodeRef n) {
         return n == null ? null : n.name() + " (" + n.level() + " " + n.code() + ")";
+    }
+
+    /** A path id that cannot be a plugin's is not found (and never reaches storage). */
+    private static void checkId(Locale locale, String id) {
+        if (id == null || id.length() > 100 || !Descriptor.ID.matcher(id).matches()) {
+            throw new ProblemException(404, "not-found", Texts.get(locale, "plugin.notFound", "?"));
+        }
     }
 
     static Locale locale(HttpHeaders headers) {
