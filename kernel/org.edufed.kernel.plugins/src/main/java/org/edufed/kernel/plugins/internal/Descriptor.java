@@ -83,7 +83,7 @@ record Descriptor(
         }
         Version version;
         try {
-            version = Version.parseVersion(text(o, "version", true));
+            version = osgiVersion(text(o, "version", true));
         } catch (IllegalArgumentException e) {
             throw new Invalid("version: " + e.getMessage());
         }
@@ -165,6 +165,24 @@ record Descriptor(
                 List.copyOf(topics),
                 List.copyOf(items),
                 health);
+    }
+
+    private static final Pattern MAVEN_VERSION = Pattern.compile("(\\d+)(?:\\.(\\d+))?(?:\\.(\\d+))?-([0-9A-Za-z_-]+)");
+
+    /**
+     * A version as OSGi reads it; a Maven version with a qualifier ({@code 1.0-SNAPSHOT}, {@code 2.1.0-rc1}) is
+     * read the way Karaf and bnd convert it ({@code 1.0.0.SNAPSHOT}, {@code 2.1.0.rc1}).
+     */
+    static Version osgiVersion(String text) {
+        java.util.regex.Matcher m = MAVEN_VERSION.matcher(text);
+        if (m.matches()) {
+            return new Version(
+                    Integer.parseInt(m.group(1)),
+                    m.group(2) == null ? 0 : Integer.parseInt(m.group(2)),
+                    m.group(3) == null ? 0 : Integer.parseInt(m.group(3)),
+                    m.group(4));
+        }
+        return Version.parseVersion(text);
     }
 
     /** The descriptor as the console and the API show it. */

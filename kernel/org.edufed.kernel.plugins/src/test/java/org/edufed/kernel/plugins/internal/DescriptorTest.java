@@ -63,6 +63,14 @@ class DescriptorTest {
     }
 
     @Test
+    void mavenVersionsAreReadAsKarafReadsThem() {
+        assertEquals("1.0.0.SNAPSHOT", Descriptor.osgiVersion("1.0-SNAPSHOT").toString());
+        assertEquals("2.1.3.rc1", Descriptor.osgiVersion("2.1.3-rc1").toString());
+        assertEquals("1.2.0", Descriptor.osgiVersion("1.2.0").toString());
+        assertThrows(IllegalArgumentException.class, () -> Descriptor.osgiVersion("one"));
+    }
+
+    @Test
     void notJsonIsNamed() {
         assertTrue(
                 assertThrows(Descriptor.Invalid.class, () -> parse("{")).detail.startsWith("not JSON"));
