@@ -200,8 +200,11 @@ public final class PluginManager {
         }
     }
 
+    /** An archive's descriptor and the signature the authority made for it. */
+    record Certified(Descriptor descriptor, byte[] signature) {}
+
     /** Signs an archive after checking that it is a plugin archive (nothing unreadable gets a signature). */
-    byte[] certify(byte[] archive) throws Verifier.Refused {
+    Certified certify(byte[] archive) throws Verifier.Refused {
         if (authority == null) {
             throw new Verifier.Refused("plugin.notCa");
         }
@@ -212,7 +215,7 @@ public final class PluginManager {
                 d.id() + "@" + d.version(),
                 AuditLog.Result.SUCCESS,
                 "digest " + Verifier.digest(archive) + ", permissions " + d.permissions()));
-        return signature;
+        return new Certified(d, signature);
     }
 
     /** The trust anchor this node verifies against: the inherited root (the province's own at the province). */
@@ -1175,9 +1178,5 @@ public final class PluginManager {
                 Files.delete(p);
             }
         }
-    }
-
-    static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

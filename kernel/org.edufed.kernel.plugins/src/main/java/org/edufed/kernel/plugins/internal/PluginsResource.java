@@ -145,14 +145,13 @@ public final class PluginsResource implements RestResource {
         Locale locale = locale(headers);
         byte[] archive = readLimited(locale, body, PluginManager.MAX_ARCHIVE);
         try {
-            byte[] signature = manager.certify(archive);
-            PluginManager.Read read = manager.read(archive);
+            PluginManager.Certified done = manager.certify(archive);
             Certification ca = manager.authority().orElseThrow();
             return new Certified(
-                    read.descriptor().id(),
-                    read.descriptor().version().toString(),
+                    done.descriptor().id(),
+                    done.descriptor().version().toString(),
                     Verifier.digest(archive),
-                    Base64.getEncoder().encodeToString(signature),
+                    Base64.getEncoder().encodeToString(done.signature()),
                     ca.algorithm() == Certification.Algorithm.SM2 ? "SM3withSM2" : "SHA256withECDSA",
                     ca.signer().getSubjectX500Principal().getName(),
                     ca.signer().getNotAfter().toInstant());

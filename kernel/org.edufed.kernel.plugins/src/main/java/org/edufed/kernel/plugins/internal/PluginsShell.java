@@ -58,7 +58,7 @@ public final class PluginsShell {
     /** @throws IllegalStateException with the reason (zh-CN) when refused */
     public byte[] certify(byte[] archive) {
         try {
-            return manager.certify(archive);
+            return manager.certify(archive).signature();
         } catch (Verifier.Refused e) {
             throw new IllegalStateException(Texts.get(Locale.ROOT, e.key, e.args));
         }
