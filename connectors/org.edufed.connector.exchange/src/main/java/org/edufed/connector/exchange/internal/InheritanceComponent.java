@@ -133,7 +133,25 @@ public final class InheritanceComponent implements Inheritance {
         return changeChecked(topic, changes, MAX_VALUE);
     }
 
+    @Override
+    public int change(Connection connection, String topic, List<Change> changes) throws LockedException {
+        check(topic, changes, MAX_VALUE);
+        try {
+            return store(connection, topic, changes);
+        } catch (LockedSignal locked) {
+            throw new LockedException(locked.key, locked.provenance);
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
     private int changeChecked(String topic, List<Change> changes, int maxValue) throws LockedException {
+        check(topic, changes, maxValue);
+        return store(topic, changes);
+    }
+
+    /** A change's topic, keys, modes and values, as the topic's own check sees them. */
+    private void check(String topic, List<Change> changes, int maxValue) {
         Topic declared = topics.get(topic);
         if (declared == null || declared.direction() != Topic.Direction.DOWN) {
             throw new IllegalArgumentException("item.badTopic");
@@ -144,7 +162,6 @@ public final class InheritanceComponent implements Inheritance {
                 declared.validate(ch.key(), ch.value());
             }
         }
-        return store(topic, changes);
     }
 
     /**
@@ -158,104 +175,107 @@ public final class InheritanceComponent implements Inheritance {
 
     private int store(String topic, List<Change> changes) throws LockedException {
         try {
-            return store.storage().inTransaction(c -> {
-                List<String> keys = changes.stream().map(Change::key).toList();
-                Map<String, Inherited> inherited = inheritedFor(c, topic, keys);
-                for (Change ch : changes) {
-                    Inherited in = inherited.get(ch.key());
-                    if (in != null && in.mode() == Mode.LOCKED) {
-                        throw new LockedSignal(ch.key(), provenance(in));
-                    }
-                }
-                // which keys have an own value already: those are updated (or deleted), the others inserted;
-                // a removal of a key without one changes nothing
-                Set<String> held = ownKeys(c, topic, keys);
-                Timestamp now = Timestamp.from(Instant.now());
-                try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item (topic, item_key,"
-                                + " item_value, mode, updated_at) VALUES (?, ?, ?, ?, ?)");
-                        PreparedStatement up = c.prepareStatement("UPDATE edufed_item SET item_value = ?, mode = ?,"
-                                + " updated_at = ? WHERE topic = ? AND item_key = ?");
-                        PreparedStatement del =
-                                c.prepareStatement("DELETE FROM edufed_item WHERE topic = ? AND item_key = ?")) {
-                    boolean inserts = false, updates = false, deletes = false;
-                    for (Change ch : changes) {
-                        boolean there = held.contains(ch.key());
-                        if (ch.value() == null) {
-                            if (there) {
-                                del.setString(1, topic);
-                                del.setString(2, ch.key());
-                                del.addBatch();
-                                deletes = true;
-                            }
-                        } else if (there) {
-                            up.setString(1, ch.value());
-                            up.setString(2, ch.mode().id());
-                            up.setTimestamp(3, now);
-                            up.setString(4, topic);
-                            up.setString(5, ch.key());
-                            up.addBatch();
-                            updates = true;
-                        } else {
-                            ins.setString(1, topic);
-                            ins.setString(2, ch.key());
-                            ins.setString(3, ch.value());
-                            ins.setString(4, ch.mode().id());
-                            ins.setTimestamp(5, now);
-                            ins.addBatch();
-                            inserts = true;
-                        }
-                    }
-                    if (deletes) {
-                        del.executeBatch();
-                    }
-                    if (updates) {
-                        up.executeBatch();
-                    }
-                    if (inserts) {
-                        ins.executeBatch();
-                    }
-                }
-                List<FederationStore.FeedEntry> feed = new ArrayList<>();
-                List<Upward.Entry> owns = new ArrayList<>();
-                int effective = 0;
-                long version = versionNow();
-                for (int i = 0; i < changes.size(); i++) {
-                    Change ch = changes.get(i);
-                    if (ch.value() == null && !held.contains(ch.key())) {
-                        continue; // nothing was there: nothing changes
-                    }
-                    effective++;
-                    Own own = ch.value() == null ? null : new Own(ch.value(), ch.mode());
-                    if (mayHaveChildren) {
-                        feed.add(new FederationStore.FeedEntry(
-                                topic, ch.key(), Json.text(downward(ch.key(), inherited.get(ch.key()), own))));
-                    }
-                    if (hasParentLevel) {
-                        ObjectNode record = Json.object().put("topic", topic).put("key", ch.key());
-                        if (own != null) {
-                            record.put("mode", own.mode().id());
-                        }
-                        owns.add(new Upward.Entry(topic + "/" + ch.key(), version, Json.text(record), own == null));
-                    }
-                }
-                if (!owns.isEmpty()) {
-                    upward.enqueueAll(c, OWN_TOPIC, owns);
-                }
-                store.appendAll(c, feed);
-                audit.record(
-                        c,
-                        AuditLog.Event.of(
-                                "inherit.change",
-                                topic,
-                                AuditLog.Result.SUCCESS,
-                                effective + " of " + changes.size() + ": " + keys(changes)));
-                return effective;
-            });
+            return store.storage().inTransaction(c -> store(c, topic, changes));
         } catch (LockedSignal locked) {
             throw new LockedException(locked.key, locked.provenance);
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
         }
+    }
+
+    /** Stores the changes inside the transaction of {@code c}; throws {@link LockedSignal} for a locked key. */
+    private int store(Connection c, String topic, List<Change> changes) throws SQLException {
+        List<String> keys = changes.stream().map(Change::key).toList();
+        Map<String, Inherited> inherited = inheritedFor(c, topic, keys);
+        for (Change ch : changes) {
+            Inherited in = inherited.get(ch.key());
+            if (in != null && in.mode() == Mode.LOCKED) {
+                throw new LockedSignal(ch.key(), provenance(in));
+            }
+        }
+        // which keys have an own value already: those are updated (or deleted), the others inserted;
+        // a removal of a key without one changes nothing
+        Set<String> held = ownKeys(c, topic, keys);
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_item (topic, item_key,"
+                        + " item_value, mode, updated_at) VALUES (?, ?, ?, ?, ?)");
+                PreparedStatement up = c.prepareStatement("UPDATE edufed_item SET item_value = ?, mode = ?,"
+                        + " updated_at = ? WHERE topic = ? AND item_key = ?");
+                PreparedStatement del =
+                        c.prepareStatement("DELETE FROM edufed_item WHERE topic = ? AND item_key = ?")) {
+            boolean inserts = false, updates = false, deletes = false;
+            for (Change ch : changes) {
+                boolean there = held.contains(ch.key());
+                if (ch.value() == null) {
+                    if (there) {
+                        del.setString(1, topic);
+                        del.setString(2, ch.key());
+                        del.addBatch();
+                        deletes = true;
+                    }
+                } else if (there) {
+                    up.setString(1, ch.value());
+                    up.setString(2, ch.mode().id());
+                    up.setTimestamp(3, now);
+                    up.setString(4, topic);
+                    up.setString(5, ch.key());
+                    up.addBatch();
+                    updates = true;
+                } else {
+                    ins.setString(1, topic);
+                    ins.setString(2, ch.key());
+                    ins.setString(3, ch.value());
+                    ins.setString(4, ch.mode().id());
+                    ins.setTimestamp(5, now);
+                    ins.addBatch();
+                    inserts = true;
+                }
+            }
+            if (deletes) {
+                del.executeBatch();
+            }
+            if (updates) {
+                up.executeBatch();
+            }
+            if (inserts) {
+                ins.executeBatch();
+            }
+        }
+        List<FederationStore.FeedEntry> feed = new ArrayList<>();
+        List<Upward.Entry> owns = new ArrayList<>();
+        int effective = 0;
+        long version = versionNow();
+        for (int i = 0; i < changes.size(); i++) {
+            Change ch = changes.get(i);
+            if (ch.value() == null && !held.contains(ch.key())) {
+                continue; // nothing was there: nothing changes
+            }
+            effective++;
+            Own own = ch.value() == null ? null : new Own(ch.value(), ch.mode());
+            if (mayHaveChildren) {
+                feed.add(new FederationStore.FeedEntry(
+                        topic, ch.key(), Json.text(downward(ch.key(), inherited.get(ch.key()), own))));
+            }
+            if (hasParentLevel) {
+                ObjectNode record = Json.object().put("topic", topic).put("key", ch.key());
+                if (own != null) {
+                    record.put("mode", own.mode().id());
+                }
+                owns.add(new Upward.Entry(topic + "/" + ch.key(), version, Json.text(record), own == null));
+            }
+        }
+        if (!owns.isEmpty()) {
+            upward.enqueueAll(c, OWN_TOPIC, owns);
+        }
+        store.appendAll(c, feed);
+        audit.record(
+                c,
+                AuditLog.Event.of(
+                        "inherit.change",
+                        topic,
+                        AuditLog.Result.SUCCESS,
+                        effective + " of " + changes.size() + ": " + keys(changes)));
+        return effective;
     }
 
     /** The first keys of a batch with their modes, for the audit trail (never the values). */

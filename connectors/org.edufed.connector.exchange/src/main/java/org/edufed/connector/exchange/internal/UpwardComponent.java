@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.crypto.FieldEncryption;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Scope;
@@ -45,14 +46,17 @@ public final class UpwardComponent implements Upward {
     private final boolean hasParentLevel;
     private final Topics topics;
     private final AuditLog audit;
+    private final FieldEncryption fields;
 
     @Activate
     public UpwardComponent(
             @Reference FederationStore store,
             @Reference NodeIdentity identity,
             @Reference Topics topics,
-            @Reference AuditLog audit) {
+            @Reference AuditLog audit,
+            @Reference FieldEncryption fields) {
         this.audit = audit;
+        this.fields = fields;
         this.store = store;
         this.identity = identity;
         this.topics = topics;
@@ -109,9 +113,41 @@ public final class UpwardComponent implements Upward {
                     identity.code(),
                     e.version(),
                     e.deleted(),
-                    e.payloadJson()));
+                    seal(topic, e.payloadJson())));
         }
         return items;
+    }
+
+    /**
+     * A payload as this node stores it: the fields its topic marks {@link Topic#sensitiveFields() sensitive}
+     * encrypted under this node's field key (unchanged when there are none, or it is not a JSON object).
+     */
+    String seal(String topic, String json) {
+        return transform(topic, json, fields::encrypt);
+    }
+
+    /** A stored payload as it travels (inside a signed envelope): its sensitive fields decrypted. */
+    String open(String topic, String json) {
+        return transform(topic, json, fields::decrypt);
+    }
+
+    private String transform(String topic, String json, java.util.function.UnaryOperator<String> f) {
+        Topic t = topics.get(topic);
+        Set<String> sensitive = t == null ? Set.of() : t.sensitiveFields();
+        if (sensitive.isEmpty() || json == null) {
+            return json;
+        }
+        JsonNode parsed = Json.parse(json);
+        if (!(parsed instanceof ObjectNode object)) {
+            return json;
+        }
+        for (String field : sensitive) {
+            JsonNode v = object.get(field);
+            if (v != null && v.isTextual() && !v.asText().isEmpty()) {
+                object.put(field, f.apply(v.asText()));
+            }
+        }
+        return Json.text(object);
     }
 
     /** Binds the six record columns (topic, global id, origin, version, deleted, payload) as parameters 1–6. */
@@ -198,7 +234,7 @@ public final class UpwardComponent implements Upward {
                     .put("origin", i.origin())
                     .put("version", i.version())
                     .put("deleted", i.deleted())
-                    .put("payload", topics.visibleTo(i.topic(), parentLevel, i.payload()));
+                    .put("payload", topics.visibleTo(i.topic(), parentLevel, open(i.topic(), i.payload())));
         }
         return body;
     }
@@ -260,7 +296,7 @@ public final class UpwardComponent implements Upward {
                                 origin,
                                 n.path("version").asLong(),
                                 n.path("deleted").asBoolean(),
-                                payload)));
+                                seal(n.path("topic").asText(), payload))));
             }
             keepAll(c, child.node().code(), candidates);
             return answer;
@@ -310,7 +346,28 @@ public final class UpwardComponent implements Upward {
             }
             ins.executeBatch();
         }
-        forwardAll(c, keepNewest(c, fresh));
+        List<Item> kept = keepNewest(c, fresh);
+        forwardAll(c, kept);
+        deliver(c, kept);
+    }
+
+    /** Hands the records kept to the topics that want to see them ({@link Topic#received}), in this transaction. */
+    private void deliver(Connection c, List<Item> kept) throws SQLException {
+        if (kept.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        Map<String, List<Record>> byTopic = new TreeMap<>();
+        for (Item i : kept) {
+            byTopic.computeIfAbsent(i.topic(), k -> new ArrayList<>())
+                    .add(new Record(i.topic(), i.globalId(), i.origin(), i.version(), i.deleted(), i.payload(), now));
+        }
+        for (Map.Entry<String, List<Record>> e : byTopic.entrySet()) {
+            Topic t = topics.get(e.getKey());
+            if (t != null) {
+                t.received(c, e.getValue());
+            }
+        }
     }
 
     /**

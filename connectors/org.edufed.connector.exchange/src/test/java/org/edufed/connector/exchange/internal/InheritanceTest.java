@@ -60,7 +60,12 @@ class InheritanceTest {
         topics.add(new Dictionaries.SchoolTypeTopic());
         AuditLogImpl audit = new AuditLogImpl(level.id() + " " + code, storage, 180);
         FederationComponent federation = new FederationComponent(store, identity, null, audit);
-        UpwardComponent upward = new UpwardComponent(store, identity, topics, audit);
+        UpwardComponent upward = new UpwardComponent(
+                store,
+                identity,
+                topics,
+                audit,
+                new org.edufed.kernel.core.internal.node.FieldKeys(tmp.resolve("keys-" + code)));
         InheritanceComponent inheritance = new InheritanceComponent(store, federation, upward, topics, identity, audit);
         Sync sync = new Sync(federation, inheritance, identity, null, upward, topics);
         return new Node(

@@ -1,6 +1,7 @@
 package org.edufed.connector.exchange.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import org.edufed.kernel.api.federation.NodeRef;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.storage.Dialect;
 import org.edufed.kernel.core.internal.audit.AuditLogImpl;
+import org.edufed.kernel.core.internal.node.FieldKeys;
 import org.edufed.kernel.core.internal.storage.TestDatabases;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,15 +35,24 @@ class UpwardTest {
 
     record Node(TestDatabases.TestStorage storage, FederationStore store, UpwardComponent upward, String code) {}
 
-    private Node node(Dialect d, Level level, String code) throws Exception {
+    private Node node(Dialect d, Level level, String code, org.edufed.kernel.api.federation.Topic... extra)
+            throws Exception {
         TestDatabases.TestStorage storage = TestDatabases.open(d, tmp);
         FederationStore store = new FederationStore(storage);
         Topics topics = new Topics();
         topics.add(new Topics.ReportsTopic());
+        for (org.edufed.kernel.api.federation.Topic t : extra) {
+            topics.add(t);
+        }
         return new Node(
                 storage,
                 store,
-                new UpwardComponent(store, new InheritanceTest.Identity(level, code), topics, audit(storage)),
+                new UpwardComponent(
+                        store,
+                        new InheritanceTest.Identity(level, code),
+                        topics,
+                        audit(storage),
+                        new FieldKeys(tmp.resolve("keys-" + code))),
                 code);
     }
 
@@ -260,7 +271,8 @@ class UpwardTest {
                     school.store(),
                     new InheritanceTest.Identity(Level.SCHOOL, "2151010001"),
                     withExam,
-                    audit(school.storage()));
+                    audit(school.storage()),
+                    new FieldKeys(tmp.resolve("keys-2151010001")));
             school.storage().inTransaction(c -> {
                 schoolWithExam.enqueue(c, "exam.registrations", "id1", 1, "{}", false);
                 return null;
@@ -268,6 +280,94 @@ class UpwardTest {
             JsonNode answer = push(school, county);
             assertEquals("retry", answer.path("results").get(0).path("status").asText());
             assertEquals(1, school.upward().queue().pending(), "nothing lost while the county lacks the topic");
+        }
+    }
+
+    /** An upward topic with a sensitive field that keeps what it receives, as a plugin's view would. */
+    static final class PersonalTopic implements org.edufed.kernel.api.federation.Topic {
+        final List<Upward.Record> received = new java.util.ArrayList<>();
+
+        @Override
+        public String name() {
+            return "exam.registrations";
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public java.util.Set<String> sensitiveFields() {
+            return java.util.Set.of("idNumber");
+        }
+
+        @Override
+        public void received(java.sql.Connection c, List<Upward.Record> records) {
+            received.addAll(records);
+        }
+    }
+
+    private static String stored(Node node, String table) throws Exception {
+        try (var c = node.storage().dataSource().getConnection();
+                var ps = c.prepareStatement("SELECT payload FROM " + table + " WHERE topic = 'exam.registrations'");
+                var rs = ps.executeQuery()) {
+            StringBuilder b = new StringBuilder();
+            while (rs.next()) {
+                b.append(rs.getString(1));
+            }
+            return b.toString();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void sensitiveFieldsAreEncryptedWhereverStoredAndReceiversSeeEachRecordOnce(Dialect d) throws Exception {
+        PersonalTopic atCounty = new PersonalTopic();
+        Node county = node(d, Level.COUNTY, "510104", atCounty);
+        Node school = node(d, Level.SCHOOL, "2151010001", new PersonalTopic());
+        try (var a = county.storage();
+                var b = school.storage()) {
+            enrol(county, school, "school");
+            String id = "11010519491231002X";
+            school.storage().inTransaction(c -> {
+                school.upward()
+                        .enqueue(
+                                c,
+                                "exam.registrations",
+                                "r1",
+                                1,
+                                "{\"name\":\"李雷\",\"idNumber\":\"" + id + "\"}",
+                                false);
+                return null;
+            });
+            // at rest at the school (its record and its outbox): encrypted
+            assertTrue(stored(school, "edufed_fed_outbox").contains("李雷"));
+            assertFalse(stored(school, "edufed_fed_outbox").contains(id));
+            assertFalse(stored(school, "edufed_fed_record").contains(id));
+            // in the signed envelope: in clear, for the parent to encrypt under its own key
+            List<UpwardComponent.Item> batch = school.upward().pending(10);
+            assertTrue(school.upward().toJson(batch, Level.COUNTY).toString().contains(id));
+            push(school, county);
+            assertFalse(stored(county, "edufed_fed_record").contains(id));
+            assertFalse(stored(county, "edufed_fed_outbox").contains(id));
+            // the receiving topic saw the record once, encrypted under the county's key
+            assertEquals(1, atCounty.received.size());
+            Upward.Record r = atCounty.received.get(0);
+            assertEquals("2151010001:r1", r.globalId());
+            String cipher = Json.parse(r.payload()).path("idNumber").asText();
+            assertFalse(cipher.contains(id));
+            assertEquals(
+                    id,
+                    Json.parse(county.upward().open("exam.registrations", r.payload()))
+                            .path("idNumber")
+                            .asText());
+            // the same batch again (an answer lost): a duplicate, not handed over twice
+            county.upward()
+                    .accept(
+                            county.store().child(school.code()).orElseThrow(),
+                            school.upward().toJson(batch, Level.COUNTY));
+            assertEquals(1, atCounty.received.size());
         }
     }
 }

@@ -57,6 +57,15 @@ public interface Inheritance {
     int change(String topic, List<Change> changes) throws LockedException;
 
     /**
+     * {@link #change(String, List) Changes} this node's own values inside the caller's transaction, so that a
+     * plugin's own rows and the items it publishes for the levels below commit together (a review decision and
+     * the item that tells the school).
+     *
+     * @since 1.3
+     */
+    int change(java.sql.Connection connection, String topic, List<Change> changes) throws LockedException;
+
+    /**
      * What setting {@code key} at this node with {@code mode} would reach, before it is done: the descendants
      * known from the tree, and which of them have own values that would hide it. Nothing is changed.
      *

@@ -1,5 +1,8 @@
 package org.edufed.kernel.api.federation;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.edufed.kernel.api.Level;
@@ -48,4 +51,28 @@ public interface Topic {
     default String description() {
         return name();
     }
+
+    /**
+     * Top-level fields of a record's JSON object that hold personal data (ID numbers, phone numbers): wherever
+     * the exchange stores a record of this topic (the outbox, the records held at every level above), those
+     * fields are encrypted with the node's {@link org.edufed.kernel.api.crypto.FieldEncryption field key}; they
+     * travel between nodes in clear inside the signed envelope, and each node encrypts them under its own key.
+     * {@link Upward#records} and {@link #received} hand them out encrypted: decrypt (or reveal) them where needed.
+     *
+     * @since 1.3
+     */
+    default Set<String> sensitiveFields() {
+        return Set.of();
+    }
+
+    /**
+     * Called at a node above the origin, inside the transaction that keeps them, with the records of this
+     * (upward) topic received from below that are newer than those held: a plugin keeps its own view of them
+     * (a table it can query by status, school …) exactly once, committed with their receipt. A throw rolls the
+     * whole push back, and the child sends it again later: refuse nothing here that a retry cannot fix — record
+     * a bad record as such instead. Fields named in {@link #sensitiveFields()} come encrypted.
+     *
+     * @since 1.3
+     */
+    default void received(Connection connection, List<Upward.Record> records) throws SQLException {}
 }
