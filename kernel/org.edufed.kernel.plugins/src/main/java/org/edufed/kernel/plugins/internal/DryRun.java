@@ -21,9 +21,22 @@ final class DryRun {
     /** One line of a dry-run report. */
     record Check(String name, boolean ok, String detail) {}
 
-    /** Package prefixes a plugin may import (besides what it exports itself). */
+    /**
+     * Package prefixes a plugin may import (besides what it exports itself): the kernel API and the platform every
+     * node runs — JAX-RS, Jackson (JSON), Commons CSV (imports), SLF4J, OSGi.
+     */
     static final List<String> ALLOWED = List.of(
-            "org.edufed.kernel.api", "javax.ws.rs", "org.osgi.", "org.slf4j", "java.", "javax.annotation", "javax.sql");
+            "org.edufed.kernel.api",
+            "javax.ws.rs",
+            "org.osgi.",
+            "org.slf4j",
+            "java.",
+            "javax.annotation",
+            "javax.sql",
+            "com.fasterxml.jackson.core",
+            "com.fasterxml.jackson.databind",
+            "com.fasterxml.jackson.annotation",
+            "org.apache.commons.csv");
 
     private static final Pattern MIGRATION = Pattern.compile(".*/db/V\\d+(\\.[a-z]+)?\\.sql");
 

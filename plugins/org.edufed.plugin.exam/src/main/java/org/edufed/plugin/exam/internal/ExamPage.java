@@ -1,0 +1,353 @@
+package org.edufed.plugin.exam.internal;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.web.ConsolePage;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /console/exam} (中考报名): the exam year in effect; at a school the registration form (name, ID number,
+ * guardian's phone, preferences chosen from the county's plans) and the school's registrations with their
+ * status; above, the registrations awaiting this level's review, each with approve / return and a reason.
+ */
+@Component(service = ConsolePage.class)
+public final class ExamPage implements ConsolePage {
+
+    private final ExamStore store;
+    private final NodeIdentity node;
+    private final AccountService accounts;
+
+    @Activate
+    public ExamPage(@Reference ExamStore store, @Reference NodeIdentity node, @Reference AccountService accounts) {
+        this.store = store;
+        this.node = node;
+        this.accounts = accounts;
+    }
+
+    @Override
+    public String path() {
+        return "exam";
+    }
+
+    @Override
+    public String title(Locale locale) {
+        return en(locale) ? "Exam registration" : "中考报名";
+    }
+
+    @Override
+    public String permission() {
+        return ExamResource.READ;
+    }
+
+    @Override
+    public int rank() {
+        return 150;
+    }
+
+    private static boolean en(Locale l) {
+        return "en".equals(l.getLanguage());
+    }
+
+    private static String t(PageContext ctx, String zh, String en) {
+        return en(ctx.locale()) ? en : zh;
+    }
+
+    /** The year asked for, or the newest one in effect here. */
+    private Optional<Rules.ExamYear> year(PageContext ctx) {
+        String asked = ctx.parameter("year");
+        if (asked != null && Rules.YEAR.matcher(asked).matches()) {
+            return store.year(asked);
+        }
+        List<String> years = yearsInEffect();
+        return years.isEmpty() ? Optional.empty() : store.year(years.get(years.size() - 1));
+    }
+
+    private List<String> yearsInEffect() {
+        List<String> out = new ArrayList<>();
+        for (int y = Instant.now().atZone(java.time.ZoneOffset.ofHours(8)).getYear() - 1, n = 0; n < 4; y++, n++) {
+            if (store.year(String.valueOf(y)).isPresent()) {
+                out.add(String.valueOf(y));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String render(PageContext ctx) {
+        return render(ctx, null, null);
+    }
+
+    private String render(PageContext ctx, String message, String error) {
+        StringBuilder b = new StringBuilder();
+        if (message != null) {
+            b.append("<p class=\"ok\" id=\"exam-message\">")
+                    .append(ctx.escape(message))
+                    .append("</p>");
+        }
+        if (error != null) {
+            b.append("<p class=\"error\" id=\"exam-error\">")
+                    .append(ctx.escape(error))
+                    .append("</p>");
+        }
+        Optional<Rules.ExamYear> year = year(ctx);
+        if (year.isEmpty()) {
+            b.append("<p>")
+                    .append(t(
+                            ctx,
+                            "省级尚未设定考试年度（PUT /api/v1/exam/years/{year}）。",
+                            "The province has not set an exam year yet (PUT /api/v1/exam/years/{year})."))
+                    .append("</p>");
+            return b.toString();
+        }
+        Rules.ExamYear y = year.get();
+        b.append("<h2 id=\"exam-year\">")
+                .append(ctx.escape(y.name()))
+                .append("</h2><p>")
+                .append(t(ctx, "报名时间：", "Window: "))
+                .append(ctx.escape(y.opens().toString()))
+                .append(" – ")
+                .append(ctx.escape(y.closes().toString()))
+                .append(y.isOpen(Instant.now()) ? t(ctx, "（报名中）", " (open)") : t(ctx, "（未在报名时间内）", " (closed)"))
+                .append("</p>");
+        try {
+            if (node.level() == Level.SCHOOL) {
+                school(ctx, y, b);
+            } else {
+                reviews(ctx, y, b);
+            }
+        } catch (SQLException e) {
+            b.append("<p class=\"error\">")
+                    .append(t(ctx, "数据暂时无法读取", "Data cannot be read now"))
+                    .append("</p>");
+        }
+        return b.toString();
+    }
+
+    private void school(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+        Map<String, Rules.Plan> plans = store.plans(y.year());
+        if (accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+            b.append("<h3>").append(t(ctx, "登记考生", "Register a student")).append("</h3>");
+            b.append("<form method=\"post\" id=\"exam-register\">").append(ctx.csrfField());
+            b.append("<input type=\"hidden\" name=\"action\" value=\"register\">");
+            b.append("<input type=\"hidden\" name=\"year\" value=\"")
+                    .append(ctx.escape(y.year()))
+                    .append("\">");
+            field(ctx, b, "name", t(ctx, "姓名", "Name"));
+            field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"));
+            field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"));
+            for (Rules.Batch batch : y.batches()) {
+                b.append("<fieldset><legend>").append(ctx.escape(batch.name())).append("</legend>");
+                for (int i = 1; i <= batch.choices(); i++) {
+                    String name = "pref_" + batch.code() + "_" + i;
+                    b.append("<label>")
+                            .append(t(ctx, "志愿 ", "Choice "))
+                            .append(i)
+                            .append(" <select name=\"")
+                            .append(name)
+                            .append("\" id=\"")
+                            .append(name)
+                            .append("\"><option value=\"\">—</option>");
+                    for (Rules.Plan p : plans.values()) {
+                        if (p.quotas().containsKey(batch.code())) {
+                            b.append("<option value=\"")
+                                    .append(ctx.escape(p.school()))
+                                    .append("\">")
+                                    .append(ctx.escape(p.name()))
+                                    .append("</option>");
+                        }
+                    }
+                    b.append("</select></label> ");
+                }
+                b.append("</fieldset>");
+            }
+            b.append("<button type=\"submit\" id=\"exam-submit\">")
+                    .append(t(ctx, "提交报名", "Register"))
+                    .append("</button></form>");
+        }
+        b.append("<h3>").append(t(ctx, "本校报名", "Registrations of this school")).append("</h3>");
+        b.append("<table id=\"exam-registrations\"><tr><th>")
+                .append(t(ctx, "姓名", "Name"))
+                .append("</th><th>")
+                .append(t(ctx, "身份证号", "ID number"))
+                .append("</th><th>")
+                .append(t(ctx, "志愿", "Preferences"))
+                .append("</th><th>")
+                .append(t(ctx, "状态", "Status"))
+                .append("</th></tr>");
+        for (ExamStore.Mine m : store.mine(y.year(), 500)) {
+            b.append("<tr><td>")
+                    .append(ctx.escape(m.name()))
+                    .append("</td><td>")
+                    .append(ctx.escape(m.idNumber()))
+                    .append("</td><td>")
+                    .append(ctx.escape(m.preferences().toString()))
+                    .append("</td><td>")
+                    .append(ctx.escape(Texts.get(ctx.locale(), "status." + m.status())))
+                    .append(m.reason() == null ? "" : "：" + ctx.escape(m.reason()))
+                    .append("</td></tr>");
+        }
+        b.append("</table>");
+    }
+
+    private static void field(PageContext ctx, StringBuilder b, String name, String label) {
+        b.append("<label>")
+                .append(label)
+                .append(" <input name=\"")
+                .append(name)
+                .append("\" id=\"exam-")
+                .append(name)
+                .append("\" value=\"")
+                .append(ctx.escape(ctx.parameter(name) == null ? "" : ctx.parameter(name)))
+                .append("\"></label> ");
+    }
+
+    private void reviews(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+        boolean reviewer = accounts.isPermitted(ctx.username(), ExamResource.REVIEW)
+                || !accounts.scope(ctx.username(), ExamResource.REVIEW).isEmpty();
+        Review.Status awaiting =
+                node.level() == Level.PROVINCE ? Review.Status.COUNTY_APPROVED : Review.Status.SUBMITTED;
+        b.append("<h3>").append(t(ctx, "待本级审核", "Awaiting this level's review")).append("</h3>");
+        b.append("<table id=\"exam-reviews\"><tr><th>")
+                .append(t(ctx, "学校", "School"))
+                .append("</th><th>")
+                .append(t(ctx, "姓名", "Name"))
+                .append("</th><th>")
+                .append(t(ctx, "身份证号", "ID number"))
+                .append("</th><th>")
+                .append(t(ctx, "志愿", "Preferences"))
+                .append("</th><th></th></tr>");
+        var scope = accounts.scope(ctx.username(), ExamResource.REVIEW);
+        for (ExamStore.Received r : store.received(y.year(), scope, null, awaiting, 200)) {
+            b.append("<tr><td>")
+                    .append(ctx.escape(r.school()))
+                    .append("</td><td>")
+                    .append(ctx.escape(r.name()))
+                    .append(r.duplicate() ? t(ctx, "（重复报名）", " (registered twice)") : "")
+                    .append("</td><td>")
+                    .append(ctx.escape(r.idNumber()))
+                    .append("</td><td>")
+                    .append(ctx.escape(r.preferences().toString()))
+                    .append("</td><td>");
+            if (reviewer) {
+                b.append("<form method=\"post\">")
+                        .append(ctx.csrfField())
+                        .append("<input type=\"hidden\" name=\"action\" value=\"review\">")
+                        .append("<input type=\"hidden\" name=\"year\" value=\"")
+                        .append(ctx.escape(y.year()))
+                        .append("\"><input type=\"hidden\" name=\"registration\" value=\"")
+                        .append(ctx.escape(r.globalId()))
+                        .append("\"><input type=\"hidden\" name=\"version\" value=\"")
+                        .append(r.version())
+                        .append("\"><input name=\"reason\" placeholder=\"")
+                        .append(t(ctx, "退回原因", "Reason to return"))
+                        .append("\"> <button name=\"decision\" value=\"approve\">")
+                        .append(t(ctx, "通过", "Approve"))
+                        .append("</button> <button name=\"decision\" value=\"return\">")
+                        .append(t(ctx, "退回", "Return"))
+                        .append("</button></form>");
+            }
+            b.append("</td></tr>");
+        }
+        b.append("</table>");
+        Map<String, Map<String, Integer>> stats =
+                store.stats(y.year(), accounts.scope(ctx.username(), ExamResource.READ));
+        b.append("<h3>")
+                .append(t(ctx, "统计", "Statistics"))
+                .append("</h3><table id=\"exam-stats\"><tr><th>")
+                .append(t(ctx, "学校", "School"))
+                .append("</th>");
+        for (Review.Status s : Review.Status.values()) {
+            b.append("<th>")
+                    .append(ctx.escape(Texts.get(ctx.locale(), "status." + s.id)))
+                    .append("</th>");
+        }
+        b.append("</tr>");
+        stats.forEach((school, counts) -> {
+            b.append("<tr><td>").append(ctx.escape(school)).append("</td>");
+            for (Review.Status s : Review.Status.values()) {
+                b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
+            }
+            b.append("</tr>");
+        });
+        b.append("</table>");
+    }
+
+    @Override
+    public String submit(PageContext ctx) {
+        String action = ctx.parameter("action");
+        try {
+            if ("register".equals(action) && node.level() == Level.SCHOOL) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+                    return render(ctx, null, t(ctx, "没有登记考生的权限", "You may not register students"));
+                }
+                Rules.ExamYear y = store.year(ctx.parameter("year"))
+                        .orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Map<String, List<String>> prefs = new LinkedHashMap<>();
+                for (Rules.Batch batch : y.batches()) {
+                    for (int i = 1; i <= batch.choices(); i++) {
+                        String v = ctx.parameter("pref_" + batch.code() + "_" + i);
+                        if (v != null && !v.isBlank()) {
+                            prefs.computeIfAbsent(batch.code(), k -> new ArrayList<>())
+                                    .add(v.strip());
+                        }
+                    }
+                }
+                Rules.Registration r = new Rules.Registration(
+                        y.year(),
+                        value(ctx, "name"),
+                        value(ctx, "idNumber").toUpperCase(Locale.ROOT),
+                        value(ctx, "guardianPhone"),
+                        prefs);
+                List<Rules.Problem> problems = Rules.check(r, y, store.plans(y.year()), Instant.now());
+                if (!problems.isEmpty()) {
+                    throw new Rules.Invalid(problems);
+                }
+                store.register(r);
+                return render(ctx, t(ctx, "已提交报名：", "Registered: ") + r.name().strip(), null);
+            }
+            if ("review".equals(action) && node.level() != Level.SCHOOL) {
+                String gid = value(ctx, "registration");
+                ExamStore.Received r = store.received(gid).orElseThrow(() -> new Rules.Invalid("id", "exam.notFound"));
+                if (!accounts.scope(ctx.username(), ExamResource.REVIEW).covers(r.school())) {
+                    return render(ctx, null, Texts.get(ctx.locale(), "exam.outOfScope"));
+                }
+                long version;
+                try {
+                    version = Long.parseLong(value(ctx, "version"));
+                } catch (NumberFormatException e) {
+                    throw new Rules.Invalid("version", "exam.staleVersion");
+                }
+                store.review(gid, version, value(ctx, "decision"), value(ctx, "reason"));
+                return render(ctx, t(ctx, "已审核：", "Reviewed: ") + r.name(), null);
+            }
+            return render(ctx, null, t(ctx, "未知操作", "Unknown action"));
+        } catch (Rules.Invalid e) {
+            StringBuilder msg = new StringBuilder();
+            for (Rules.Problem p : e.problems) {
+                if (msg.length() > 0) {
+                    msg.append("；");
+                }
+                msg.append(Texts.get(ctx.locale(), p.key()));
+            }
+            return render(ctx, null, msg.toString());
+        } catch (SQLException e) {
+            return render(ctx, null, t(ctx, "保存失败，请稍后再试", "Could not save; try again later"));
+        }
+    }
+
+    private static String value(PageContext ctx, String name) {
+        String v = ctx.parameter(name);
+        return v == null ? "" : v.strip();
+    }
+}

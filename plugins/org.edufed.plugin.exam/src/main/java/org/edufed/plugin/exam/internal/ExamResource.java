@@ -1,0 +1,481 @@
+package org.edufed.plugin.exam.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.ws.rs.Consumes;
+import javax.ws.rs.DELETE;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.PUT;
+import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
+import javax.ws.rs.Produces;
+import javax.ws.rs.QueryParam;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import javax.ws.rs.core.SecurityContext;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
+import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.security.AccountService;
+import org.edufed.kernel.api.security.Scope;
+import org.edufed.kernel.api.web.ProblemException;
+import org.edufed.kernel.api.web.RequiresPermission;
+import org.edufed.kernel.api.web.RestResource;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/exam}: exam years (province), plans and quotas (county), registrations (school, one at a time or
+ * as CSV), review (county, province), statistics (every level). Bad input gets 422 with every problem named.
+ */
+@Component(service = RestResource.class)
+@Path("/exam")
+@Produces(MediaType.APPLICATION_JSON)
+public final class ExamResource implements RestResource {
+
+    static final String READ = "exam:read";
+    static final String REGISTER = "exam:register";
+    static final String REVIEW = "exam:review";
+    static final String PLAN = "exam:plan";
+    static final String ADMIN = "exam:admin";
+    static final String PERSONAL = "exam:personal";
+
+    private final ExamStore store;
+    private final Inheritance inheritance;
+    private final NodeIdentity node;
+    private final AccountService accounts;
+    private final FieldEncryption fields;
+
+    @Context
+    HttpHeaders headers;
+
+    @Context
+    SecurityContext security;
+
+    @Activate
+    public ExamResource(
+            @Reference ExamStore store,
+            @Reference Inheritance inheritance,
+            @Reference NodeIdentity node,
+            @Reference AccountService accounts,
+            @Reference FieldEncryption fields) {
+        this.store = store;
+        this.inheritance = inheritance;
+        this.node = node;
+        this.accounts = accounts;
+        this.fields = fields;
+    }
+
+    private Locale locale() {
+        return Texts.of(headers == null ? null : headers.getAcceptableLanguages());
+    }
+
+    /** 422 with every problem, each with its field and a message in the caller's language. */
+    private ProblemResponse invalid(Rules.Invalid e) {
+        Locale l = locale();
+        ObjectNode body = Rules.JSON
+                .createObjectNode()
+                .put("type", "about:blank#invalid")
+                .put("title", Texts.get(l, "exam.invalid"))
+                .put("status", 422)
+                .put("detail", Texts.get(l, e.problems.get(0).key()));
+        ArrayNode ps = body.putArray("problems");
+        for (Rules.Problem p : e.problems) {
+            ps.addObject().put("field", p.field()).put("code", p.key()).put("message", Texts.get(l, p.key()));
+        }
+        return new ProblemResponse(body);
+    }
+
+    /** A problem answer thrown from the resource methods. */
+    static final class ProblemResponse extends javax.ws.rs.WebApplicationException {
+        private static final long serialVersionUID = 1L;
+
+        ProblemResponse(ObjectNode body) {
+            super(Response.status(body.path("status").asInt())
+                    .type("application/problem+json")
+                    .entity(body.toString())
+                    .build());
+        }
+    }
+
+    private JsonNode body(String text) {
+        try {
+            JsonNode n = text == null || text.isBlank() ? null : Rules.JSON.readTree(text);
+            if (n == null || !n.isObject()) {
+                throw new Rules.Invalid("body", "exam.badBody");
+            }
+            return n;
+        } catch (IOException e) {
+            throw invalid(new Rules.Invalid("body", "exam.badBody"));
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    private static String year(String year) {
+        return year != null && Rules.YEAR.matcher(year).matches() ? year : null;
+    }
+
+    private String requireYear(String year) {
+        String y = year(year);
+        if (y == null) {
+            throw invalid(new Rules.Invalid("year", "exam.badYear"));
+        }
+        return y;
+    }
+
+    // --- exam years ------------------------------------------------------------------------------------------
+
+    @GET
+    @Path("/years")
+    @RequiresPermission(READ)
+    public List<ObjectNode> years() {
+        List<ObjectNode> out = new ArrayList<>();
+        for (Inheritance.Item i : inheritance.effective(ExamTopics.YEARS)) {
+            try {
+                ObjectNode o = (ObjectNode) Rules.JSON.readTree(i.value());
+                o.put("year", i.key());
+                o.put("open", Rules.year(i.key(), i.value()).isOpen(Instant.now()));
+                o.put("setBy", i.provenance().setBy().code());
+                o.put("mode", i.provenance().mode().id());
+                out.add(o);
+            } catch (IOException | Rules.Invalid e) {
+                // an unreadable year is left out of the list
+            }
+        }
+        return out;
+    }
+
+    @PUT
+    @Path("/years/{year}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(ADMIN)
+    public ObjectNode setYear(@PathParam("year") String year, String json) {
+        Rules.ExamYear y;
+        try {
+            y = Rules.year(year, body(json));
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        change(ExamTopics.YEARS, year, y.toJson());
+        return Rules.JSON.createObjectNode().put("year", year).put("mode", Mode.LOCKED.id());
+    }
+
+    private void change(String topic, String key, String value) {
+        try {
+            inheritance.change(topic, List.of(new Inheritance.Change(key, value, value == null ? null : Mode.LOCKED)));
+        } catch (LockedException e) {
+            throw new ProblemException(409, "locked", e.getMessage());
+        }
+    }
+
+    // --- plans -------------------------------------------------------------------------------------------------
+
+    @GET
+    @Path("/plans")
+    @RequiresPermission(READ)
+    public List<ObjectNode> plans(@QueryParam("year") String year) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (Rules.Plan p : store.plans(requireYear(year)).values()) {
+            ObjectNode o = (ObjectNode) Rules.JSON.valueToTree(p);
+            out.add(o);
+        }
+        return out;
+    }
+
+    @PUT
+    @Path("/plans/{year}/{school}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(PLAN)
+    public Rules.Plan setPlan(@PathParam("year") String year, @PathParam("school") String school, String json) {
+        Rules.ExamYear y = store.year(year).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
+        try {
+            Rules.Plan p = Rules.plan(y, school, node.code(), body(json));
+            change(ExamTopics.PLANS, Rules.Plan.key(year, school), p.toJson());
+            return p;
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    @DELETE
+    @Path("/plans/{year}/{school}")
+    @RequiresPermission(PLAN)
+    public Response removePlan(@PathParam("year") String year, @PathParam("school") String school) {
+        if (year(year) == null
+                || school == null
+                || !Rules.SCHOOL_CODE.matcher(school).matches()) {
+            throw invalid(new Rules.Invalid("school", "exam.badSchoolCode"));
+        }
+        change(ExamTopics.PLANS, Rules.Plan.key(year, school), null);
+        return Response.noContent().build();
+    }
+
+    // --- registrations at this node -------------------------------------------------------------------------
+
+    /** A registration from a JSON body: year, name, idNumber, guardianPhone, preferences. */
+    static Rules.Registration registration(JsonNode b) {
+        return new Rules.Registration(
+                b.path("year").asText(""),
+                b.path("name").asText(""),
+                b.path("idNumber").asText("").strip().toUpperCase(Locale.ROOT),
+                b.path("guardianPhone").asText("").strip(),
+                Rules.preferences(b.path("preferences")));
+    }
+
+    private Rules.Registration checked(Rules.Registration r) {
+        List<Rules.Problem> problems = Rules.check(
+                r,
+                store.year(r.year()).orElse(null),
+                store.plans(year(r.year()) == null ? "" : r.year()),
+                Instant.now());
+        if (!problems.isEmpty()) {
+            throw invalid(new Rules.Invalid(problems));
+        }
+        return r;
+    }
+
+    @POST
+    @Path("/registrations")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(REGISTER)
+    public Response register(String json) throws SQLException {
+        Rules.Registration r = checked(registration(body(json)));
+        try {
+            String id = store.register(r);
+            return Response.status(201)
+                    .entity(Rules.JSON
+                            .createObjectNode()
+                            .put("id", id)
+                            .put("globalId", node.code() + ":" + id)
+                            .put("status", Review.Status.SUBMITTED.id))
+                    .build();
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    @GET
+    @Path("/registrations")
+    @RequiresPermission(READ)
+    public List<ExamStore.Mine> registrations(@QueryParam("year") String year, @QueryParam("limit") Integer limit)
+            throws SQLException {
+        return store.mine(requireYear(year), limit == null ? 1000 : Math.max(1, Math.min(limit, 10_000)));
+    }
+
+    @GET
+    @Path("/registrations/{id}")
+    @RequiresPermission(READ)
+    public ExamStore.Mine registration(@PathParam("id") String id) throws SQLException {
+        return store.mine(id).orElseThrow(() -> notFound());
+    }
+
+    private ProblemException notFound() {
+        return new ProblemException(404, "not-found", Texts.get(locale(), "exam.notFound"));
+    }
+
+    @PUT
+    @Path("/registrations/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(REGISTER)
+    public ExamStore.Mine correct(@PathParam("id") String id, String json) throws SQLException {
+        if (store.mine(id).isEmpty()) {
+            throw notFound();
+        }
+        Rules.Registration r = checked(registration(body(json)));
+        try {
+            store.correct(id, r);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        return store.mine(id).orElseThrow(this::notFound);
+    }
+
+    @DELETE
+    @Path("/registrations/{id}")
+    @RequiresPermission(REGISTER)
+    public Response withdraw(@PathParam("id") String id) throws SQLException {
+        if (store.mine(id).isEmpty()) {
+            throw notFound();
+        }
+        try {
+            store.withdraw(id);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        return Response.noContent().build();
+    }
+
+    /** The full ID number and phone of a registration made here; every such view is in the audit trail. */
+    @GET
+    @Path("/registrations/{id}/personal")
+    @RequiresPermission(PERSONAL)
+    public ObjectNode personal(@PathParam("id") String id) throws SQLException {
+        String[] c = store.mineCiphers(id).orElseThrow(this::notFound);
+        return reveal(node.code() + ":" + id, c);
+    }
+
+    private ObjectNode reveal(String globalId, String[] ciphers) {
+        String subject = "exam.registration:" + globalId;
+        ObjectNode o = Rules.JSON.createObjectNode().put("globalId", globalId);
+        o.put("idNumber", fields.reveal(ciphers[0], subject, "exam.review"));
+        if (ciphers[1] != null) {
+            o.put("guardianPhone", fields.reveal(ciphers[1], subject, "exam.review"));
+        }
+        return o;
+    }
+
+    /**
+     * Registrations from a CSV file ({@code text/csv}, UTF-8, header {@code 姓名,身份证号,监护人电话,志愿} or
+     * {@code name,idNumber,guardianPhone,preferences}; preferences as {@code 1:5101040001|5101040002;2:…}): every
+     * row checked, each good row stored in its own transaction, a report of every row.
+     */
+    @POST
+    @Path("/registrations/import")
+    @RequiresPermission(REGISTER)
+    public Response importCsv(@QueryParam("year") String year, byte[] body) throws SQLException {
+        String y = requireYear(year);
+        MediaType type = headers.getMediaType();
+        if (type == null || !"text".equals(type.getType()) || !"csv".equals(type.getSubtype())) {
+            throw new ProblemException(415, "unsupported-media-type", Texts.get(locale(), "exam.csvType"));
+        }
+        CsvImport.Report report;
+        try {
+            report = CsvImport.run(body, y, store, this::rowProblems);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        Locale l = locale();
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("rows", report.rows())
+                .put("created", report.created())
+                .put("refused", report.refused().size());
+        ArrayNode errors = o.putArray("errors");
+        for (CsvImport.RowError e : report.refused()) {
+            ObjectNode r = errors.addObject().put("line", e.line());
+            ArrayNode ps = r.putArray("problems");
+            e.problems().forEach(p -> ps.addObject()
+                    .put("field", p.field())
+                    .put("code", p.key())
+                    .put("message", Texts.get(l, p.key())));
+        }
+        return Response.ok(o).build();
+    }
+
+    private List<Rules.Problem> rowProblems(Rules.Registration r) {
+        return Rules.check(r, store.year(r.year()).orElse(null), store.plans(r.year()), Instant.now());
+    }
+
+    // --- review (county, province) ---------------------------------------------------------------------------
+
+    private Scope scope(String permission) {
+        return accounts.scope(security.getUserPrincipal().getName(), permission);
+    }
+
+    @GET
+    @Path("/reviews")
+    @RequiresPermission(value = REVIEW, unit = RequiresPermission.ANY_UNIT)
+    public List<ExamStore.Received> reviews(
+            @QueryParam("year") String year,
+            @QueryParam("status") String status,
+            @QueryParam("school") String school,
+            @QueryParam("limit") Integer limit)
+            throws SQLException {
+        Review.Status s = status == null || status.isBlank() ? null : Review.Status.parse(status);
+        if (status != null && !status.isBlank() && s == null) {
+            throw invalid(new Rules.Invalid("status", "exam.badDecision"));
+        }
+        if (school != null && !Rules.SCHOOL_CODE.matcher(school).matches()) {
+            throw invalid(new Rules.Invalid("school", "exam.badSchoolCode"));
+        }
+        return store.received(
+                requireYear(year),
+                scope(REVIEW),
+                school,
+                s,
+                limit == null ? 1000 : Math.max(1, Math.min(limit, 10_000)));
+    }
+
+    private ExamStore.Received inScope(String globalId, String permission) throws SQLException {
+        if (globalId == null || !globalId.matches("[0-9]{6,10}:[0-9a-f-]{36}")) {
+            throw notFound();
+        }
+        ExamStore.Received r = store.received(globalId).orElseThrow(this::notFound);
+        if (!scope(permission).covers(r.school())) {
+            throw new ProblemException(403, "forbidden", Texts.get(locale(), "exam.outOfScope"));
+        }
+        return r;
+    }
+
+    @POST
+    @Path("/reviews/{registration}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(value = REVIEW, unit = RequiresPermission.ANY_UNIT)
+    public ExamStore.Received review(@PathParam("registration") String globalId, String json) throws SQLException {
+        inScope(globalId, REVIEW);
+        JsonNode b = body(json);
+        if (!b.path("version").canConvertToLong()) {
+            throw invalid(new Rules.Invalid("version", "exam.staleVersion"));
+        }
+        try {
+            return store.review(
+                    globalId,
+                    b.path("version").asLong(),
+                    b.path("decision").asText(""),
+                    b.path("reason").asText(""));
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    @GET
+    @Path("/reviews/{registration}/personal")
+    @RequiresPermission(value = PERSONAL, unit = RequiresPermission.ANY_UNIT)
+    public ObjectNode reviewPersonal(@PathParam("registration") String globalId) throws SQLException {
+        inScope(globalId, PERSONAL);
+        return reveal(globalId, store.receivedCiphers(globalId).orElseThrow(this::notFound));
+    }
+
+    // --- statistics --------------------------------------------------------------------------------------------
+
+    /** Counts per school and status: at a school its own registrations, above the schools in the caller's scope. */
+    @GET
+    @Path("/stats")
+    @RequiresPermission(value = READ, unit = RequiresPermission.ANY_UNIT)
+    public ObjectNode stats(@QueryParam("year") String year) throws SQLException {
+        Map<String, Map<String, Integer>> counts = store.stats(requireYear(year), scope(READ));
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("year", year)
+                .put("level", node.level().id());
+        ObjectNode total = o.putObject("total");
+        ObjectNode schools = o.putObject("schools");
+        counts.forEach((school, byStatus) -> {
+            ObjectNode s = schools.putObject(school);
+            byStatus.forEach((status, n) -> {
+                s.put(status, n);
+                total.put(status, total.path(status).asInt(0) + n);
+            });
+        });
+        if (node.level() == Level.SCHOOL) {
+            o.remove("schools");
+        }
+        return o;
+    }
+}

@@ -1,0 +1,663 @@
+package org.edufed.plugin.exam.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.Actor;
+import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
+import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.security.Scope;
+import org.edufed.kernel.api.storage.Storage;
+import org.edufed.plugin.exam.internal.Review.Decision;
+import org.edufed.plugin.exam.internal.Review.Status;
+import org.edufed.plugin.exam.internal.Rules.Invalid;
+import org.edufed.plugin.exam.internal.Rules.Registration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exam's data at a node: registrations made here (each written with its upward record in one
+ * transaction), registrations received from below with every level's review, and the decisions that travel down
+ * to the school as inheritable items. Personal data is encrypted with the node's field key.
+ */
+@Component(service = ExamStore.class)
+public final class ExamStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExamStore.class);
+
+    private final Storage storage;
+    private final Upward upward;
+    private final Inheritance inheritance;
+    private final FieldEncryption fields;
+    private final NodeIdentity node;
+    private final AuditLog audit;
+
+    @Activate
+    public ExamStore(
+            @Reference Storage storage,
+            @Reference Upward upward,
+            @Reference Inheritance inheritance,
+            @Reference FieldEncryption fields,
+            @Reference NodeIdentity node,
+            @Reference AuditLog audit)
+            throws SQLException {
+        this.storage = storage;
+        this.upward = upward;
+        this.inheritance = inheritance;
+        this.fields = fields;
+        this.node = node;
+        this.audit = audit;
+        storage.migrate("org.edufed.plugin.exam", ExamStore.class.getClassLoader(), "org/edufed/plugin/exam/db");
+    }
+
+    // --- the exam year and the plans, as inherited -------------------------------------------------------
+
+    /** The exam year in effect here, if a level above (or this one) has set it. */
+    Optional<Rules.ExamYear> year(String year) {
+        if (year == null || !Rules.YEAR.matcher(year).matches()) {
+            return Optional.empty();
+        }
+        return inheritance.effective(ExamTopics.YEARS, year).map(i -> Rules.year(year, i.value()));
+    }
+
+    /** Every plan in effect here for a year, by {@code <year>.<school>}. */
+    Map<String, Rules.Plan> plans(String year) {
+        Map<String, Rules.Plan> out = new java.util.LinkedHashMap<>();
+        for (Inheritance.Item i : inheritance.effective(ExamTopics.PLANS)) {
+            if (i.key().startsWith(year + ".")) {
+                try {
+                    out.put(i.key(), Rules.plan(i.key(), i.value()));
+                } catch (Invalid e) {
+                    LOG.warn("plan {} unreadable, left out", i.key());
+                }
+            }
+        }
+        return out;
+    }
+
+    // --- registrations made here --------------------------------------------------------------------------
+
+    /** A registration made here, as lists show it (personal data masked). */
+    record Mine(
+            String id,
+            String globalId,
+            String year,
+            long version,
+            String name,
+            String gender,
+            LocalDate birth,
+            String idNumber,
+            String guardianPhone,
+            JsonNode preferences,
+            String status,
+            String reason,
+            String returnedBy,
+            Instant updatedAt) {}
+
+    /**
+     * Stores a new registration and queues it for the levels above, in one transaction; returns its id.
+     *
+     * @throws Invalid with {@code exam.duplicate} when this person is registered here for the year already
+     */
+    String register(Registration r) throws SQLException {
+        String id = UUID.randomUUID().toString();
+        String index = fields.blindIndex(r.idNumber());
+        try {
+            storage.inTransaction(c -> {
+                if (registered(c, r.year(), index, null)) {
+                    throw new Invalid("idNumber", "exam.duplicate");
+                }
+                Timestamp now = Timestamp.from(Instant.now());
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO exam_registration (reg_id, exam_year,"
+                        + " version, student_name, gender, birth_date, id_cipher, id_index, phone_cipher,"
+                        + " preferences, created_at, updated_at, created_by) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                        + " ?)")) {
+                    ps.setString(1, id);
+                    ps.setString(2, r.year());
+                    ps.setString(3, r.name().strip());
+                    ps.setString(4, r.gender());
+                    ps.setDate(5, Date.valueOf(r.birth()));
+                    ps.setString(6, fields.encrypt(r.idNumber()));
+                    ps.setString(7, index);
+                    ps.setString(8, fields.encrypt(r.guardianPhone()));
+                    ps.setString(9, r.preferencesJson());
+                    ps.setTimestamp(10, now);
+                    ps.setTimestamp(11, now);
+                    ps.setString(12, Actor.current().name());
+                    ps.executeUpdate();
+                }
+                upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
+                return null;
+            });
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) { // the same person in a concurrent request
+                throw new Invalid("idNumber", "exam.duplicate");
+            }
+            throw e;
+        }
+        return id;
+    }
+
+    private static boolean registered(Connection c, String year, String index, String except) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT reg_id FROM exam_registration WHERE exam_year = ? AND id_index = ?")) {
+            ps.setString(1, year);
+            ps.setString(2, index);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && !rs.getString(1).equals(except);
+            }
+        }
+    }
+
+    /** The record that travels up: the ID number and phone travel in clear only inside the signed envelope. */
+    private String payload(Registration r, Instant at) {
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("year", r.year())
+                .put("name", r.name().strip())
+                .put("gender", r.gender())
+                .put("birth", r.birth().toString())
+                .put("idNumber", r.idNumber())
+                .put("guardianPhone", r.guardianPhone())
+                .put("school", node.code())
+                .put("at", at.toString());
+        o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
+        return o.toString();
+    }
+
+    /**
+     * Corrects a registration (after it was returned, or before anyone decided on it): a new version, sent up
+     * again, reviewed again from the county on.
+     *
+     * @return the new version
+     * @throws Invalid {@code exam.notFound}, {@code exam.locked} (approved by a level above), {@code exam.duplicate}
+     */
+    long correct(String id, Registration r) throws SQLException {
+        Mine current = mine(id).orElseThrow(() -> new Invalid("id", "exam.notFound"));
+        Status status = Status.parse(current.status());
+        if (status == Status.COUNTY_APPROVED || status == Status.APPROVED) {
+            throw new Invalid("id", "exam.locked");
+        }
+        if (!current.year().equals(r.year())) {
+            throw new Invalid("year", "exam.yearChanged");
+        }
+        String index = fields.blindIndex(r.idNumber());
+        long version = current.version() + 1;
+        return storage.inTransaction(c -> {
+            if (registered(c, r.year(), index, id)) {
+                throw new Invalid("idNumber", "exam.duplicate");
+            }
+            Timestamp now = Timestamp.from(Instant.now());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE exam_registration SET version = ?,"
+                    + " student_name = ?, gender = ?, birth_date = ?, id_cipher = ?, id_index = ?, phone_cipher = ?,"
+                    + " preferences = ?, updated_at = ? WHERE reg_id = ? AND version = ?")) {
+                ps.setLong(1, version);
+                ps.setString(2, r.name().strip());
+                ps.setString(3, r.gender());
+                ps.setDate(4, Date.valueOf(r.birth()));
+                ps.setString(5, fields.encrypt(r.idNumber()));
+                ps.setString(6, index);
+                ps.setString(7, fields.encrypt(r.guardianPhone()));
+                ps.setString(8, r.preferencesJson());
+                ps.setTimestamp(9, now);
+                ps.setString(10, id);
+                ps.setLong(11, current.version());
+                if (ps.executeUpdate() != 1) {
+                    throw new Invalid("id", "exam.changedMeanwhile");
+                }
+            }
+            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, version, payload(r, now.toInstant()), false);
+            return version;
+        });
+    }
+
+    /** Withdraws a registration no level above has approved: removed here, a tombstone sent up. */
+    void withdraw(String id) throws SQLException {
+        Mine current = mine(id).orElseThrow(() -> new Invalid("id", "exam.notFound"));
+        Status status = Status.parse(current.status());
+        if (status == Status.COUNTY_APPROVED || status == Status.APPROVED) {
+            throw new Invalid("id", "exam.locked");
+        }
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("DELETE FROM exam_registration WHERE reg_id = ? AND version = ?")) {
+                ps.setString(1, id);
+                ps.setLong(2, current.version());
+                if (ps.executeUpdate() != 1) {
+                    throw new Invalid("id", "exam.changedMeanwhile");
+                }
+            }
+            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, current.version() + 1, "{}", true);
+            return null;
+        });
+    }
+
+    private static final String MINE = "SELECT reg_id, exam_year, version, student_name, gender, birth_date,"
+            + " id_cipher, phone_cipher, preferences, updated_at FROM exam_registration";
+
+    Optional<Mine> mine(String id) throws SQLException {
+        if (id == null || !id.matches("[0-9a-f-]{36}")) {
+            return Optional.empty();
+        }
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(MINE + " WHERE reg_id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(mine(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Registrations made here for a year, newest first. */
+    List<Mine> mine(String year, int limit) throws SQLException {
+        List<Mine> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement(MINE + " WHERE exam_year = ? ORDER BY updated_at DESC, reg_id")) {
+            ps.setString(1, year);
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mine(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The ciphertexts of a registration made here (for a full view through {@link FieldEncryption#reveal}). */
+    Optional<String[]> mineCiphers(String id) throws SQLException {
+        if (id == null || !id.matches("[0-9a-f-]{36}")) {
+            return Optional.empty();
+        }
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id_cipher, phone_cipher FROM exam_registration WHERE reg_id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+            }
+        }
+    }
+
+    private Mine mine(ResultSet rs) throws SQLException {
+        String id = rs.getString(1);
+        String gid = node.code() + ":" + id;
+        long version = rs.getLong(3);
+        Decision county = inherited(Review.itemKey(gid, Level.COUNTY.id()));
+        Decision province = inherited(Review.itemKey(gid, Level.PROVINCE.id()));
+        Status status = Review.status(version, county, province);
+        Decision returned = Review.returnedBy(version, county, province);
+        return new Mine(
+                id,
+                gid,
+                rs.getString(2),
+                version,
+                rs.getString(4),
+                rs.getString(5),
+                rs.getDate(6).toLocalDate(),
+                FieldEncryption.mask(fields.decrypt(rs.getString(7))),
+                FieldEncryption.mask(fields.decrypt(rs.getString(8))),
+                parse(rs.getString(9)),
+                status.id,
+                returned == null ? null : returned.reason(),
+                returned == null ? null : (returned == province ? Level.PROVINCE.id() : Level.COUNTY.id()),
+                rs.getTimestamp(10).toInstant());
+    }
+
+    private Decision inherited(String key) {
+        return inheritance
+                .effective(ExamTopics.DECISIONS, key)
+                .map(i -> Decision.parse(i.value()))
+                .orElse(null);
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return Rules.JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Rules.JSON.createObjectNode();
+        }
+    }
+
+    // --- registrations received from below ------------------------------------------------------------------
+
+    /**
+     * Keeps registrations received from below (topic {@link ExamTopics#REGISTRATIONS}), inside the exchange's
+     * transaction: a new version replaces the one held (the decisions stay with the version they were made
+     * on), a tombstone marks it withdrawn. A record that cannot be read is logged and left out, never refused
+     * (the push would only come back).
+     */
+    void received(Connection c, List<Upward.Record> records) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement up = c.prepareStatement("UPDATE exam_received SET version = ?, exam_year = ?,"
+                        + " student_name = ?, gender = ?, birth_date = ?, id_cipher = ?, id_index = ?, phone_cipher = ?,"
+                        + " preferences = ?, received_at = ?, withdrawn = FALSE WHERE global_id = ?");
+                PreparedStatement ins = c.prepareStatement("INSERT INTO exam_received (global_id, origin, exam_year,"
+                        + " version, student_name, gender, birth_date, id_cipher, id_index, phone_cipher, preferences,"
+                        + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                PreparedStatement gone = c.prepareStatement(
+                        "UPDATE exam_received SET withdrawn = TRUE, version = ? WHERE global_id = ?")) {
+            for (Upward.Record r : records) {
+                if (r.globalId().length() > 100) {
+                    LOG.warn("registration {} from {}: id too long, left out", r.globalId(), r.origin());
+                    continue;
+                }
+                if (r.deleted()) {
+                    gone.setLong(1, r.version());
+                    gone.setString(2, r.globalId());
+                    gone.executeUpdate();
+                    continue;
+                }
+                try {
+                    JsonNode p = Rules.JSON.readTree(r.payload());
+                    String idCipher = p.path("idNumber").asText();
+                    String index = fields.blindIndex(fields.decrypt(idCipher));
+                    String phone = p.hasNonNull("guardianPhone")
+                            ? p.path("guardianPhone").asText()
+                            : null;
+                    Date birth = Date.valueOf(LocalDate.parse(p.path("birth").asText()));
+                    String prefs = p.path("preferences").toString();
+                    up.setLong(1, r.version());
+                    up.setString(2, p.path("year").asText());
+                    up.setString(3, p.path("name").asText());
+                    up.setString(4, p.path("gender").asText());
+                    up.setDate(5, birth);
+                    up.setString(6, idCipher);
+                    up.setString(7, index);
+                    up.setString(8, phone);
+                    up.setString(9, prefs);
+                    up.setTimestamp(10, now);
+                    up.setString(11, r.globalId());
+                    if (up.executeUpdate() == 0) {
+                        ins.setString(1, r.globalId());
+                        ins.setString(2, r.origin());
+                        ins.setString(3, p.path("year").asText());
+                        ins.setLong(4, r.version());
+                        ins.setString(5, p.path("name").asText());
+                        ins.setString(6, p.path("gender").asText());
+                        ins.setDate(7, birth);
+                        ins.setString(8, idCipher);
+                        ins.setString(9, index);
+                        ins.setString(10, phone);
+                        ins.setString(11, prefs);
+                        ins.setTimestamp(12, now);
+                        ins.executeUpdate();
+                    }
+                } catch (com.fasterxml.jackson.core.JsonProcessingException
+                        | IllegalArgumentException
+                        | java.time.DateTimeException e) {
+                    LOG.warn(
+                            "registration {} from {} unreadable, left out: {}",
+                            r.globalId(),
+                            r.origin(),
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Keeps the county's reviews received at the province (topic {@link ExamTopics#REVIEWS}). */
+    void reviewsReceived(Connection c, List<Upward.Record> records) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE exam_received SET county_version = ?,"
+                + " county_decision = ?, county_reason = ?, county_by = ? WHERE global_id = ?")) {
+            for (Upward.Record r : records) {
+                JsonNode p = parse(r.payload());
+                String gid = p.path("registration").asText("");
+                Decision d = Decision.parse(r.payload());
+                if (d == null || gid.isEmpty() || r.deleted()) {
+                    continue;
+                }
+                ps.setLong(1, d.version());
+                ps.setString(2, d.decision());
+                ps.setString(3, d.reason());
+                ps.setString(4, d.by());
+                ps.setString(5, gid);
+                if (ps.executeUpdate() == 0) {
+                    LOG.warn("review of {} from {}: registration not held here", gid, r.origin());
+                }
+            }
+        }
+    }
+
+    /** A registration received from below, as a reviewer sees it (personal data masked). */
+    record Received(
+            String globalId,
+            String school,
+            String year,
+            long version,
+            String name,
+            String gender,
+            LocalDate birth,
+            String idNumber,
+            String guardianPhone,
+            JsonNode preferences,
+            String status,
+            String reason,
+            boolean duplicate,
+            Decision county,
+            Decision province,
+            Instant receivedAt) {}
+
+    private static final String RECEIVED = "SELECT r.global_id, r.origin, r.exam_year, r.version, r.student_name,"
+            + " r.gender, r.birth_date, r.id_cipher, r.phone_cipher, r.preferences, r.received_at, r.county_version,"
+            + " r.county_decision, r.county_reason, r.county_by, r.province_version, r.province_decision,"
+            + " r.province_reason, r.province_by, (SELECT COUNT(*) FROM exam_received d WHERE d.exam_year ="
+            + " r.exam_year AND d.id_index = r.id_index AND d.withdrawn = FALSE) FROM exam_received r";
+
+    /**
+     * Registrations received for a year whose school is in {@code scope} (filtered in the query), optionally of
+     * one school and one status, in the order they arrived.
+     */
+    List<Received> received(String year, Scope scope, String school, Status status, int limit) throws SQLException {
+        List<Received> out = new ArrayList<>();
+        Scope.Condition where = scope.where("r.origin");
+        String sql = RECEIVED + " WHERE r.exam_year = ? AND r.withdrawn = FALSE AND " + where.sql()
+                + (school == null ? "" : " AND r.origin = ?") + " ORDER BY r.received_at, r.global_id";
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            ps.setString(p++, year);
+            for (String v : where.parameters()) {
+                ps.setString(p++, v);
+            }
+            if (school != null) {
+                ps.setString(p, school);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next() && out.size() < limit) {
+                    Received r = received(rs);
+                    if (status == null || status.id.equals(r.status())) {
+                        out.add(r);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    Optional<Received> received(String globalId) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(RECEIVED + " WHERE r.global_id = ?")) {
+            ps.setString(1, globalId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(received(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private Received received(ResultSet rs) throws SQLException {
+        String gid = rs.getString(1);
+        long version = rs.getLong(4);
+        Decision county = rs.getString(13) == null
+                ? null
+                : new Decision(rs.getLong(12), rs.getString(13), rs.getString(14), rs.getString(15));
+        Decision province = rs.getString(17) == null
+                ? null
+                : new Decision(rs.getLong(16), rs.getString(17), rs.getString(18), rs.getString(19));
+        if (province == null && node.level() != Level.PROVINCE) {
+            province = inherited(Review.itemKey(gid, Level.PROVINCE.id()));
+        }
+        Status status = Review.status(version, county, province);
+        Decision returned = Review.returnedBy(version, county, province);
+        String phone = rs.getString(9);
+        return new Received(
+                gid,
+                rs.getString(2),
+                rs.getString(3),
+                version,
+                rs.getString(5),
+                rs.getString(6),
+                rs.getDate(7).toLocalDate(),
+                FieldEncryption.mask(fields.decrypt(rs.getString(8))),
+                phone == null ? null : FieldEncryption.mask(fields.decrypt(phone)),
+                parse(rs.getString(10)),
+                status.id,
+                returned == null ? null : returned.reason(),
+                rs.getLong(20) > 1,
+                county,
+                province,
+                rs.getTimestamp(11).toInstant());
+    }
+
+    /** The ciphertexts of a registration received here. */
+    Optional<String[]> receivedCiphers(String globalId) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT id_cipher, phone_cipher FROM exam_received WHERE global_id = ?")) {
+            ps.setString(1, globalId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * This node's decision on the version of a registration it was shown. A county decides on what it received
+     * (the decision goes down to the school and up to the province); the province decides once the county has
+     * approved that version (the decision goes down to the county and the school).
+     *
+     * @throws Invalid {@code exam.notFound}, {@code exam.staleVersion} (the school corrected it meanwhile),
+     *     {@code exam.notReviewable} (not this level's turn), {@code exam.reasonRequired}
+     */
+    Received review(String globalId, long version, String decision, String reason) throws SQLException {
+        Received r = received(globalId).orElseThrow(() -> new Invalid("registration", "exam.notFound"));
+        if (r.version() != version) {
+            throw new Invalid("version", "exam.staleVersion");
+        }
+        if (!Review.APPROVE.equals(decision) && !Review.RETURN.equals(decision)) {
+            throw new Invalid("decision", "exam.badDecision");
+        }
+        String why = reason == null ? "" : reason.strip();
+        if (Review.RETURN.equals(decision) && (why.isEmpty() || why.length() > 500)) {
+            throw new Invalid("reason", "exam.reasonRequired");
+        }
+        if (why.length() > 500) {
+            throw new Invalid("reason", "exam.reasonRequired");
+        }
+        Level level = node.level();
+        Status status = Status.parse(r.status());
+        boolean turn = level == Level.PROVINCE
+                ? status == Status.COUNTY_APPROVED
+                : level == Level.COUNTY && (status == Status.SUBMITTED || status == Status.COUNTY_APPROVED);
+        if (!turn) {
+            throw new Invalid("registration", "exam.notReviewable");
+        }
+        Decision d = new Decision(version, decision, why, Actor.current().name());
+        String prefix = level == Level.PROVINCE ? "province" : "county";
+        storage.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE exam_received SET " + prefix + "_version = ?, "
+                    + prefix + "_decision = ?, " + prefix + "_reason = ?, " + prefix + "_by = ? WHERE global_id = ?"
+                    + " AND version = ?")) {
+                ps.setLong(1, version);
+                ps.setString(2, decision);
+                ps.setString(3, why);
+                ps.setString(4, d.by());
+                ps.setString(5, globalId);
+                ps.setLong(6, version);
+                if (ps.executeUpdate() != 1) {
+                    throw new Invalid("version", "exam.staleVersion");
+                }
+            }
+            try {
+                inheritance.change(
+                        c,
+                        ExamTopics.DECISIONS,
+                        List.of(new Inheritance.Change(Review.itemKey(globalId, level.id()), d.toJson(), Mode.LOCKED)));
+            } catch (LockedException e) {
+                throw new Invalid("registration", "exam.notReviewable");
+            }
+            if (level == Level.COUNTY) {
+                ObjectNode rec = Rules.JSON.createObjectNode();
+                rec.put("registration", globalId)
+                        .put("version", version)
+                        .put("decision", decision)
+                        .put("reason", why)
+                        .put("by", d.by());
+                upward.enqueue(
+                        c,
+                        ExamTopics.REVIEWS,
+                        globalId.replace(':', '.'),
+                        System.currentTimeMillis(),
+                        rec.toString(),
+                        false);
+            }
+            audit.record(
+                    c, AuditLog.Event.of("exam.review", globalId, AuditLog.Result.SUCCESS, decision + " v" + version));
+            return null;
+        });
+        return received(globalId).orElseThrow();
+    }
+
+    // --- statistics ----------------------------------------------------------------------------------------
+
+    /** Counts per status and per school for a year: registrations made here, or received in scope. */
+    Map<String, Map<String, Integer>> stats(String year, Scope scope) throws SQLException {
+        Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
+        if (node.level() == Level.SCHOOL) {
+            for (Mine m : mine(year, Integer.MAX_VALUE)) {
+                out.computeIfAbsent(node.code(), k -> new HashMap<>()).merge(m.status(), 1, Integer::sum);
+            }
+        } else {
+            for (Received r : received(year, scope, null, null, Integer.MAX_VALUE)) {
+                out.computeIfAbsent(r.school(), k -> new HashMap<>()).merge(r.status(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /** Registrations made and received here (for the health check). */
+    int count() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement mine = c.prepareStatement("SELECT COUNT(*) FROM exam_registration");
+                PreparedStatement below = c.prepareStatement("SELECT COUNT(*) FROM exam_received");
+                ResultSet a = mine.executeQuery();
+                ResultSet b = below.executeQuery()) {
+            a.next();
+            b.next();
+            return a.getInt(1) + b.getInt(1);
+        }
+    }
+}

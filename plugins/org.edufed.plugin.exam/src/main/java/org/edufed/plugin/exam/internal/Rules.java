@@ -1,0 +1,394 @@
+package org.edufed.plugin.exam.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The exam's rules, free of OSGi: an exam year as the province defines it, a county's plan for a high school,
+ * and the checks of a registration (GB 11643 ID numbers, names, phones, the window, eligibility, preferences).
+ */
+final class Rules {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Pattern YEAR = Pattern.compile("20[0-9]{2}");
+    static final Pattern SCHOOL_CODE = Pattern.compile("[0-9]{10}");
+    /** Chinese names: 2–20 Han characters, with the middle dot of minority names (阿依古丽·买买提). */
+    static final Pattern NAME = Pattern.compile("[\\p{IsHan}][\\p{IsHan}·•]{0,18}[\\p{IsHan}]");
+
+    static final Pattern PHONE = Pattern.compile("1[3-9][0-9]{9}");
+    private static final int[] WEIGHTS = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    private static final String CHECK = "10X98765432";
+    /** How ties at the last place of a quota are broken at admission. */
+    static final Set<String> TIE_RULES = Set.of("all-admitted", "earlier-birth", "earlier-registration");
+
+    private Rules() {}
+
+    /** A problem with one field: {@code field} as the API names it, {@code key} the text key of the message. */
+    record Problem(String field, String key) {}
+
+    /** Thrown with every problem found in an input. */
+    static final class Invalid extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final transient List<Problem> problems;
+
+        Invalid(List<Problem> problems) {
+            super(
+                    problems.isEmpty()
+                            ? "invalid"
+                            : problems.get(0).field() + ": " + problems.get(0).key());
+            this.problems = List.copyOf(problems);
+        }
+
+        Invalid(String field, String key) {
+            this(List.of(new Problem(field, key)));
+        }
+    }
+
+    /**
+     * The birth date of a valid 18-character GB 11643 citizen ID number (17 digits and a check character, 0–9 or
+     * X), or {@code null} when the number is not valid: wrong length or characters, a wrong check character, or
+     * no real date in places 7–14.
+     */
+    static LocalDate birthOf(String id) {
+        if (id == null || id.length() != 18) {
+            return null;
+        }
+        int sum = 0;
+        for (int i = 0; i < 17; i++) {
+            char c = id.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+            sum += (c - '0') * WEIGHTS[i];
+        }
+        if (Character.toUpperCase(id.charAt(17)) != CHECK.charAt(sum % 11)) {
+            return null;
+        }
+        try {
+            return LocalDate.of(
+                    Integer.parseInt(id.substring(6, 10)),
+                    Integer.parseInt(id.substring(10, 12)),
+                    Integer.parseInt(id.substring(12, 14)));
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code M} or {@code F}, from the 17th character of a valid ID number (odd: male). */
+    static String genderOf(String id) {
+        return (id.charAt(16) - '0') % 2 == 1 ? "M" : "F";
+    }
+
+    /** A batch of preferences: its code, its name, and how many high schools a student may name in it. */
+    record Batch(String code, String name, int choices) {}
+
+    /** An exam year as the province sets it (item {@code exam.years/<year>}). */
+    record ExamYear(
+            String year,
+            String name,
+            Instant opens,
+            Instant closes,
+            List<Batch> batches,
+            LocalDate birthFrom,
+            LocalDate birthTo,
+            String tieRule) {
+
+        boolean isOpen(Instant now) {
+            return !now.isBefore(opens) && now.isBefore(closes);
+        }
+
+        Batch batch(String code) {
+            return batches.stream()
+                    .filter(b -> b.code().equals(code))
+                    .findFirst()
+                    .orElse(null);
+        }
+
+        String toJson() {
+            ObjectNode o = JSON.createObjectNode()
+                    .put("name", name)
+                    .put("opens", opens.toString())
+                    .put("closes", closes.toString())
+                    .put("tieRule", tieRule);
+            if (birthFrom != null) {
+                o.put("birthFrom", birthFrom.toString());
+            }
+            if (birthTo != null) {
+                o.put("birthTo", birthTo.toString());
+            }
+            ArrayNode bs = o.putArray("batches");
+            batches.forEach(b ->
+                    bs.addObject().put("code", b.code()).put("name", b.name()).put("choices", b.choices()));
+            return o.toString();
+        }
+    }
+
+    /**
+     * An exam year from its JSON: {@code name}, {@code opens} and {@code closes} (ISO-8601 with an offset, e.g.
+     * {@code 2027-04-01T08:00:00+08:00}), {@code batches} ({@code code}, {@code name}, {@code choices} 1–10),
+     * optional {@code birthFrom} / {@code birthTo} (eligibility by birth date) and {@code tieRule}.
+     */
+    static ExamYear year(String year, JsonNode o) {
+        List<Problem> problems = new ArrayList<>();
+        if (year == null || !YEAR.matcher(year).matches()) {
+            problems.add(new Problem("year", "exam.badYear"));
+        }
+        if (o == null || !o.isObject()) {
+            throw new Invalid("body", "exam.badBody");
+        }
+        String name = o.path("name").asText("").strip();
+        if (name.isEmpty() || name.length() > 100) {
+            problems.add(new Problem("name", "exam.badName"));
+        }
+        Instant opens = instant(o, "opens", problems);
+        Instant closes = instant(o, "closes", problems);
+        if (opens != null && closes != null && !closes.isAfter(opens)) {
+            problems.add(new Problem("closes", "exam.closesBeforeOpens"));
+        }
+        List<Batch> batches = new ArrayList<>();
+        Set<String> codes = new HashSet<>();
+        if (!o.path("batches").isArray()
+                || o.path("batches").isEmpty()
+                || o.path("batches").size() > 10) {
+            problems.add(new Problem("batches", "exam.badBatches"));
+        } else {
+            for (JsonNode b : o.path("batches")) {
+                String code = b.path("code").asText("");
+                String bname = b.path("name").asText("").strip();
+                int choices = b.path("choices").asInt(0);
+                if (!code.matches("[0-9a-z]{1,8}")
+                        || !codes.add(code)
+                        || bname.isEmpty()
+                        || bname.length() > 50
+                        || choices < 1
+                        || choices > 10) {
+                    problems.add(new Problem("batches", "exam.badBatches"));
+                    break;
+                }
+                batches.add(new Batch(code, bname, choices));
+            }
+        }
+        LocalDate from = date(o, "birthFrom", problems);
+        LocalDate to = date(o, "birthTo", problems);
+        String tie = o.path("tieRule").asText("earlier-birth");
+        if (!TIE_RULES.contains(tie)) {
+            problems.add(new Problem("tieRule", "exam.badTieRule"));
+        }
+        if (!problems.isEmpty()) {
+            throw new Invalid(problems);
+        }
+        return new ExamYear(year, name, opens, closes, List.copyOf(batches), from, to, tie);
+    }
+
+    /** An exam year as stored in its item. */
+    static ExamYear year(String year, String json) {
+        try {
+            return year(year, JSON.readTree(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Invalid("body", "exam.badBody");
+        }
+    }
+
+    private static Instant instant(JsonNode o, String field, List<Problem> problems) {
+        try {
+            return OffsetDateTime.parse(o.path(field).asText("")).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return Instant.parse(o.path(field).asText(""));
+            } catch (DateTimeParseException e2) {
+                problems.add(new Problem(field, "exam.badTime"));
+                return null;
+            }
+        }
+    }
+
+    private static LocalDate date(JsonNode o, String field, List<Problem> problems) {
+        if (!o.hasNonNull(field)) {
+            return null;
+        }
+        try {
+            return LocalDate.parse(o.path(field).asText(""));
+        } catch (DateTimeParseException e) {
+            problems.add(new Problem(field, "exam.badDate"));
+            return null;
+        }
+    }
+
+    /** A county's plan for one high school in one exam year (item {@code exam.plans/<year>.<school>}). */
+    record Plan(String year, String school, String name, String county, Map<String, Integer> quotas) {
+
+        static String key(String year, String school) {
+            return year + "." + school;
+        }
+
+        String toJson() {
+            ObjectNode o = JSON.createObjectNode().put("name", name).put("county", county);
+            ObjectNode q = o.putObject("quotas");
+            quotas.forEach(q::put);
+            return o.toString();
+        }
+    }
+
+    /** A plan from its JSON ({@code name}, {@code quotas} per batch code), checked against the exam year. */
+    static Plan plan(ExamYear year, String school, String county, JsonNode o) {
+        List<Problem> problems = new ArrayList<>();
+        if (school == null || !SCHOOL_CODE.matcher(school).matches()) {
+            problems.add(new Problem("school", "exam.badSchoolCode"));
+        }
+        if (o == null || !o.isObject()) {
+            throw new Invalid("body", "exam.badBody");
+        }
+        String name = o.path("name").asText("").strip();
+        if (name.isEmpty() || name.length() > 100) {
+            problems.add(new Problem("name", "exam.badName"));
+        }
+        Map<String, Integer> quotas = new LinkedHashMap<>();
+        JsonNode q = o.path("quotas");
+        if (!q.isObject() || q.isEmpty()) {
+            problems.add(new Problem("quotas", "exam.badQuotas"));
+        } else {
+            q.fields().forEachRemaining(e -> {
+                int n = e.getValue().asInt(-1);
+                if (year.batch(e.getKey()) == null || !e.getValue().isInt() || n < 0 || n > 100_000) {
+                    problems.add(new Problem("quotas", "exam.badQuotas"));
+                } else {
+                    quotas.put(e.getKey(), n);
+                }
+            });
+        }
+        if (!problems.isEmpty()) {
+            throw new Invalid(problems);
+        }
+        return new Plan(year.year(), school, name, county, Map.copyOf(quotas));
+    }
+
+    /** A plan as stored in its item {@code <year>.<school>}. */
+    static Plan plan(String key, String json) {
+        int dot = key.indexOf('.');
+        try {
+            JsonNode o = JSON.readTree(json);
+            Map<String, Integer> quotas = new LinkedHashMap<>();
+            o.path("quotas")
+                    .fields()
+                    .forEachRemaining(e -> quotas.put(e.getKey(), e.getValue().asInt()));
+            return new Plan(
+                    key.substring(0, dot),
+                    key.substring(dot + 1),
+                    o.path("name").asText(),
+                    o.path("county").asText(),
+                    quotas);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            throw new Invalid("plan", "exam.badBody");
+        }
+    }
+
+    /** A registration as entered: the ID number and phone in clear, preferences per batch code. */
+    record Registration(
+            String year, String name, String idNumber, String guardianPhone, Map<String, List<String>> preferences) {
+
+        LocalDate birth() {
+            return birthOf(idNumber);
+        }
+
+        String gender() {
+            return genderOf(idNumber);
+        }
+
+        String preferencesJson() {
+            return preferencesJson(preferences);
+        }
+
+        static String preferencesJson(Map<String, List<String>> preferences) {
+            ObjectNode o = JSON.createObjectNode();
+            preferences.forEach((batch, schools) -> {
+                ArrayNode a = o.putArray(batch);
+                schools.forEach(a::add);
+            });
+            return o.toString();
+        }
+    }
+
+    /** The preferences of a JSON object {@code {"<batch>": ["<school code>", …]}}, in order. */
+    static Map<String, List<String>> preferences(JsonNode o) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (o != null && o.isObject()) {
+            o.fields().forEachRemaining(e -> {
+                List<String> schools = new ArrayList<>();
+                if (e.getValue().isArray()) {
+                    e.getValue().forEach(s -> schools.add(s.asText("")));
+                } else {
+                    schools.add(e.getValue().asText(""));
+                }
+                out.put(e.getKey(), schools);
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Every problem of a registration, checked against the exam year, the plans this node sees and the time:
+     * empty when it may be stored. The window is checked by the caller's {@code now}.
+     */
+    static List<Problem> check(Registration r, ExamYear year, Map<String, Plan> plans, Instant now) {
+        List<Problem> problems = new ArrayList<>();
+        if (year == null) {
+            problems.add(new Problem("year", "exam.unknownYear"));
+            return problems;
+        }
+        if (!year.isOpen(now)) {
+            problems.add(new Problem("year", now.isBefore(year.opens()) ? "exam.notOpenYet" : "exam.closed"));
+        }
+        if (r.name() == null || !NAME.matcher(r.name().strip()).matches()) {
+            problems.add(new Problem("name", "exam.badStudentName"));
+        }
+        LocalDate birth = birthOf(r.idNumber());
+        if (birth == null) {
+            problems.add(new Problem("idNumber", "exam.badIdNumber"));
+        } else if ((year.birthFrom() != null && birth.isBefore(year.birthFrom()))
+                || (year.birthTo() != null && birth.isAfter(year.birthTo()))) {
+            problems.add(new Problem("idNumber", "exam.notEligible"));
+        }
+        if (r.guardianPhone() == null || !PHONE.matcher(r.guardianPhone()).matches()) {
+            problems.add(new Problem("guardianPhone", "exam.badPhone"));
+        }
+        Map<String, List<String>> prefs = r.preferences() == null ? Map.of() : r.preferences();
+        if (prefs.isEmpty()) {
+            problems.add(new Problem("preferences", "exam.noPreferences"));
+        }
+        for (Map.Entry<String, List<String>> e : prefs.entrySet()) {
+            Batch batch = year.batch(e.getKey());
+            if (batch == null) {
+                problems.add(new Problem("preferences." + e.getKey(), "exam.unknownBatch"));
+                continue;
+            }
+            List<String> schools = e.getValue();
+            if (schools.isEmpty() || schools.size() > batch.choices()) {
+                problems.add(new Problem("preferences." + e.getKey(), "exam.tooManyChoices"));
+            }
+            if (new HashSet<>(schools).size() != schools.size()) {
+                problems.add(new Problem("preferences." + e.getKey(), "exam.repeatedChoice"));
+            }
+            for (String s : schools) {
+                Plan p = plans.get(Plan.key(year.year(), s));
+                if (p == null || !p.quotas().containsKey(e.getKey())) {
+                    problems.add(new Problem("preferences." + e.getKey(), "exam.unknownSchool"));
+                    break;
+                }
+            }
+        }
+        return problems;
+    }
+}
