@@ -1,0 +1,396 @@
+package org.edufed.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exam registration plugin (中考报名) across a province, a county and a school on loopback: certified and
+ * published at the province like any vendor's plugin, running at all three levels; the exam year set at the
+ * province, the plans at the county, registrations at the school (one by one, bad input refused with every
+ * problem named, a CSV file with broken rows), review county → province with a return and a correction, the
+ * decisions back at the school, personal data masked and every full view audited, a reviewer scoped to one school.
+ */
+class ExamIT {
+
+    static final String ID = "org.edufed.plugin.exam";
+    static final String SCHOOL = "2151010001";
+
+    /** A valid GB 11643 ID number: region, birth date, sequence, and the check character computed. */
+    static String idNumber(String region, String birth, String seq) {
+        String first = region + birth + seq;
+        int[] w = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+        int sum = 0;
+        for (int i = 0; i < 17; i++) {
+            sum += (first.charAt(i) - '0') * w[i];
+        }
+        return first + "10X98765432".charAt(sum % 11);
+    }
+
+    /** Certifies the exam plugin's archive at the province and publishes it as mandatory for every level. */
+    static void publishExam(KarafNode province, String pp) throws Exception {
+        byte[] kar = Files.readAllBytes(Path.of(System.getProperty(
+                "edufed.exam.kar",
+                "../plugins/org.edufed.plugin.exam/target/org.edufed.plugin.exam-0.1.0-SNAPSHOT-plugin.kar")));
+        HttpResponse<String> cert = PluginIT.postBinary(province, pp, "/api/v1/plugins/certify", kar);
+        assertEquals(200, cert.statusCode(), cert.body());
+        HttpResponse<String> pub = PluginIT.publish(
+                province, pp, kar, KarafNode.json(cert).path("signature").asText(), "locked");
+        assertEquals(200, pub.statusCode(), pub.body());
+    }
+
+    /** The exam year 2027, open from an hour ago for a week; two batches. */
+    static String yearJson() {
+        return "{\"name\":\"2027年成都市中考\",\"opens\":\"" + Instant.now().minus(Duration.ofHours(1)) + "\","
+                + "\"closes\":\"" + Instant.now().plus(Duration.ofDays(7)) + "\","
+                + "\"birthFrom\":\"2010-09-01\",\"birthTo\":\"2013-08-31\",\"tieRule\":\"earlier-birth\","
+                + "\"batches\":[{\"code\":\"1\",\"name\":\"第一批次\",\"choices\":2},"
+                + "{\"code\":\"2\",\"name\":\"第二批次\",\"choices\":1}]}";
+    }
+
+    static HttpResponse<String> exam(KarafNode node, String pw, String method, String path, String body)
+            throws Exception {
+        return FederationIT.await(() -> {
+            HttpResponse<String> r = node.sendJson(method, "/api/v1/exam" + path, "admin", pw, body);
+            return r.statusCode() == 503 ? null : r; // the REST API is rebuilt for a moment as plugins come
+        });
+    }
+
+    static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        return r.body().isEmpty() ? null : KarafNode.json(r);
+    }
+
+    static String registration(String name, String id, String prefs) {
+        return "{\"year\":\"2027\",\"name\":\"" + name + "\",\"idNumber\":\"" + id
+                + "\",\"guardianPhone\":\"13800138000\",\"preferences\":" + prefs + "}";
+    }
+
+    static JsonNode find(JsonNode list, String field, String value) {
+        for (JsonNode n : list) {
+            if (n.path(field).asText().equals(value)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void registrationsAreReviewedUpTheTreeAndDecisionsComeBackToTheSchool() throws Exception {
+        try (KarafNode province = KarafNode.unpack("province", "exam-province");
+                KarafNode county = KarafNode.unpack("county", "exam-county");
+                KarafNode school = KarafNode.unpack("school", "exam-school")) {
+            FederationIT.fast(province.identity("510000", "四川省教育厅")).start();
+            FederationIT.fast(county.identity(FederationIT.cfg("county", "510104", "锦江区教育局", province)))
+                    .start();
+            FederationIT.fast(school.identity(FederationIT.cfg("school", SCHOOL, "锦江区示范中学", county)))
+                    .start();
+            province.awaitReady(DistributionIT.BOOT);
+            county.awaitReady(DistributionIT.BOOT);
+            school.awaitReady(DistributionIT.BOOT);
+            String pp = province.adminPassword();
+            String cp = county.adminPassword();
+            String sp = school.adminPassword();
+            FederationIT.enroll(county, cp, province, pp);
+            FederationIT.enroll(school, sp, county, cp);
+
+            // certified and published at the province like any vendor's plugin: running at every level
+            FederationIT.await(
+                    () -> school.get("/api/v1/plugins/trust", "admin", sp).statusCode() == 200 ? true : null);
+            publishExam(province, pp);
+            for (KarafNode n : new KarafNode[] {province, county, school}) {
+                String pw = n == province ? pp : n == county ? cp : sp;
+                PluginIT.awaitState(n, pw, ID, "0.1.0.SNAPSHOT", "running");
+            }
+
+            // the province sets the exam year (locked); a county cannot change it
+            ok(exam(province, pp, "PUT", "/years/2027", yearJson()), 200);
+            JsonNode badYear = ok(exam(province, pp, "PUT", "/years/27", "{\"name\":\"\"}"), 422);
+            assertTrue(badYear.toString().contains("考试年度应为四位年份"), badYear.toString());
+            FederationIT.await(() ->
+                    KarafNode.json(exam(county, cp, "GET", "/years", null)).size() == 1 ? true : null);
+            assertEquals(409, exam(county, cp, "PUT", "/years/2027", yearJson()).statusCode());
+
+            // the county lists its high schools and their quotas; the school sees them
+            ok(exam(county, cp, "PUT", "/plans/2027/5101040001", "{\"name\":\"成都七中\",\"quotas\":{\"1\":300}}"), 200);
+            ok(
+                    exam(
+                            county,
+                            cp,
+                            "PUT",
+                            "/plans/2027/5101040002",
+                            "{\"name\":\"树德中学\",\"quotas\":{\"1\":200,\"2\":80}}"),
+                    200);
+            assertEquals(
+                    422,
+                    exam(county, cp, "PUT", "/plans/2027/5101040003", "{\"name\":\"x\",\"quotas\":{\"9\":1}}")
+                            .statusCode());
+            FederationIT.await(() -> KarafNode.json(exam(school, sp, "GET", "/plans?year=2027", null))
+                                    .size()
+                            == 2
+                    ? true
+                    : null);
+
+            // the school registers students
+            String li = idNumber("510104", "20111203", "123");
+            String han = idNumber("510104", "20120105", "224");
+            JsonNode a = ok(
+                    exam(
+                            school,
+                            sp,
+                            "POST",
+                            "/registrations",
+                            registration("李雷", li, "{\"1\":[\"5101040001\",\"5101040002\"],\"2\":[\"5101040002\"]}")),
+                    201);
+            JsonNode b = ok(
+                    exam(school, sp, "POST", "/registrations", registration("韩梅梅", han, "{\"1\":[\"5101040002\"]}")),
+                    201);
+            // bad input: every problem named, nothing stored
+            JsonNode bad = ok(
+                    exam(
+                            school,
+                            sp,
+                            "POST",
+                            "/registrations",
+                            registration("Li Lei", "110105194912310021", "{\"1\":[\"5109999999\"]}")),
+                    422);
+            assertEquals(
+                    "application/problem+json",
+                    exam(school, sp, "POST", "/registrations", registration("Li Lei", "x", "{}"))
+                            .headers()
+                            .firstValue("Content-Type")
+                            .orElse(""));
+            String problems = bad.path("problems").toString();
+            assertTrue(problems.contains("exam.badStudentName"), problems);
+            assertTrue(problems.contains("exam.badIdNumber"), problems);
+            assertTrue(problems.contains("exam.unknownSchool"), problems);
+            assertTrue(problems.contains("GB 11643"), problems);
+            JsonNode twice = ok(
+                    exam(school, sp, "POST", "/registrations", registration("李雷", li, "{\"1\":[\"5101040001\"]}")),
+                    422);
+            assertTrue(twice.toString().contains("exam.duplicate"), twice.toString());
+            assertEquals(
+                    422,
+                    exam(
+                                    school,
+                                    sp,
+                                    "POST",
+                                    "/registrations",
+                                    registration("王五", idNumber("510104", "20111203", "335"), "{}")
+                                            .replace("2027", "2031"))
+                            .statusCode());
+            assertEquals(
+                    404,
+                    exam(school, sp, "GET", "/registrations/" + "0".repeat(36), null)
+                            .statusCode());
+
+            // a CSV file with broken rows: the good rows are kept, every broken row reported with its line
+            String wang = idNumber("510104", "20111111", "335");
+            String csv = "姓名,身份证号,监护人电话,志愿\n"
+                    + "王芳," + wang + ",13900139000,1:5101040001\n"
+                    + "赵六,110105194912310021,13900139000,1:5101040001\n"
+                    + "李雷," + li + ",13800138000,1:5101040001\n"
+                    + "孙七,only,two\n";
+            HttpResponse<String> imported = school.raw(
+                    HttpRequest.newBuilder(URI.create(school.baseUrl() + "/api/v1/exam/registrations/import?year=2027"))
+                            .header("Content-Type", "text/csv; charset=UTF-8")
+                            .header("Authorization", AccountImportIT.basic("admin", sp))
+                            .POST(HttpRequest.BodyPublishers.ofString(csv, StandardCharsets.UTF_8)));
+            JsonNode report = ok(imported, 200);
+            assertEquals(4, report.path("rows").asInt(), report.toString());
+            assertEquals(1, report.path("created").asInt(), report.toString());
+            assertEquals("[3, 4, 5]", report.path("errors").findValues("line").toString(), report.toString());
+            JsonNode mine = KarafNode.json(exam(school, sp, "GET", "/registrations?year=2027", null));
+            assertEquals(3, mine.size(), mine.toString());
+            JsonNode liRow = find(mine, "name", "李雷");
+            assertEquals(
+                    "510104********1235".length(),
+                    liRow.path("idNumber").asText().length());
+            assertTrue(liRow.path("idNumber").asText().contains("****"), liRow.toString());
+            assertFalse(mine.toString().contains(li), "ID numbers are masked in lists");
+            assertEquals("submitted", liRow.path("status").asText());
+
+            // the county sees the school's registrations (masked), approves one and returns one with a reason
+            String gidA = a.path("globalId").asText();
+            String gidB = b.path("globalId").asText();
+            JsonNode pending = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027&status=submitted", null));
+                return r.size() == 3 ? r : null;
+            });
+            assertFalse(pending.toString().contains(li), pending.toString());
+            assertTrue(find(pending, "globalId", gidA)
+                    .path("guardianPhone")
+                    .asText()
+                    .contains("****"));
+            ok(exam(county, cp, "POST", "/reviews/" + gidA, "{\"version\":1,\"decision\":\"approve\"}"), 200);
+            JsonNode noReason =
+                    ok(exam(county, cp, "POST", "/reviews/" + gidB, "{\"version\":1,\"decision\":\"return\"}"), 422);
+            assertTrue(noReason.toString().contains("exam.reasonRequired"), noReason.toString());
+            ok(
+                    exam(
+                            county,
+                            cp,
+                            "POST",
+                            "/reviews/" + gidB,
+                            "{\"version\":1,\"decision\":\"return\",\"reason\":\"第一志愿填写有误\"}"),
+                    200);
+            // the full ID number only through the personal-data view, which is audited
+            JsonNode full = ok(exam(county, cp, "GET", "/reviews/" + gidA + "/personal", null), 200);
+            assertEquals(li, full.path("idNumber").asText());
+            assertTrue(county.get("/api/v1/audit?action=personal.view&limit=10", "admin", cp)
+                    .body()
+                    .contains(gidA));
+
+            // the school sees the return with its reason, corrects it: version 2, back at the county
+            String idB = b.path("id").asText();
+            JsonNode returned = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(school, sp, "GET", "/registrations/" + idB, null));
+                return "returned".equals(r.path("status").asText()) ? r : null;
+            });
+            assertEquals("第一志愿填写有误", returned.path("reason").asText());
+            assertEquals("county", returned.path("returnedBy").asText());
+            JsonNode corrected = ok(
+                    exam(
+                            school,
+                            sp,
+                            "PUT",
+                            "/registrations/" + idB,
+                            registration("韩梅梅", han, "{\"1\":[\"5101040001\",\"5101040002\"]}")),
+                    200);
+            assertEquals(2, corrected.path("version").asInt());
+            assertEquals("submitted", corrected.path("status").asText());
+            FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027&status=submitted", null));
+                JsonNode row = find(r, "globalId", gidB);
+                return row != null && row.path("version").asInt() == 2 ? true : null;
+            });
+            // a decision on the old version is refused
+            assertEquals(
+                    422,
+                    exam(county, cp, "POST", "/reviews/" + gidB, "{\"version\":1,\"decision\":\"approve\"}")
+                            .statusCode());
+            ok(exam(county, cp, "POST", "/reviews/" + gidB, "{\"version\":2,\"decision\":\"approve\"}"), 200);
+
+            // the province reviews what the county approved; it never receives the guardian's phone
+            JsonNode atProvince = FederationIT.await(() -> {
+                JsonNode r =
+                        KarafNode.json(exam(province, pp, "GET", "/reviews?year=2027&status=county-approved", null));
+                return r.size() == 2 ? r : null;
+            });
+            assertTrue(find(atProvince, "globalId", gidA).path("guardianPhone").isNull(), atProvince.toString());
+            // not the province's turn for what the county has not approved
+            String gidC = find(pending, "name", "王芳").path("globalId").asText();
+            assertEquals(
+                    422,
+                    exam(province, pp, "POST", "/reviews/" + gidC, "{\"version\":1,\"decision\":\"approve\"}")
+                            .statusCode());
+            ok(exam(province, pp, "POST", "/reviews/" + gidA, "{\"version\":1,\"decision\":\"approve\"}"), 200);
+            ok(
+                    exam(
+                            province,
+                            pp,
+                            "POST",
+                            "/reviews/" + gidB,
+                            "{\"version\":2,\"decision\":\"return\",\"reason\":\"户籍信息待核实\"}"),
+                    200);
+
+            // the decisions reach the school; an approved registration can no longer be changed there
+            String idA = a.path("id").asText();
+            FederationIT.await(() -> "approved"
+                            .equals(KarafNode.json(exam(school, sp, "GET", "/registrations/" + idA, null))
+                                    .path("status")
+                                    .asText())
+                    ? true
+                    : null);
+            JsonNode byProvince = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(school, sp, "GET", "/registrations/" + idB, null));
+                return "province".equals(r.path("returnedBy").asText()) ? r : null;
+            });
+            assertEquals("户籍信息待核实", byProvince.path("reason").asText());
+            assertEquals(
+                    422,
+                    exam(school, sp, "PUT", "/registrations/" + idA, registration("李雷", li, "{\"1\":[\"5101040002\"]}"))
+                            .statusCode());
+
+            // statistics at every level
+            JsonNode stats = KarafNode.json(exam(province, pp, "GET", "/stats?year=2027", null));
+            assertEquals(1, stats.path("schools").path(SCHOOL).path("approved").asInt(), stats.toString());
+            assertEquals(1, stats.path("total").path("returned").asInt(), stats.toString());
+            JsonNode schoolStats = KarafNode.json(exam(school, sp, "GET", "/stats?year=2027", null));
+            assertEquals(1, schoolStats.path("total").path("submitted").asInt(), schoolStats.toString());
+
+            // a county reviewer granted one school sees that school only
+            assertEquals(
+                    204,
+                    province.sendJson(
+                                    "PUT",
+                                    "/api/v1/roles/exam-reviewer",
+                                    "admin",
+                                    pp,
+                                    "{\"description\":\"中考审核员\",\"permissions\":[\"exam:read\",\"exam:review\"],"
+                                            + "\"mode\":\"locked\"}")
+                            .statusCode());
+            FederationIT.await(
+                    () -> county.get("/api/v1/roles", "admin", cp).body().contains("exam-reviewer") ? true : null);
+            String rp = AuthorizationIT.createUser(county, cp, "u-reviewer", "[]");
+            assertEquals(
+                    201,
+                    county.postJson(
+                                    "/api/v1/org/units",
+                                    "admin",
+                                    cp,
+                                    "{\"code\":\"exam\",\"name\":\"考试科\",\"kind\":\"department\"}")
+                            .statusCode());
+            FederationIT.grant(county, cp, "u-reviewer", "exam-reviewer", "510104-exam", false);
+            assertEquals(
+                    "[]",
+                    county.get("/api/v1/exam/reviews?year=2027", "u-reviewer", rp)
+                            .body());
+            assertEquals(
+                    403,
+                    county.get("/api/v1/exam/reviews/" + gidA + "/personal", "u-reviewer", rp)
+                            .statusCode());
+            FederationIT.grant(county, cp, "u-reviewer", "exam-reviewer", SCHOOL, false);
+            assertEquals(
+                    3,
+                    KarafNode.json(county.get("/api/v1/exam/reviews?year=2027", "u-reviewer", rp))
+                            .size());
+
+            // the console: the school's clerk page lists the registrations; the county's lists what awaits it
+            ConsoleSession console = ConsoleSession.login(school, "admin", sp);
+            String page = console.get("/console/exam").body();
+            assertTrue(page.contains("2027年成都市中考") && page.contains("韩梅梅") && page.contains("已退回"), page);
+            String form = ConsoleSession.csrf(page);
+            HttpResponse<String> registered = console.post(
+                    "/console/exam",
+                    Map.of(
+                            "action", "register",
+                            "year", "2027",
+                            "name", "周八",
+                            "idNumber", idNumber("510104", "20120808", "457"),
+                            "guardianPhone", "13700137000",
+                            "pref_1_1", "5101040002"),
+                    form);
+            assertTrue(registered.body().contains("已提交报名：周八"), registered.body());
+            HttpResponse<String> refused = console.post(
+                    "/console/exam",
+                    Map.of("action", "register", "year", "2027", "name", "周九", "idNumber", "123", "guardianPhone", "1"),
+                    ConsoleSession.csrf(registered.body()));
+            assertTrue(refused.body().contains("身份证号无效"), refused.body());
+            ConsoleSession countyConsole = ConsoleSession.login(county, "admin", cp);
+            assertTrue(countyConsole.get("/console/exam").body().contains("待本级审核"));
+        }
+    }
+}
