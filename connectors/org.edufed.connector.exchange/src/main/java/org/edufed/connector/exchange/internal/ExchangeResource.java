@@ -110,7 +110,8 @@ public final class ExchangeResource implements RestResource {
                 Json.object().put("from", identity.code()),
                 since,
                 Math.max(1, Math.min(limit, 1000)),
-                Level.parse(child.node().level()));
+                Level.parse(child.node().level()),
+                FeedPages.branchOf(child));
         return signedAnswer(200, s.nonce(), Json.bytes(page));
     }
 
@@ -126,7 +127,7 @@ public final class ExchangeResource implements RestResource {
         return signedAnswer(
                 200,
                 s.nonce(),
-                Json.bytes(reconciler.downState(topic, Level.parse(child.node().level()))));
+                Json.bytes(reconciler.downState(topic, Level.parse(child.node().level()), FeedPages.branchOf(child))));
     }
 
     /** Reconciliation, up: which of the child's records (ids and versions) this node lacks. */

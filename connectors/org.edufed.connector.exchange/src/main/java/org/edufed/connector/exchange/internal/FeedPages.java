@@ -5,22 +5,60 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.edufed.kernel.api.Level;
 
 /**
  * A page of this node's change feed as a child of a given level may see it, online ({@code GET
  * /federation/exchange/feed}) or in an offline bundle: {@code items} after {@code since} in sequence order,
  * {@code next} (the last seq of the page), {@code more} (a full page: ask again), {@code head} (the newest
- * seq, so the child knows how far behind it is). Item values lose the fields their topic hides from the level.
+ * seq, so the child knows how far behind it is). Item values lose the fields their topic hides from the level;
+ * items of {@link org.edufed.kernel.api.federation.Topic#addressed() addressed} topics go only to the child whose
+ * branch leads to the node their key names (the sequence still moves past the others).
  */
 final class FeedPages {
 
     private FeedPages() {}
 
-    static ObjectNode page(FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level)
+    /** Every node is reached (an offline bundle, for whichever child imports it). */
+    static final Predicate<String> EVERYONE = code -> true;
+
+    static ObjectNode page(
+            FederationStore store,
+            Topics topics,
+            ObjectNode page,
+            long since,
+            int limit,
+            Level level,
+            Predicate<String> reach)
             throws SQLException {
-        return page(store, topics, page, since, limit, level, false);
+        return page(store, topics, page, since, limit, level, reach, false);
+    }
+
+    /**
+     * Whether an addressed item's key names a node in the child's branch: the child itself or a node its last
+     * heartbeat reported below it (read only when an addressed item comes, not at every pull).
+     */
+    static Predicate<String> branchOf(FederationStore.ChildRow child) {
+        Set<String>[] codes = new Set[1];
+        return code -> {
+            if (codes[0] == null) {
+                Set<String> c = new HashSet<>();
+                c.add(child.node().code());
+                UpwardComponent.collectCodes(Json.parse(child.subtree()), c);
+                codes[0] = c;
+            }
+            return codes[0].contains(code);
+        };
+    }
+
+    /** The node an addressed item's key names: its first dot-separated part. */
+    static String addressee(String key) {
+        int dot = key.indexOf('.');
+        return dot < 0 ? key : key.substring(0, dot);
     }
 
     /**
@@ -29,19 +67,36 @@ final class FeedPages {
      * and written again item by item; the page is the same JSON. Read such a page only after serialising it.
      */
     static ObjectNode serialisedPage(
-            FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level)
+            FederationStore store,
+            Topics topics,
+            ObjectNode page,
+            long since,
+            int limit,
+            Level level,
+            Predicate<String> reach)
             throws SQLException {
-        return page(store, topics, page, since, limit, level, true);
+        return page(store, topics, page, since, limit, level, reach, true);
     }
 
     private static ObjectNode page(
-            FederationStore store, Topics topics, ObjectNode page, long since, int limit, Level level, boolean raw)
+            FederationStore store,
+            Topics topics,
+            ObjectNode page,
+            long since,
+            int limit,
+            Level level,
+            Predicate<String> reach,
+            boolean raw)
             throws SQLException {
         long head = store.feedHead();
         List<FederationStore.FeedItem> items = store.feed(since, limit);
         ArrayNode arr = page.putArray("items");
         long next = since;
         for (FederationStore.FeedItem item : items) {
+            next = item.seq();
+            if (topics.isAddressed(item.topic()) && !reach.test(addressee(item.key()))) {
+                continue; // meant for a node in another branch
+            }
             ObjectNode entry = arr.addObject()
                     .put("seq", item.seq())
                     .put("topic", item.topic())
@@ -58,7 +113,6 @@ final class FeedPages {
                 }
                 entry.set("payload", payload);
             }
-            next = item.seq();
         }
         return page.put("since", since)
                 .put("next", next)

@@ -84,7 +84,8 @@ public final class OfflineResource implements RestResource {
                 header("feed"),
                 since,
                 MAX_ITEMS,
-                identity.level().below());
+                identity.level().below(),
+                FeedPages.EVERYONE);
         return file(
                 content,
                 "edufed-feed-" + identity.code() + "-" + since + "-"

@@ -208,10 +208,15 @@ public final class Reconciler {
     }
 
     /** The parent's side, down: a digest of every item a child of {@code level} should have inherited. */
-    ObjectNode downState(String topic, Level level) throws SQLException {
+    ObjectNode downState(String topic, Level level, java.util.function.Predicate<String> reach) throws SQLException {
         ObjectNode answer = Json.object().put("topic", topic);
         ObjectNode items = answer.putObject("items");
-        inheritance.downwardDigests(topic, level).forEach(items::put);
+        boolean addressed = topics.isAddressed(topic);
+        inheritance.downwardDigests(topic, level).forEach((key, digest) -> {
+            if (!addressed || reach.test(FeedPages.addressee(key))) {
+                items.put(key, digest);
+            }
+        });
         return answer;
     }
 

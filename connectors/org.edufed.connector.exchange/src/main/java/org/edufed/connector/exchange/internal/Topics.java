@@ -85,6 +85,12 @@ public final class Topics {
                 .toList();
     }
 
+    /** Whether the topic's items travel only toward the node their key names ({@link Topic#addressed()}). */
+    boolean isAddressed(String topic) {
+        Topic t = declared.get(topic);
+        return t != null && t.addressed();
+    }
+
     /** Whether the topic shows some of its fields only to some levels (see {@link #visibleTo}). */
     boolean hidesFields(String topic) {
         Topic t = declared.get(topic);

@@ -502,7 +502,8 @@ public final class UpwardComponent implements Upward {
         return out;
     }
 
-    private static void collectCodes(JsonNode children, Set<String> into) {
+    /** Every node code in a subtree as heartbeats report it. */
+    static void collectCodes(JsonNode children, Set<String> into) {
         if (children != null && children.isArray()) {
             for (JsonNode n : children) {
                 into.add(n.path("node").path("code").asText());

@@ -49,11 +49,15 @@ class InheritanceTest {
             Sync sync,
             String code) {}
 
-    private Node node(Dialect dialect, Level level, String code) throws Exception {
+    private Node node(Dialect dialect, Level level, String code, org.edufed.kernel.api.federation.Topic... extra)
+            throws Exception {
         TestDatabases.TestStorage storage = TestDatabases.open(dialect, tmp);
         FederationStore store = new FederationStore(storage);
         Identity identity = new Identity(level, code);
         Topics topics = new Topics();
+        for (org.edufed.kernel.api.federation.Topic t : extra) {
+            topics.add(t);
+        }
         topics.add(new Topics.SettingsTopic());
         topics.add(new Topics.OwnValuesTopic());
         topics.add(new Dictionaries.DivisionTopic());
@@ -83,7 +87,8 @@ class InheritanceTest {
                     Json.object(),
                     since,
                     3,
-                    Level.parse(child.federation().tree().node().level()));
+                    Level.parse(child.federation().tree().node().level()),
+                    FeedPages.EVERYONE);
             applied += child.sync().apply(since, page);
             if (!page.path("more").asBoolean()) {
                 return applied;
@@ -178,7 +183,8 @@ class InheritanceTest {
         try (var a = province.storage();
                 var b = county.storage()) {
             province.settings().set("k.one", "1", Mode.OVERRIDABLE);
-            ObjectNode page = FeedPages.page(province.store(), new Topics(), Json.object(), 0, 100, Level.COUNTY);
+            ObjectNode page = FeedPages.page(
+                    province.store(), new Topics(), Json.object(), 0, 100, Level.COUNTY, FeedPages.EVERYONE);
             assertEquals(1, county.sync().apply(0, page));
             assertEquals(0, county.sync().apply(0, page), "a page seen twice applies nothing the second time");
             county.storage().inTransaction(c -> {
@@ -343,9 +349,10 @@ class InheritanceTest {
                         }
                     });
                 }
-                ObjectNode plain = FeedPages.page(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
-                ObjectNode served =
-                        FeedPages.serialisedPage(province.store(), topics, Json.object(), 0, 10, Level.COUNTY);
+                ObjectNode plain = FeedPages.page(
+                        province.store(), topics, Json.object(), 0, 10, Level.COUNTY, FeedPages.EVERYONE);
+                ObjectNode served = FeedPages.serialisedPage(
+                        province.store(), topics, Json.object(), 0, 10, Level.COUNTY, FeedPages.EVERYONE);
                 assertEquals(Json.parse(Json.bytes(plain)), Json.parse(Json.bytes(served)));
                 assertEquals(4, plain.path("items").size());
                 assertEquals(i == 0, Json.text(served).contains("secret"));
@@ -516,7 +523,8 @@ class InheritanceTest {
                 province.settings().set("k.a", "a" + v, Mode.OVERRIDABLE);
                 province.settings().set("k.b", "b" + v, Mode.OVERRIDABLE);
             }
-            ObjectNode page = FeedPages.page(province.store(), new Topics(), Json.object(), 0, 100, Level.COUNTY);
+            ObjectNode page = FeedPages.page(
+                    province.store(), new Topics(), Json.object(), 0, 100, Level.COUNTY, FeedPages.EVERYONE);
             assertEquals(6, page.path("head").asLong());
             // reordered: seq 2 before seq 1
             ObjectNode reordered = page.deepCopy();
@@ -671,6 +679,93 @@ class InheritanceTest {
         @Override
         public KeyRotation rotateKey() {
             throw new UnsupportedOperationException("not used by the settings engine");
+        }
+    }
+
+    /** A downward topic whose items are addressed to one node each (as the exam's decisions are). */
+    static final class AddressedTopic implements org.edufed.kernel.api.federation.Topic {
+        @Override
+        public String name() {
+            return "exam.decisions";
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.DOWN;
+        }
+
+        @Override
+        public boolean addressed() {
+            return true;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void addressedItemsTravelOnlyDownTheBranchOfTheNodeTheyName(Dialect d) throws Exception {
+        AddressedTopic topic = new AddressedTopic();
+        Node province = node(d, Level.PROVINCE, "510000", topic);
+        Node county = node(d, Level.COUNTY, "510104", topic);
+        Node other = node(d, Level.COUNTY, "510105", topic);
+        Node school = node(d, Level.SCHOOL, "2151010001", topic);
+        try (var a = province.storage();
+                var b = county.storage();
+                var c = other.storage();
+                var e = school.storage()) {
+            enrol(county, school, "school");
+            enrol(province, county, "county");
+            enrol(province, other, "county");
+            province.inheritance()
+                    .change(
+                            "exam.decisions",
+                            List.of(
+                                    new Inheritance.Change("2151010001.r1.province", "{\"v\":1}", Mode.LOCKED),
+                                    new Inheritance.Change("2151050007.r2.province", "{\"v\":2}", Mode.LOCKED)));
+            Topics topics = new Topics();
+            topics.add(topic);
+            ObjectNode toCounty = FeedPages.page(
+                    province.store(),
+                    topics,
+                    Json.object(),
+                    0,
+                    100,
+                    Level.COUNTY,
+                    FeedPages.branchOf(province.store().child("510104").orElseThrow()));
+            ObjectNode toOther = FeedPages.page(
+                    province.store(),
+                    topics,
+                    Json.object(),
+                    0,
+                    100,
+                    Level.COUNTY,
+                    FeedPages.branchOf(province.store().child("510105").orElseThrow()));
+            // the county whose school the key names gets it; the other county does not, and neither gets the
+            // item for a school below neither of them; both move past what they do not get
+            assertEquals(1, toCounty.path("items").size(), toCounty.toString());
+            assertEquals(
+                    "2151010001.r1.province",
+                    toCounty.path("items").get(0).path("key").asText());
+            assertEquals(0, toOther.path("items").size());
+            assertEquals(toCounty.path("next").asLong(), toOther.path("next").asLong());
+            assertTrue(toOther.path("next").asLong() > 0);
+            // the county passes it on to its school
+            county.sync().apply(0, toCounty);
+            assertEquals(1, county.inheritance().effective("exam.decisions").size());
+            ObjectNode toSchool = FeedPages.page(
+                    county.store(),
+                    topics,
+                    Json.object(),
+                    0,
+                    100,
+                    Level.SCHOOL,
+                    FeedPages.branchOf(county.store().child("2151010001").orElseThrow()));
+            assertEquals(1, toSchool.path("items").size());
+            // an offline bundle is for whichever child imports it: everything
+            assertEquals(
+                    2,
+                    FeedPages.page(province.store(), topics, Json.object(), 0, 100, Level.COUNTY, FeedPages.EVERYONE)
+                            .path("items")
+                            .size());
         }
     }
 }

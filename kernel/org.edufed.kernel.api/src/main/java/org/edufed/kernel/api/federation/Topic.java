@@ -75,4 +75,16 @@ public interface Topic {
      * @since 1.3
      */
     default void received(Connection connection, List<Upward.Record> records) throws SQLException {}
+
+    /**
+     * Whether the items of this (downward) topic are addressed: keyed {@code <node code>.<rest>}, an item travels
+     * only down the branch that leads to the node its key names (that node and the nodes on the way receive it;
+     * no other node does), instead of to every node below. For what is meant for one school: a review decision, an
+     * admission result. The default, {@code false}, sends every item to every node below.
+     *
+     * @since 1.3
+     */
+    default boolean addressed() {
+        return false;
+    }
 }

@@ -54,6 +54,8 @@ public final class ExamResource implements RestResource {
     static final String PLAN = "exam:plan";
     static final String ADMIN = "exam:admin";
     static final String PERSONAL = "exam:personal";
+    /** Most rows one list answers (a large county school's whole year). */
+    static final int MAX_LIST = 100_000;
 
     private final ExamStore store;
     private final Inheritance inheritance;
@@ -275,7 +277,7 @@ public final class ExamResource implements RestResource {
     @RequiresPermission(READ)
     public List<ExamStore.Mine> registrations(@QueryParam("year") String year, @QueryParam("limit") Integer limit)
             throws SQLException {
-        return store.mine(requireYear(year), limit == null ? 1000 : Math.max(1, Math.min(limit, 10_000)));
+        return store.mine(requireYear(year), limit == null ? 1000 : Math.max(1, Math.min(limit, MAX_LIST)));
     }
 
     @GET
@@ -409,7 +411,7 @@ public final class ExamResource implements RestResource {
                 scope(REVIEW),
                 school,
                 s,
-                limit == null ? 1000 : Math.max(1, Math.min(limit, 10_000)));
+                limit == null ? 1000 : Math.max(1, Math.min(limit, MAX_LIST)));
     }
 
     private ExamStore.Received inScope(String globalId, String permission) throws SQLException {

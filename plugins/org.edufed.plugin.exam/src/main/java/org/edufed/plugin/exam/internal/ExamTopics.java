@@ -89,6 +89,12 @@ final class ExamTopics {
             return Direction.DOWN;
         }
 
+        /** Keyed {@code <school>.<registration>.<level>}: a decision travels only toward its school. */
+        @Override
+        public boolean addressed() {
+            return true;
+        }
+
         @Override
         public void validate(String key, String value) {
             if (Review.Decision.parse(value) == null) {

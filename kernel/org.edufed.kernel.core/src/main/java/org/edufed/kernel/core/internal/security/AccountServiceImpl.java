@@ -184,6 +184,16 @@ public final class AccountServiceImpl implements AccountService {
                 }
                 verified.forget(username);
             }
+            return verified.once(username, password, () -> verify(username, password, row));
+        } catch (SQLException e) {
+            LOG.error("authentication of {} failed on storage: {}", username, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The Argon2 verification of a password not verified in the last minute (see {@link #authenticate}). */
+    private Optional<Account> verify(String username, char[] password, Optional<AccountStore.Row> row) {
+        try {
             if (row.isEmpty()) {
                 hashing.spendDecoyTime(password);
                 return Optional.empty();

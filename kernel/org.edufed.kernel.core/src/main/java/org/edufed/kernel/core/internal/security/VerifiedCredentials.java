@@ -5,7 +5,10 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.edufed.kernel.api.security.Account;
@@ -15,7 +18,9 @@ import org.edufed.kernel.api.security.Account;
  * one Argon2 verification a minute instead of one per request (Argon2 is slow and memory-hard on purpose).
  * Entries are keyed by an HMAC of user and password under a key made at start and never stored, so the
  * cache holds nothing a heap dump could be brute-forced from offline. Only successes are kept; a password
- * change or reset forgets the user at once.
+ * change or reset forgets the user at once. Requests that arrive with the same credentials while they are being
+ * verified wait for that one verification ({@link #once}) instead of each running Argon2: a client opening 32
+ * connections at once costs one verification, not 32 contending for two cores.
  */
 final class VerifiedCredentials {
 
@@ -25,6 +30,7 @@ final class VerifiedCredentials {
     private record Entry(Account account, long expires) {}
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Optional<Account>>> inFlight = new ConcurrentHashMap<>();
     private final byte[] key = new byte[32];
 
     VerifiedCredentials() {
@@ -49,6 +55,29 @@ final class VerifiedCredentials {
             entries.clear(); // crude but bounded: a flood of distinct users costs re-verification only
         }
         entries.put(key(username, password), new Entry(account, System.nanoTime() + TTL_NANOS));
+    }
+
+    /**
+     * The outcome of {@code verification} for these credentials, run once however many requests bring them at
+     * the same time: the others wait for it and share its outcome (success or failure).
+     */
+    Optional<Account> once(String username, char[] password, Supplier<Optional<Account>> verification) {
+        String k = key(username, password);
+        CompletableFuture<Optional<Account>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<Account>> running = inFlight.putIfAbsent(k, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            Optional<Account> outcome = verification.get();
+            mine.complete(outcome);
+            return outcome;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(k, mine);
+        }
     }
 
     void forget(String username) {
