@@ -133,13 +133,17 @@ class ExamIT {
                             "/plans/2027/5101040002",
                             "{\"name\":\"树德中学\",\"quotas\":{\"1\":200,\"2\":80}}"),
                     200);
+            // the school itself has a senior section (完全中学) that admits too
+            ok(
+                    exam(county, cp, "PUT", "/plans/2027/" + SCHOOL, "{\"name\":\"锦江区示范中学高中部\",\"quotas\":{\"1\":50}}"),
+                    200);
             assertEquals(
                     422,
                     exam(county, cp, "PUT", "/plans/2027/5101040003", "{\"name\":\"x\",\"quotas\":{\"9\":1}}")
                             .statusCode());
             FederationIT.await(() -> KarafNode.json(exam(school, sp, "GET", "/plans?year=2027", null))
                                     .size()
-                            == 2
+                            == 3
                     ? true
                     : null);
 
@@ -331,6 +335,82 @@ class ExamIT {
             JsonNode schoolStats = KarafNode.json(exam(school, sp, "GET", "/stats?year=2027", null));
             assertEquals(1, schoolStats.path("total").path("submitted").asInt(), schoolStats.toString());
 
+            // the school corrects what the province returned: version 3, approved by the county and the province
+            ok(
+                    exam(
+                            school,
+                            sp,
+                            "PUT",
+                            "/registrations/" + idB,
+                            registration("韩梅梅", han, "{\"1\":[\"" + SCHOOL + "\"]}")),
+                    200);
+            FederationIT.await(() -> {
+                JsonNode row = find(
+                        KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027&status=submitted", null)),
+                        "globalId",
+                        gidB);
+                return row != null && row.path("version").asInt() == 3 ? true : null;
+            });
+            ok(exam(county, cp, "POST", "/reviews/" + gidB, "{\"version\":3,\"decision\":\"approve\"}"), 200);
+            FederationIT.await(() -> find(
+                                    KarafNode.json(exam(
+                                            province, pp, "GET", "/reviews?year=2027&status=county-approved", null)),
+                                    "globalId",
+                                    gidB)
+                            != null
+                    ? true
+                    : null);
+            ok(exam(province, pp, "POST", "/reviews/" + gidB, "{\"version\":3,\"decision\":\"approve\"}"), 200);
+            FederationIT.await(() -> KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027&status=approved", null))
+                                    .size()
+                            == 2
+                    ? true
+                    : null);
+
+            // scores imported at the county: bad rows and unknown ID numbers reported, the good ones kept
+            String scores = "身份证号,成绩\n" + li + ",650\n" + han + ",640.5\n" + wang + ",600\n"
+                    + "110105194912310021,600\n" + idNumber("510104", "20120909", "999") + ",610\n" + li + ",651\n"
+                    + han + ",abc\n";
+            JsonNode imported2 = ok(
+                    county.raw(HttpRequest.newBuilder(
+                                    URI.create(county.baseUrl() + "/api/v1/exam/scores/import?year=2027"))
+                            .header("Content-Type", "text/csv")
+                            .header("Authorization", AccountImportIT.basic("admin", cp))
+                            .POST(HttpRequest.BodyPublishers.ofString(scores, StandardCharsets.UTF_8))),
+                    200);
+            assertEquals(3, imported2.path("imported").asInt(), imported2.toString());
+            assertEquals(
+                    "[5, 6, 7, 8]", imported2.path("errors").findValues("line").toString(), imported2.toString());
+            assertTrue(imported2.toString().contains("exam.noRegistration"), imported2.toString());
+            assertTrue(imported2.toString().contains("exam.duplicateScore"), imported2.toString());
+            // admission: 李雷 (650) gets his first choice, 韩梅梅 (640.5) her school's senior section; 王芳 was
+            // never approved, so she is no candidate
+            JsonNode run = ok(exam(county, cp, "POST", "/admission/2027", null), 200);
+            assertEquals(2, run.path("candidates").asInt(), run.toString());
+            assertEquals(2, run.path("admitted").asInt(), run.toString());
+            assertEquals(
+                    2,
+                    KarafNode.json(exam(county, cp, "GET", "/admission?year=2027", null))
+                            .size());
+            // the results reach the school, and the admitting school sees whom it admitted
+            JsonNode results = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(school, sp, "GET", "/results?year=2027", null));
+                return r.size() == 2 ? r : null;
+            });
+            assertEquals(
+                    "5101040001", find(results, "name", "李雷").path("highSchool").asText());
+            assertEquals(
+                    "成都七中", find(results, "name", "李雷").path("highSchoolName").asText());
+            JsonNode admittedHere = KarafNode.json(exam(school, sp, "GET", "/results?year=2027&admitted=true", null));
+            assertEquals(1, admittedHere.size(), admittedHere.toString());
+            assertEquals("韩梅梅", admittedHere.get(0).path("name").asText());
+            assertEquals(
+                    "5101040001",
+                    KarafNode.json(exam(school, sp, "GET", "/registrations/" + idA, null))
+                            .path("result")
+                            .path("highSchool")
+                            .asText());
+
             // a county reviewer granted one school sees that school only
             assertEquals(
                     204,
@@ -371,7 +451,12 @@ class ExamIT {
             // the console: the school's clerk page lists the registrations; the county's lists what awaits it
             ConsoleSession console = ConsoleSession.login(school, "admin", sp);
             String page = console.get("/console/exam").body();
-            assertTrue(page.contains("2027年成都市中考") && page.contains("韩梅梅") && page.contains("已退回"), page);
+            assertTrue(
+                    page.contains("2027年成都市中考")
+                            && page.contains("韩梅梅")
+                            && page.contains("审核通过")
+                            && page.contains("录取：成都七中（第一批次）"),
+                    page);
             String form = ConsoleSession.csrf(page);
             HttpResponse<String> registered = console.post(
                     "/console/exam",

@@ -48,35 +48,7 @@ final class CsvImport {
 
     static Report run(byte[] body, String year, Sink sink, Function<Rules.Registration, List<Rules.Problem>> check)
             throws SQLException {
-        if (body == null || body.length == 0 || body.length > MAX_BYTES) {
-            throw new Rules.Invalid("file", body == null || body.length == 0 ? "exam.csvHeader" : "exam.csvTooLarge");
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new Rules.Invalid("file", "exam.csvType");
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        List<CSVRecord> records;
-        try (CSVParser parser =
-                CSVFormat.DEFAULT.builder().setTrim(true).build().parse(new StringReader(text))) {
-            records = parser.getRecords();
-        } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
-            throw new Rules.Invalid("file", "exam.csvColumns");
-        }
-        if (records.isEmpty() || !header(records.get(0))) {
-            throw new Rules.Invalid("file", "exam.csvHeader");
-        }
-        if (records.size() - 1 > MAX_ROWS) {
-            throw new Rules.Invalid("file", "exam.csvTooLarge");
-        }
+        List<CSVRecord> records = records(body, CsvImport::header, "exam.csvHeader");
         int created = 0;
         List<RowError> refused = new ArrayList<>();
         for (CSVRecord rec : records.subList(1, records.size())) {
@@ -108,6 +80,91 @@ final class CsvImport {
             }
         }
         return new Report(records.size() - 1, created, refused);
+    }
+
+    /** The rows of a CSV file (UTF-8, an optional BOM), its header checked; the whole file refused when it is not one. */
+    static List<CSVRecord> records(byte[] body, java.util.function.Predicate<CSVRecord> header, String headerKey) {
+        if (body == null || body.length == 0 || body.length > MAX_BYTES) {
+            throw new Rules.Invalid("file", body == null || body.length == 0 ? headerKey : "exam.csvTooLarge");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new Rules.Invalid("file", "exam.csvType");
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        List<CSVRecord> records;
+        try (CSVParser parser =
+                CSVFormat.DEFAULT.builder().setTrim(true).build().parse(new StringReader(text))) {
+            records = parser.getRecords();
+        } catch (IOException | java.io.UncheckedIOException | IllegalStateException e) {
+            throw new Rules.Invalid("file", "exam.csvColumns");
+        }
+        if (records.isEmpty() || !header.test(records.get(0))) {
+            throw new Rules.Invalid("file", headerKey);
+        }
+        if (records.size() - 1 > MAX_ROWS) {
+            throw new Rules.Invalid("file", "exam.csvTooLarge");
+        }
+        return records;
+    }
+
+    private static final List<String> SCORES_ZH = List.of("身份证号", "成绩");
+    private static final List<String> SCORES_EN = List.of("idnumber", "score");
+    private static final java.util.regex.Pattern SCORE = java.util.regex.Pattern.compile("[0-9]{1,4}(\\.[0-9]{1,2})?");
+
+    /**
+     * Scores from a CSV file (header {@code 身份证号,成绩} or {@code idNumber,score}; a score from 0 to 1000 with at
+     * most two decimals): the good rows, and every bad row (with its line) added to {@code refused}.
+     */
+    static List<ExamStore.ScoreRow> scores(byte[] body, List<RowError> refused) {
+        List<CSVRecord> records = records(
+                body,
+                r -> {
+                    List<String> cells = new ArrayList<>();
+                    r.forEach(c -> cells.add(c.strip().toLowerCase(Locale.ROOT)));
+                    return cells.equals(SCORES_ZH) || cells.equals(SCORES_EN);
+                },
+                "exam.csvScoresHeader");
+        List<ExamStore.ScoreRow> rows = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (CSVRecord rec : records.subList(1, records.size())) {
+            long line = rec.getRecordNumber();
+            if (rec.size() == 1 && rec.get(0).isEmpty()) {
+                continue;
+            }
+            if (rec.size() != 2) {
+                refused.add(new RowError(line, List.of(new Rules.Problem("row", "exam.csvColumns"))));
+                continue;
+            }
+            String id = rec.get(0).toUpperCase(Locale.ROOT);
+            List<Rules.Problem> problems = new ArrayList<>();
+            if (Rules.birthOf(id) == null) {
+                problems.add(new Rules.Problem("idNumber", "exam.badIdNumber"));
+            } else if (!seen.add(id)) {
+                problems.add(new Rules.Problem("idNumber", "exam.duplicateScore"));
+            }
+            java.math.BigDecimal score = null;
+            if (SCORE.matcher(rec.get(1)).matches()) {
+                score = new java.math.BigDecimal(rec.get(1));
+            }
+            if (score == null || score.compareTo(java.math.BigDecimal.valueOf(1000)) > 0) {
+                problems.add(new Rules.Problem("score", "exam.badScore"));
+            }
+            if (problems.isEmpty()) {
+                rows.add(new ExamStore.ScoreRow(line, id, score));
+            } else {
+                refused.add(new RowError(line, problems));
+            }
+        }
+        return rows;
     }
 
     private static boolean header(CSVRecord r) {

@@ -184,6 +184,8 @@ public final class ExamPage implements ConsolePage {
                 .append(t(ctx, "志愿", "Preferences"))
                 .append("</th><th>")
                 .append(t(ctx, "状态", "Status"))
+                .append("</th><th>")
+                .append(t(ctx, "录取结果", "Admission"))
                 .append("</th></tr>");
         for (ExamStore.Mine m : store.mine(y.year(), 500)) {
             b.append("<tr><td>")
@@ -195,6 +197,17 @@ public final class ExamPage implements ConsolePage {
                     .append("</td><td>")
                     .append(ctx.escape(Texts.get(ctx.locale(), "status." + m.status())))
                     .append(m.reason() == null ? "" : "：" + ctx.escape(m.reason()))
+                    .append("</td><td>")
+                    .append(
+                            m.result() == null
+                                    ? "—"
+                                    : t(ctx, "录取：", "Admitted: ")
+                                            + ctx.escape(m.result()
+                                                    .path("highSchoolName")
+                                                    .asText())
+                                            + "（"
+                                            + ctx.escape(
+                                                    m.result().path("batchName").asText()) + "）")
                     .append("</td></tr>");
         }
         b.append("</table>");

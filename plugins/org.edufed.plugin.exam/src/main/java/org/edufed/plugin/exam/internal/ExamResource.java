@@ -52,6 +52,7 @@ public final class ExamResource implements RestResource {
     static final String REGISTER = "exam:register";
     static final String REVIEW = "exam:review";
     static final String PLAN = "exam:plan";
+    static final String ADMIT = "exam:admit";
     static final String ADMIN = "exam:admin";
     static final String PERSONAL = "exam:personal";
     /** Most rows one list answers (a large county school's whole year). */
@@ -352,31 +353,19 @@ public final class ExamResource implements RestResource {
     @RequiresPermission(REGISTER)
     public Response importCsv(@QueryParam("year") String year, byte[] body) throws SQLException {
         String y = requireYear(year);
-        MediaType type = headers.getMediaType();
-        if (type == null || !"text".equals(type.getType()) || !"csv".equals(type.getSubtype())) {
-            throw new ProblemException(415, "unsupported-media-type", Texts.get(locale(), "exam.csvType"));
-        }
+        requireCsv();
         CsvImport.Report report;
         try {
             report = CsvImport.run(body, y, store, this::rowProblems);
         } catch (Rules.Invalid e) {
             throw invalid(e);
         }
-        Locale l = locale();
         ObjectNode o = Rules.JSON
                 .createObjectNode()
                 .put("rows", report.rows())
                 .put("created", report.created())
                 .put("refused", report.refused().size());
-        ArrayNode errors = o.putArray("errors");
-        for (CsvImport.RowError e : report.refused()) {
-            ObjectNode r = errors.addObject().put("line", e.line());
-            ArrayNode ps = r.putArray("problems");
-            e.problems().forEach(p -> ps.addObject()
-                    .put("field", p.field())
-                    .put("code", p.key())
-                    .put("message", Texts.get(l, p.key())));
-        }
+        o.set("errors", errors(report.refused()));
         return Response.ok(o).build();
     }
 
@@ -452,6 +441,100 @@ public final class ExamResource implements RestResource {
     public ObjectNode reviewPersonal(@PathParam("registration") String globalId) throws SQLException {
         inScope(globalId, PERSONAL);
         return reveal(globalId, store.receivedCiphers(globalId).orElseThrow(this::notFound));
+    }
+
+    // --- scores and admission ---------------------------------------------------------------------------------
+
+    private void requireCsv() {
+        MediaType type = headers.getMediaType();
+        if (type == null || !"text".equals(type.getType()) || !"csv".equals(type.getSubtype())) {
+            throw new ProblemException(415, "unsupported-media-type", Texts.get(locale(), "exam.csvType"));
+        }
+    }
+
+    private ArrayNode errors(List<CsvImport.RowError> refused) {
+        Locale l = locale();
+        ArrayNode errors = Rules.JSON.createArrayNode();
+        for (CsvImport.RowError e : refused) {
+            ObjectNode r = errors.addObject().put("line", e.line());
+            ArrayNode ps = r.putArray("problems");
+            e.problems().forEach(p -> ps.addObject()
+                    .put("field", p.field())
+                    .put("code", p.key())
+                    .put("message", Texts.get(l, p.key())));
+        }
+        return errors;
+    }
+
+    /**
+     * Exam scores from a CSV file ({@code text/csv}, header {@code 身份证号,成绩} or {@code idNumber,score}), matched
+     * to the registrations held here; every row that is malformed or matches none reported with its line.
+     */
+    @POST
+    @Path("/scores/import")
+    @RequiresPermission(ADMIT)
+    public ObjectNode importScores(@QueryParam("year") String year, byte[] body) throws SQLException {
+        String y = requireYear(year);
+        requireCsv();
+        List<CsvImport.RowError> refused = new ArrayList<>();
+        List<ExamStore.ScoreRow> rows;
+        try {
+            rows = CsvImport.scores(body, refused);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        List<Long> unmatched = store.importScores(y, rows);
+        for (Long line : unmatched) {
+            refused.add(new CsvImport.RowError(line, List.of(new Rules.Problem("idNumber", "exam.noRegistration"))));
+        }
+        refused.sort(java.util.Comparator.comparingLong(CsvImport.RowError::line));
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("rows", rows.size() + refused.size() - unmatched.size())
+                .put("imported", rows.size() - unmatched.size())
+                .put("refused", refused.size());
+        o.set("errors", errors(refused));
+        return o;
+    }
+
+    /**
+     * Runs admission for the year (平行志愿, batch by batch, by score and preference against the plans, ties by the
+     * year's rule) over the registrations the province approved that have a score; the results go down to the
+     * students' schools and the admitting high schools. Running it again replaces the previous outcome.
+     */
+    @POST
+    @Path("/admission/{year}")
+    @RequiresPermission(ADMIT)
+    public ExamStore.AdmissionRun admit(@PathParam("year") String year) throws SQLException {
+        Rules.ExamYear y =
+                store.year(requireYear(year)).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
+        if (store.plans(y.year()).isEmpty()) {
+            throw invalid(new Rules.Invalid("year", "exam.noPlans"));
+        }
+        try {
+            return store.admit(y);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    /** The outcome of the last admission run here, the students of the caller's scope. */
+    @GET
+    @Path("/admission")
+    @RequiresPermission(value = READ, unit = RequiresPermission.ANY_UNIT)
+    public List<ObjectNode> admitted(@QueryParam("year") String year) throws SQLException {
+        return store.admitted(requireYear(year), scope(READ));
+    }
+
+    /**
+     * At a school: the results of its students ({@code ?admitted=true}: a high school's list of the students it
+     * admitted), as the admission run sent them down.
+     */
+    @GET
+    @Path("/results")
+    @RequiresPermission(READ)
+    public List<JsonNode> results(@QueryParam("year") String year, @QueryParam("admitted") boolean admittedHere) {
+        return store.results(requireYear(year), admittedHere);
     }
 
     // --- statistics --------------------------------------------------------------------------------------------

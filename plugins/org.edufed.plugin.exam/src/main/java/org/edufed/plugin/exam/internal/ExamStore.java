@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
@@ -114,6 +115,7 @@ public final class ExamStore {
             String status,
             String reason,
             String returnedBy,
+            JsonNode result,
             Instant updatedAt) {}
 
     /**
@@ -324,6 +326,10 @@ public final class ExamStore {
                 status.id,
                 returned == null ? null : returned.reason(),
                 returned == null ? null : (returned == province ? Level.PROVINCE.id() : Level.COUNTY.id()),
+                inheritance
+                        .effective(ExamTopics.RESULTS, resultKey(gid, null))
+                        .map(i -> parse(i.value()))
+                        .orElse(null),
                 rs.getTimestamp(10).toInstant());
     }
 
@@ -629,6 +635,237 @@ public final class ExamStore {
             return null;
         });
         return received(globalId).orElseThrow();
+    }
+
+    // --- scores and admission (county, or province) ------------------------------------------------------
+
+    /** A score row of an import: the ID number as given, its score. */
+    record ScoreRow(long line, String idNumber, java.math.BigDecimal score) {}
+
+    /**
+     * Stores the scores of the rows whose ID number belongs to a registration held here for the year (a newer
+     * import replaces a score), in one transaction; returns the lines of the rows that match none.
+     */
+    List<Long> importScores(String year, List<ScoreRow> rows) throws SQLException {
+        List<Long> unmatched = new ArrayList<>();
+        storage.inTransaction(c -> {
+            Timestamp now = Timestamp.from(Instant.now());
+            try (PreparedStatement find = c.prepareStatement("SELECT 1 FROM exam_received WHERE exam_year = ? AND"
+                            + " id_index = ? AND withdrawn = FALSE");
+                    PreparedStatement up = c.prepareStatement("UPDATE exam_score SET score = ?, imported_at = ? WHERE"
+                            + " exam_year = ? AND id_index = ?");
+                    PreparedStatement ins = c.prepareStatement("INSERT INTO exam_score (exam_year, id_index, score,"
+                            + " imported_at) VALUES (?, ?, ?, ?)")) {
+                for (ScoreRow r : rows) {
+                    String index = fields.blindIndex(r.idNumber());
+                    find.setString(1, year);
+                    find.setString(2, index);
+                    try (ResultSet rs = find.executeQuery()) {
+                        if (!rs.next()) {
+                            unmatched.add(r.line());
+                            continue;
+                        }
+                    }
+                    up.setBigDecimal(1, r.score());
+                    up.setTimestamp(2, now);
+                    up.setString(3, year);
+                    up.setString(4, index);
+                    if (up.executeUpdate() == 0) {
+                        ins.setString(1, year);
+                        ins.setString(2, index);
+                        ins.setBigDecimal(3, r.score());
+                        ins.setTimestamp(4, now);
+                        ins.executeUpdate();
+                    }
+                }
+            }
+            audit.record(
+                    c,
+                    AuditLog.Event.of(
+                            "exam.scores",
+                            year,
+                            AuditLog.Result.SUCCESS,
+                            (rows.size() - unmatched.size()) + " scores imported"));
+            return null;
+        });
+        return unmatched;
+    }
+
+    /** The outcome of an admission run: admitted per batch and high school, and the candidates not placed. */
+    record AdmissionRun(int candidates, int admitted, Map<String, Map<String, Integer>> byBatch) {}
+
+    /**
+     * Runs admission for the year over the registrations approved by the province that have a score and the
+     * plans in effect here, replaces the previous run's outcome, and publishes each result toward the student's
+     * school and the admitting high school (and withdraws results a previous run published that no longer hold),
+     * all in one transaction.
+     */
+    AdmissionRun admit(Rules.ExamYear year) throws SQLException {
+        Map<String, java.math.BigDecimal> scores = new HashMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT r.global_id, s.score FROM exam_received r JOIN"
+                        + " exam_score s ON s.exam_year = r.exam_year AND s.id_index = r.id_index WHERE r.exam_year = ?"
+                        + " AND r.withdrawn = FALSE")) {
+            ps.setString(1, year.year());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    scores.put(rs.getString(1), rs.getBigDecimal(2));
+                }
+            }
+        }
+        List<Admission.Candidate> candidates = new ArrayList<>();
+        Map<String, Received> byId = new HashMap<>();
+        for (Received r : received(year.year(), Scope.ALL, null, Status.APPROVED, Integer.MAX_VALUE)) {
+            java.math.BigDecimal score = scores.get(r.globalId());
+            if (score != null) {
+                candidates.add(new Admission.Candidate(
+                        r.globalId(),
+                        r.name(),
+                        r.school(),
+                        score,
+                        r.birth(),
+                        r.receivedAt(),
+                        Rules.preferences(r.preferences())));
+                byId.put(r.globalId(), r);
+            }
+        }
+        Map<String, Rules.Plan> plans = plans(year.year());
+        List<Admission.Result> results = Admission.run(year, plans, candidates);
+        Map<String, Map<String, Integer>> byBatch = new java.util.TreeMap<>();
+        storage.inTransaction(c -> {
+            Set<String> previous = new java.util.HashSet<>();
+            try (PreparedStatement old =
+                    c.prepareStatement("SELECT global_id, high_school FROM exam_admission WHERE exam_year = ?")) {
+                old.setString(1, year.year());
+                try (ResultSet rs = old.executeQuery()) {
+                    while (rs.next()) {
+                        previous.add(resultKey(rs.getString(1), null));
+                        previous.add(resultKey(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM exam_admission WHERE exam_year = ?")) {
+                del.setString(1, year.year());
+                del.executeUpdate();
+            }
+            Timestamp now = Timestamp.from(Instant.now());
+            Map<String, Inheritance.Change> changes = new java.util.LinkedHashMap<>();
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO exam_admission (exam_year, global_id,"
+                    + " batch_code, high_school, score, rank_no, admitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                for (Admission.Result a : results) {
+                    ins.setString(1, year.year());
+                    ins.setString(2, a.globalId());
+                    ins.setString(3, a.batch());
+                    ins.setString(4, a.highSchool());
+                    ins.setBigDecimal(5, a.score());
+                    ins.setInt(6, a.rank());
+                    ins.setTimestamp(7, now);
+                    ins.addBatch();
+                    byBatch.computeIfAbsent(a.batch(), k -> new java.util.TreeMap<>())
+                            .merge(a.highSchool(), 1, Integer::sum);
+                    String value = resultJson(year, plans, byId.get(a.globalId()), a);
+                    for (String key : List.of(resultKey(a.globalId(), null), resultKey(a.globalId(), a.highSchool()))) {
+                        changes.put(key, new Inheritance.Change(key, value, Mode.LOCKED));
+                        previous.remove(key);
+                    }
+                }
+                if (!results.isEmpty()) {
+                    ins.executeBatch();
+                }
+            }
+            previous.forEach(key -> changes.put(key, Inheritance.Change.remove(key)));
+            List<Inheritance.Change> all = new ArrayList<>(changes.values());
+            try {
+                for (int i = 0; i < all.size(); i += Inheritance.MAX_CHANGES) {
+                    inheritance.change(
+                            c, ExamTopics.RESULTS, all.subList(i, Math.min(all.size(), i + Inheritance.MAX_CHANGES)));
+                }
+            } catch (LockedException e) {
+                throw new Invalid("year", "exam.notReviewable");
+            }
+            audit.record(
+                    c,
+                    AuditLog.Event.of(
+                            "exam.admission",
+                            year.year(),
+                            AuditLog.Result.SUCCESS,
+                            results.size() + " of " + candidates.size() + " admitted"));
+            return null;
+        });
+        return new AdmissionRun(candidates.size(), results.size(), byBatch);
+    }
+
+    /** The item key of a result: for the student's school, or (with a high school) for the admitting school. */
+    static String resultKey(String globalId, String highSchool) {
+        String own = globalId.replace(':', '.');
+        return highSchool == null ? own : highSchool + "." + own;
+    }
+
+    private static String resultJson(
+            Rules.ExamYear year, Map<String, Rules.Plan> plans, Received r, Admission.Result a) {
+        Rules.Plan plan = plans.get(Rules.Plan.key(year.year(), a.highSchool()));
+        Rules.Batch batch = year.batch(a.batch());
+        return Rules.JSON
+                .createObjectNode()
+                .put("year", year.year())
+                .put("registration", a.globalId())
+                .put("name", r.name())
+                .put("school", r.school())
+                .put("batch", a.batch())
+                .put("batchName", batch == null ? a.batch() : batch.name())
+                .put("highSchool", a.highSchool())
+                .put("highSchoolName", plan == null ? a.highSchool() : plan.name())
+                .put("score", a.score())
+                .put("rank", a.rank())
+                .toString();
+    }
+
+    /** The admitted of a year at this node (the last run), in the caller's scope, by batch and rank. */
+    List<ObjectNode> admitted(String year, Scope scope) throws SQLException {
+        List<ObjectNode> out = new ArrayList<>();
+        Scope.Condition where = scope.where("r.origin");
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT a.global_id, r.origin, r.student_name, a.batch_code,"
+                        + " a.high_school, a.score, a.rank_no FROM exam_admission a JOIN exam_received r ON r.global_id ="
+                        + " a.global_id WHERE a.exam_year = ? AND " + where.sql()
+                        + " ORDER BY a.batch_code, a.rank_no")) {
+            int p = 1;
+            ps.setString(p++, year);
+            for (String v : where.parameters()) {
+                ps.setString(p++, v);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Rules.JSON
+                            .createObjectNode()
+                            .put("registration", rs.getString(1))
+                            .put("school", rs.getString(2))
+                            .put("name", rs.getString(3))
+                            .put("batch", rs.getString(4))
+                            .put("highSchool", rs.getString(5))
+                            .put("score", rs.getBigDecimal(6))
+                            .put("rank", rs.getInt(7)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The results published toward this node for a year: its students', and (a high school) whom it admitted. */
+    List<JsonNode> results(String year, boolean admittedHere) {
+        List<JsonNode> out = new ArrayList<>();
+        String prefix = node.code() + ".";
+        for (Inheritance.Item i : inheritance.effective(ExamTopics.RESULTS)) {
+            if (!i.key().startsWith(prefix)) {
+                continue;
+            }
+            boolean forHighSchool = i.key().substring(prefix.length()).contains(".");
+            JsonNode v = parse(i.value());
+            if (forHighSchool == admittedHere && year.equals(v.path("year").asText())) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     // --- statistics ----------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ final class ExamTopics {
     static final String PLANS = "exam.plans";
     /** Decisions of the county and the province on a registration, down to its school. */
     static final String DECISIONS = "exam.decisions";
+    /** Admission results, down to the student's school and to the admitting high school. */
+    static final String RESULTS = "exam.results";
     /** Registrations, from the school up to the county and the province. */
     static final String REGISTRATIONS = "exam.registrations";
     /** The county's reviews, up to the province. */
@@ -105,6 +107,41 @@ final class ExamTopics {
         @Override
         public String description() {
             return "中考报名：区县与省级审核结果（下发到学校）";
+        }
+    }
+
+    /**
+     * Admission results: one item keyed {@code <school>.<registration>} for the student's school and one keyed
+     * {@code <high school>.<school>.<registration>} for the admitting high school; each travels only toward the
+     * school its key names.
+     */
+    @Component(service = Topic.class)
+    public static final class Results implements Topic {
+        @Override
+        public String name() {
+            return RESULTS;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.DOWN;
+        }
+
+        @Override
+        public boolean addressed() {
+            return true;
+        }
+
+        @Override
+        public void validate(String key, String value) {
+            if (!key.matches("[0-9]{6,10}(\\.[0-9]{6,10})?\\.[0-9a-f-]{36}")) {
+                throw new IllegalArgumentException("exam.badBody");
+            }
+        }
+
+        @Override
+        public String description() {
+            return "中考报名：录取结果（下发到考生所在学校与录取学校）";
         }
     }
 
