@@ -411,6 +411,27 @@ class ExamIT {
                             .path("highSchool")
                             .asText());
 
+            // the link to the county is down: the school keeps registering; when the county is back, the
+            // registration arrives there once
+            county.stop();
+            String zheng = idNumber("510104", "20120606", "668");
+            JsonNode offline = ok(
+                    exam(school, sp, "POST", "/registrations", registration("郑十", zheng, "{\"1\":[\"5101040001\"]}")),
+                    201);
+            county.start().awaitReady(DistributionIT.BOOT);
+            String gidOffline = offline.path("globalId").asText();
+            FederationIT.await(() -> {
+                HttpResponse<String> r = county.get("/api/v1/exam/reviews?year=2027", "admin", cp);
+                if (r.statusCode() != 200) {
+                    return null; // the plugin is being verified and started again
+                }
+                long copies = 0;
+                for (JsonNode n : KarafNode.json(r)) {
+                    copies += n.path("globalId").asText().equals(gidOffline) ? 1 : 0;
+                }
+                return copies == 1 ? true : null;
+            });
+
             // a county reviewer granted one school sees that school only
             assertEquals(
                     204,
@@ -444,7 +465,7 @@ class ExamIT {
                             .statusCode());
             FederationIT.grant(county, cp, "u-reviewer", "exam-reviewer", SCHOOL, false);
             assertEquals(
-                    3,
+                    4,
                     KarafNode.json(county.get("/api/v1/exam/reviews?year=2027", "u-reviewer", rp))
                             .size());
 
@@ -474,6 +495,27 @@ class ExamIT {
                     Map.of("action", "register", "year", "2027", "name", "周九", "idNumber", "123", "guardianPhone", "1"),
                     ConsoleSession.csrf(registered.body()));
             assertTrue(refused.body().contains("身份证号无效"), refused.body());
+            // a school clerk registers a student in a real browser (screenshots kept in target/screenshots/exam)
+            String wu = idNumber("510104", "20120707", "779");
+            if (Browser.run(
+                            "exam",
+                            Map.of(
+                                    "SCHOOL",
+                                    school.baseUrl(),
+                                    "USER",
+                                    "admin",
+                                    "PASSWORD",
+                                    sp,
+                                    "NAME",
+                                    "吴九",
+                                    "ID_NUMBER",
+                                    wu))
+                    != null) {
+                JsonNode wuRow =
+                        find(KarafNode.json(exam(school, sp, "GET", "/registrations?year=2027", null)), "name", "吴九");
+                assertEquals(2, wuRow.path("preferences").path("1").size(), wuRow.toString());
+                assertEquals(1, wuRow.path("preferences").path("2").size(), wuRow.toString());
+            }
             ConsoleSession countyConsole = ConsoleSession.login(county, "admin", cp);
             assertTrue(countyConsole.get("/console/exam").body().contains("待本级审核"));
         }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -282,40 +281,20 @@ class SsoIT {
      * runs {@code npm ci} in itests/browser) and in CI; a bare {@code mvn verify} runs it when they are there.
      */
     static void browserJourney(KarafNode province, KarafNode school, String user, String password) throws Exception {
-        Path dir = Path.of(System.getProperty("edufed.dist.dir", "../distributions"))
-                .getParent()
-                .resolve("itests/browser");
-        boolean ready = Files.isDirectory(dir.resolve("node_modules/playwright-core"))
-                && Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium")));
-        if (!ready) {
-            if (System.getenv("EDUFED_REQUIRE_BROWSER") != null || "true".equals(System.getenv("CI"))) {
-                throw new AssertionError("the browser test needs Chromium and `npm ci` in " + dir);
-            }
-            System.err.println("SsoIT: browser journey skipped (no Chromium or no npm ci in " + dir + ")");
-            return;
+        Path out = Browser.run(
+                "sso",
+                Map.of(
+                        "PROVINCE",
+                        province.baseUrl(),
+                        "SCHOOL",
+                        school.baseUrl(),
+                        "SSO_USER",
+                        user,
+                        "SSO_PASSWORD",
+                        password));
+        if (out != null) {
+            assertTrue(Files.size(out.resolve("3-school-console.png")) > 0);
         }
-        Path out = Path.of("target/screenshots/sso").toAbsolutePath();
-        Files.createDirectories(out);
-        Path log = out.resolve("browser.log");
-        ProcessBuilder pb = new ProcessBuilder("node", "sso.mjs")
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        pb.environment().put("PROVINCE", province.baseUrl());
-        pb.environment().put("SCHOOL", school.baseUrl());
-        pb.environment().put("SSO_USER", user);
-        pb.environment().put("SSO_PASSWORD", password);
-        pb.environment().put("OUT", out.toString());
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                throw new AssertionError("the browser journey did not end within 120 s: " + Files.readString(log));
-            }
-        } finally {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), Files.readString(log));
-        assertTrue(Files.size(out.resolve("3-school-console.png")) > 0);
     }
 
     static JsonNode account(KarafNode node, String admin, String user) throws Exception {

@@ -55,6 +55,31 @@ public final class ExamPage implements ConsolePage {
         return 150;
     }
 
+    /** Times as people in China read them (Beijing time). */
+    private static final java.time.format.DateTimeFormatter LOCAL = java.time.format.DateTimeFormatter.ofPattern(
+                    "yyyy-MM-dd HH:mm")
+            .withZone(java.time.ZoneId.of("Asia/Shanghai"));
+
+    /** Preferences as {@code 第一批次：成都七中、树德中学；第二批次：…}, with the plans' school names. */
+    static String preferences(
+            Rules.ExamYear y, Map<String, Rules.Plan> plans, com.fasterxml.jackson.databind.JsonNode p) {
+        StringBuilder out = new StringBuilder();
+        p.fields().forEachRemaining(e -> {
+            Rules.Batch batch = y.batch(e.getKey());
+            if (out.length() > 0) {
+                out.append("；");
+            }
+            out.append(batch == null ? e.getKey() : batch.name()).append("：");
+            List<String> names = new ArrayList<>();
+            e.getValue().forEach(s -> {
+                Rules.Plan plan = plans.get(Rules.Plan.key(y.year(), s.asText()));
+                names.add(plan == null ? s.asText() : plan.name());
+            });
+            out.append(String.join("、", names));
+        });
+        return out.toString();
+    }
+
     private static boolean en(Locale l) {
         return "en".equals(l.getLanguage());
     }
@@ -89,6 +114,7 @@ public final class ExamPage implements ConsolePage {
     }
 
     private String render(PageContext ctx, String message, String error) {
+        boolean keep = error != null; // the form keeps what was typed only when it has to be corrected
         StringBuilder b = new StringBuilder();
         if (message != null) {
             b.append("<p class=\"ok\" id=\"exam-message\">")
@@ -115,14 +141,14 @@ public final class ExamPage implements ConsolePage {
                 .append(ctx.escape(y.name()))
                 .append("</h2><p>")
                 .append(t(ctx, "报名时间：", "Window: "))
-                .append(ctx.escape(y.opens().toString()))
+                .append(ctx.escape(LOCAL.format(y.opens())))
                 .append(" – ")
-                .append(ctx.escape(y.closes().toString()))
+                .append(ctx.escape(LOCAL.format(y.closes())))
                 .append(y.isOpen(Instant.now()) ? t(ctx, "（报名中）", " (open)") : t(ctx, "（未在报名时间内）", " (closed)"))
                 .append("</p>");
         try {
             if (node.level() == Level.SCHOOL) {
-                school(ctx, y, b);
+                school(ctx, y, b, keep);
             } else {
                 reviews(ctx, y, b);
             }
@@ -134,7 +160,7 @@ public final class ExamPage implements ConsolePage {
         return b.toString();
     }
 
-    private void school(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+    private void school(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean keep) throws SQLException {
         Map<String, Rules.Plan> plans = store.plans(y.year());
         if (accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
             b.append("<h3>").append(t(ctx, "登记考生", "Register a student")).append("</h3>");
@@ -143,9 +169,9 @@ public final class ExamPage implements ConsolePage {
             b.append("<input type=\"hidden\" name=\"year\" value=\"")
                     .append(ctx.escape(y.year()))
                     .append("\">");
-            field(ctx, b, "name", t(ctx, "姓名", "Name"));
-            field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"));
-            field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"));
+            field(ctx, b, "name", t(ctx, "姓名", "Name"), keep);
+            field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"), keep);
+            field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"), keep);
             for (Rules.Batch batch : y.batches()) {
                 b.append("<fieldset><legend>").append(ctx.escape(batch.name())).append("</legend>");
                 for (int i = 1; i <= batch.choices(); i++) {
@@ -193,7 +219,7 @@ public final class ExamPage implements ConsolePage {
                     .append("</td><td>")
                     .append(ctx.escape(m.idNumber()))
                     .append("</td><td>")
-                    .append(ctx.escape(m.preferences().toString()))
+                    .append(ctx.escape(preferences(y, plans, m.preferences())))
                     .append("</td><td>")
                     .append(ctx.escape(Texts.get(ctx.locale(), "status." + m.status())))
                     .append(m.reason() == null ? "" : "：" + ctx.escape(m.reason()))
@@ -213,7 +239,7 @@ public final class ExamPage implements ConsolePage {
         b.append("</table>");
     }
 
-    private static void field(PageContext ctx, StringBuilder b, String name, String label) {
+    private static void field(PageContext ctx, StringBuilder b, String name, String label, boolean keep) {
         b.append("<label>")
                 .append(label)
                 .append(" <input name=\"")
@@ -221,7 +247,7 @@ public final class ExamPage implements ConsolePage {
                 .append("\" id=\"exam-")
                 .append(name)
                 .append("\" value=\"")
-                .append(ctx.escape(ctx.parameter(name) == null ? "" : ctx.parameter(name)))
+                .append(ctx.escape(!keep || ctx.parameter(name) == null ? "" : ctx.parameter(name)))
                 .append("\"></label> ");
     }
 
@@ -250,7 +276,7 @@ public final class ExamPage implements ConsolePage {
                     .append("</td><td>")
                     .append(ctx.escape(r.idNumber()))
                     .append("</td><td>")
-                    .append(ctx.escape(r.preferences().toString()))
+                    .append(ctx.escape(preferences(y, store.plans(y.year()), r.preferences())))
                     .append("</td><td>");
             if (reviewer) {
                 b.append("<form method=\"post\">")
