@@ -184,6 +184,8 @@ public final class ExamResource implements RestResource {
             inheritance.change(topic, List.of(new Inheritance.Change(key, value, value == null ? null : Mode.LOCKED)));
         } catch (LockedException e) {
             throw new ProblemException(409, "locked", e.getMessage());
+        } finally {
+            store.changed();
         }
     }
 

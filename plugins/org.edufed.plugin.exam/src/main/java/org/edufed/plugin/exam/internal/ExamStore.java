@@ -75,16 +75,54 @@ public final class ExamStore {
 
     // --- the exam year and the plans, as inherited -------------------------------------------------------
 
+    /**
+     * How long the exam year and the plans read from the inherited items are reused: every registration checks
+     * against them, and on a busy day reading and parsing them again for each one would cost more than the
+     * registration itself. A change made above is seen here within this time (it takes longer than that to
+     * travel down the tree anyway).
+     */
+    static final long INHERITED_TTL_NANOS = 1_000_000_000L;
+
+    private record Cached<T>(T value, long until) {}
+
+    private final Map<String, Cached<Optional<Rules.ExamYear>>> years = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Cached<Map<String, Rules.Plan>>> plans = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static <T> T cached(Map<String, Cached<T>> cache, String key, java.util.function.Supplier<T> read) {
+        long now = System.nanoTime();
+        Cached<T> c = cache.get(key);
+        if (c != null && c.until() - now > 0) {
+            return c.value();
+        }
+        T value = read.get();
+        if (cache.size() > 64) {
+            cache.clear(); // a few years at most are asked for; anything else is noise
+        }
+        cache.put(key, new Cached<>(value, now + INHERITED_TTL_NANOS));
+        return value;
+    }
+
     /** The exam year in effect here, if a level above (or this one) has set it. */
     Optional<Rules.ExamYear> year(String year) {
         if (year == null || !Rules.YEAR.matcher(year).matches()) {
             return Optional.empty();
         }
-        return inheritance.effective(ExamTopics.YEARS, year).map(i -> Rules.year(year, i.value()));
+        return cached(
+                years, year, () -> inheritance.effective(ExamTopics.YEARS, year).map(i -> Rules.year(year, i.value())));
     }
 
     /** Every plan in effect here for a year, by {@code <year>.<school>}. */
     Map<String, Rules.Plan> plans(String year) {
+        return cached(plans, year, () -> readPlans(year));
+    }
+
+    /** Forgets the exam years and plans read, so that a change made at this node shows at once. */
+    void changed() {
+        years.clear();
+        plans.clear();
+    }
+
+    private Map<String, Rules.Plan> readPlans(String year) {
         Map<String, Rules.Plan> out = new java.util.LinkedHashMap<>();
         for (Inheritance.Item i : inheritance.effective(ExamTopics.PLANS)) {
             if (i.key().startsWith(year + ".")) {
@@ -95,7 +133,7 @@ public final class ExamStore {
                 }
             }
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     // --- registrations made here --------------------------------------------------------------------------
