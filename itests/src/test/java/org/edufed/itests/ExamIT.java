@@ -469,6 +469,53 @@ class ExamIT {
                     KarafNode.json(county.get("/api/v1/exam/reviews?year=2027", "u-reviewer", rp))
                             .size());
 
+            // a student registers themself and follows their own registration, and sees no one else's
+            assertEquals(
+                    204,
+                    province.sendJson(
+                                    "PUT",
+                                    "/api/v1/roles/exam-student",
+                                    "admin",
+                                    pp,
+                                    "{\"description\":\"考生\",\"permissions\":[\"exam:self\"],\"mode\":\"locked\"}")
+                            .statusCode());
+            FederationIT.await(
+                    () -> school.get("/api/v1/roles", "admin", sp).body().contains("exam-student") ? true : null);
+            String stp = AuthorizationIT.createUser(school, sp, "u-student", "[\"exam-student\"]");
+            String qian = idNumber("510104", "20120303", "881");
+            HttpResponse<String> mineR = school.postJson(
+                    "/api/v1/exam/my", "u-student", stp, registration("钱十一", qian, "{\"1\":[\"5101040002\"]}"));
+            assertEquals(201, mineR.statusCode(), mineR.body());
+            assertEquals(
+                    422,
+                    school.postJson(
+                                    "/api/v1/exam/my",
+                                    "u-student",
+                                    stp,
+                                    registration(
+                                            "钱十二", idNumber("510104", "20120304", "882"), "{\"1\":[\"5101040002\"]}"))
+                            .statusCode());
+            JsonNode own = KarafNode.json(school.get("/api/v1/exam/my?year=2027", "u-student", stp));
+            assertEquals(1, own.size(), own.toString());
+            assertEquals("submitted", own.get(0).path("status").asText());
+            assertEquals(
+                    403,
+                    school.get("/api/v1/exam/registrations?year=2027", "u-student", stp)
+                            .statusCode());
+            assertEquals(
+                    404,
+                    school.sendJson(
+                                    "PUT",
+                                    "/api/v1/exam/my/" + idA,
+                                    "u-student",
+                                    stp,
+                                    registration("李雷", li, "{\"1\":[\"5101040002\"]}"))
+                            .statusCode());
+            ConsoleSession studentConsole = ConsoleSession.login(school, "u-student", stp);
+            String myPage = studentConsole.get("/console/exam-my").body();
+            assertTrue(myPage.contains("钱十一") && !myPage.contains("李雷"), myPage);
+            assertEquals(403, studentConsole.get("/console/exam").statusCode());
+
             // the console: the school's clerk page lists the registrations; the county's lists what awaits it
             ConsoleSession console = ConsoleSession.login(school, "admin", sp);
             String page = console.get("/console/exam").body();

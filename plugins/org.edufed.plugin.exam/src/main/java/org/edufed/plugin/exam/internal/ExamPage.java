@@ -28,26 +28,35 @@ public final class ExamPage implements ConsolePage {
     private final NodeIdentity node;
     private final AccountService accounts;
 
+    /** The student's page (我的中考报名) rather than the staff's. */
+    private final boolean student;
+
     @Activate
     public ExamPage(@Reference ExamStore store, @Reference NodeIdentity node, @Reference AccountService accounts) {
+        this(store, node, accounts, false);
+    }
+
+    ExamPage(ExamStore store, NodeIdentity node, AccountService accounts, boolean student) {
         this.store = store;
         this.node = node;
         this.accounts = accounts;
+        this.student = student;
     }
 
     @Override
     public String path() {
-        return "exam";
+        return student ? "exam-my" : "exam";
     }
 
     @Override
     public String title(Locale locale) {
-        return en(locale) ? "Exam registration" : "中考报名";
+        return student ? (en(locale) ? "My exam registration" : "我的中考报名") : (en(locale) ? "Exam registration" : "中考报名");
     }
 
+    /** Staff see the school's registrations ({@code exam:read}); a student only their own ({@code exam:self}). */
     @Override
     public String permission() {
-        return ExamResource.READ;
+        return student ? ExamResource.SELF : ExamResource.READ;
     }
 
     @Override
@@ -162,46 +171,86 @@ public final class ExamPage implements ConsolePage {
 
     private void school(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean keep) throws SQLException {
         Map<String, Rules.Plan> plans = store.plans(y.year());
-        if (accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+        List<ExamStore.Mine> rows;
+        if (!student && accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
             b.append("<h3>").append(t(ctx, "登记考生", "Register a student")).append("</h3>");
-            b.append("<form method=\"post\" id=\"exam-register\">").append(ctx.csrfField());
-            b.append("<input type=\"hidden\" name=\"action\" value=\"register\">");
-            b.append("<input type=\"hidden\" name=\"year\" value=\"")
-                    .append(ctx.escape(y.year()))
-                    .append("\">");
-            field(ctx, b, "name", t(ctx, "姓名", "Name"), keep);
-            field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"), keep);
-            field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"), keep);
-            for (Rules.Batch batch : y.batches()) {
-                b.append("<fieldset><legend>").append(ctx.escape(batch.name())).append("</legend>");
-                for (int i = 1; i <= batch.choices(); i++) {
-                    String name = "pref_" + batch.code() + "_" + i;
-                    b.append("<label>")
-                            .append(t(ctx, "志愿 ", "Choice "))
-                            .append(i)
-                            .append(" <select name=\"")
-                            .append(name)
-                            .append("\" id=\"")
-                            .append(name)
-                            .append("\"><option value=\"\">—</option>");
-                    for (Rules.Plan p : plans.values()) {
-                        if (p.quotas().containsKey(batch.code())) {
-                            b.append("<option value=\"")
-                                    .append(ctx.escape(p.school()))
-                                    .append("\">")
-                                    .append(ctx.escape(p.name()))
-                                    .append("</option>");
-                        }
-                    }
-                    b.append("</select></label> ");
-                }
-                b.append("</fieldset>");
+            form(ctx, y, plans, b, keep, "register");
+            b.append("<h3>")
+                    .append(t(ctx, "本校报名", "Registrations of this school"))
+                    .append("</h3>");
+            rows = store.mine(y.year(), 500);
+        } else if (student) {
+            // a student: their own registration, and the form while they have none
+            rows = store.own(ctx.username(), y.year());
+            if (rows.isEmpty()) {
+                b.append("<h3>").append(t(ctx, "我要报名", "Register")).append("</h3>");
+                form(ctx, y, plans, b, keep, "self");
             }
-            b.append("<button type=\"submit\" id=\"exam-submit\">")
-                    .append(t(ctx, "提交报名", "Register"))
-                    .append("</button></form>");
+            b.append("<h3>").append(t(ctx, "我的报名", "My registration")).append("</h3>");
+        } else {
+            b.append("<h3>")
+                    .append(t(ctx, "本校报名", "Registrations of this school"))
+                    .append("</h3>");
+            rows = store.mine(y.year(), 500);
         }
-        b.append("<h3>").append(t(ctx, "本校报名", "Registrations of this school")).append("</h3>");
+        table(ctx, y, plans, b, rows);
+    }
+
+    /** The registration form: the student, and the preferences chosen from the plans, batch by batch. */
+    private void form(
+            PageContext ctx,
+            Rules.ExamYear y,
+            Map<String, Rules.Plan> plans,
+            StringBuilder b,
+            boolean keep,
+            String action) {
+        b.append("<form method=\"post\" id=\"exam-register\">").append(ctx.csrfField());
+        b.append("<input type=\"hidden\" name=\"action\" value=\"")
+                .append(action)
+                .append("\">");
+        b.append("<input type=\"hidden\" name=\"year\" value=\"")
+                .append(ctx.escape(y.year()))
+                .append("\">");
+        field(ctx, b, "name", t(ctx, "姓名", "Name"), keep);
+        field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"), keep);
+        field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"), keep);
+        for (Rules.Batch batch : y.batches()) {
+            b.append("<fieldset><legend>").append(ctx.escape(batch.name())).append("</legend>");
+            for (int i = 1; i <= batch.choices(); i++) {
+                String name = "pref_" + batch.code() + "_" + i;
+                b.append("<label>")
+                        .append(t(ctx, "志愿 ", "Choice "))
+                        .append(i)
+                        .append(" <select name=\"")
+                        .append(name)
+                        .append("\" id=\"")
+                        .append(name)
+                        .append("\"><option value=\"\">—</option>");
+                for (Rules.Plan p : plans.values()) {
+                    if (p.quotas().containsKey(batch.code())) {
+                        b.append("<option value=\"")
+                                .append(ctx.escape(p.school()))
+                                .append("\">")
+                                .append(ctx.escape(p.name()))
+                                .append("</option>");
+                    }
+                }
+                b.append("</select></label> ");
+            }
+            b.append("</fieldset>");
+        }
+        b.append("<button type=\"submit\" id=\"exam-submit\">")
+                .append(t(ctx, "提交报名", "Register"))
+                .append("</button></form>");
+    }
+
+    /** Registrations with their status, reason and admission result. */
+    private void table(
+            PageContext ctx,
+            Rules.ExamYear y,
+            Map<String, Rules.Plan> plans,
+            StringBuilder b,
+            List<ExamStore.Mine> rows) {
         b.append("<table id=\"exam-registrations\"><tr><th>")
                 .append(t(ctx, "姓名", "Name"))
                 .append("</th><th>")
@@ -213,7 +262,7 @@ public final class ExamPage implements ConsolePage {
                 .append("</th><th>")
                 .append(t(ctx, "录取结果", "Admission"))
                 .append("</th></tr>");
-        for (ExamStore.Mine m : store.mine(y.year(), 500)) {
+        for (ExamStore.Mine m : rows) {
             b.append("<tr><td>")
                     .append(ctx.escape(m.name()))
                     .append("</td><td>")
@@ -326,8 +375,9 @@ public final class ExamPage implements ConsolePage {
     public String submit(PageContext ctx) {
         String action = ctx.parameter("action");
         try {
-            if ("register".equals(action) && node.level() == Level.SCHOOL) {
-                if (!accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+            boolean self = "self".equals(action);
+            if ((self || "register".equals(action)) && node.level() == Level.SCHOOL) {
+                if (!accounts.isPermitted(ctx.username(), self ? ExamResource.SELF : ExamResource.REGISTER)) {
                     return render(ctx, null, t(ctx, "没有登记考生的权限", "You may not register students"));
                 }
                 Rules.ExamYear y = store.year(ctx.parameter("year"))
@@ -352,7 +402,7 @@ public final class ExamPage implements ConsolePage {
                 if (!problems.isEmpty()) {
                     throw new Rules.Invalid(problems);
                 }
-                store.register(r);
+                store.register(r, self ? ctx.username() : null);
                 return render(ctx, t(ctx, "已提交报名：", "Registered: ") + r.name().strip(), null);
             }
             if ("review".equals(action) && node.level() != Level.SCHOOL) {

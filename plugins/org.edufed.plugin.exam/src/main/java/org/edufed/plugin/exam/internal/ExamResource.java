@@ -49,6 +49,7 @@ import org.osgi.service.component.annotations.Reference;
 public final class ExamResource implements RestResource {
 
     static final String READ = "exam:read";
+    static final String SELF = "exam:self";
     static final String REGISTER = "exam:register";
     static final String REVIEW = "exam:review";
     static final String PLAN = "exam:plan";
@@ -324,6 +325,59 @@ public final class ExamResource implements RestResource {
             throw invalid(e);
         }
         return Response.noContent().build();
+    }
+
+    // --- a student's own registration ------------------------------------------------------------------------
+
+    private String user() {
+        return security.getUserPrincipal().getName();
+    }
+
+    /** The caller's own registrations (a student who registered themself), with status and result. */
+    @GET
+    @Path("/my")
+    @RequiresPermission(SELF)
+    public List<ExamStore.Mine> my(@QueryParam("year") String year) throws SQLException {
+        return store.own(user(), requireYear(year));
+    }
+
+    /** A student registers themself within the window: the same checks as a clerk's registration, once a year. */
+    @POST
+    @Path("/my")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(SELF)
+    public Response registerSelf(String json) throws SQLException {
+        Rules.Registration r = checked(registration(body(json)));
+        try {
+            String id = store.register(r, user());
+            return Response.status(201)
+                    .entity(Rules.JSON
+                            .createObjectNode()
+                            .put("id", id)
+                            .put("globalId", node.code() + ":" + id)
+                            .put("status", Review.Status.SUBMITTED.id))
+                    .build();
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    /** A student corrects their own registration (after it was returned, or before anyone decided on it). */
+    @PUT
+    @Path("/my/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(SELF)
+    public ExamStore.Mine correctSelf(@PathParam("id") String id, String json) throws SQLException {
+        if (store.mine(id).isEmpty() || !store.ownedBy(id, user())) {
+            throw notFound(); // another's registration is not there for this caller
+        }
+        Rules.Registration r = checked(registration(body(json)));
+        try {
+            store.correct(id, r);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        return store.mine(id).orElseThrow(this::notFound);
     }
 
     /** The full ID number and phone of a registration made here; every such view is in the audit trail. */

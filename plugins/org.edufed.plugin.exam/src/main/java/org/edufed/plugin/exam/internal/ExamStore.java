@@ -162,6 +162,14 @@ public final class ExamStore {
      * @throws Invalid with {@code exam.duplicate} when this person is registered here for the year already
      */
     String register(Registration r) throws SQLException {
+        return register(r, null);
+    }
+
+    /**
+     * {@link #register(Registration) Registers} a student who registers themself from their account at the school
+     * ({@code account}; {@code null} for a clerk's registration): one registration per account and year.
+     */
+    String register(Registration r, String account) throws SQLException {
         String id = UUID.randomUUID().toString();
         String index = fields.blindIndex(r.idNumber());
         try {
@@ -169,11 +177,14 @@ public final class ExamStore {
                 if (registered(c, r.year(), index, null)) {
                     throw new Invalid("idNumber", "exam.duplicate");
                 }
+                if (account != null && !ownIds(c, account, r.year()).isEmpty()) {
+                    throw new Invalid("year", "exam.selfTwice");
+                }
                 Timestamp now = Timestamp.from(Instant.now());
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO exam_registration (reg_id, exam_year,"
                         + " version, student_name, gender, birth_date, id_cipher, id_index, phone_cipher,"
-                        + " preferences, created_at, updated_at, created_by) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                        + " ?)")) {
+                        + " preferences, created_at, updated_at, created_by, student_account) VALUES (?, ?, 1, ?, ?, ?,"
+                        + " ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     ps.setString(1, id);
                     ps.setString(2, r.year());
                     ps.setString(3, r.name().strip());
@@ -186,6 +197,7 @@ public final class ExamStore {
                     ps.setTimestamp(10, now);
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
+                    ps.setString(13, account);
                     ps.executeUpdate();
                 }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
@@ -198,6 +210,48 @@ public final class ExamStore {
             throw e;
         }
         return id;
+    }
+
+    /** The registrations a student made for themself from their account, for a year. */
+    private static List<String> ownIds(Connection c, String account, String year) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT reg_id FROM exam_registration WHERE student_account = ? AND exam_year = ?")) {
+            ps.setString(1, account);
+            ps.setString(2, year);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The registrations a student made for themself (with their status and result), for a year. */
+    List<Mine> own(String account, String year) throws SQLException {
+        List<Mine> out = new ArrayList<>();
+        List<String> ids;
+        try (Connection c = storage.dataSource().getConnection()) {
+            ids = ownIds(c, account, year);
+        }
+        for (String id : ids) {
+            mine(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** Whether the registration was made by the student of this account. */
+    boolean ownedBy(String id, String account) throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT 1 FROM exam_registration WHERE reg_id = ? AND student_account = ?")) {
+            ps.setString(1, id);
+            ps.setString(2, account);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static boolean registered(Connection c, String year, String index, String except) throws SQLException {
