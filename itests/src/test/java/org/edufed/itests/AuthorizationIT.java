@@ -116,6 +116,21 @@ class AuthorizationIT {
                 if (anonymous >= 500) {
                     failures.add(name + ": anonymous got " + anonymous);
                 }
+                // authentication comes before matching: a wrong Content-Type or Accept tells an anonymous caller
+                // nothing (401, not 415 or 406)
+                HttpResponse<String> wrongType = province.raw(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                .header("Content-Type", "text/plain")
+                                .header("Accept", "image/png")
+                                .method(
+                                        method,
+                                        body == null
+                                                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                                : java.net.http.HttpRequest.BodyPublishers.ofString("x")));
+                if ((!open && wrongType.statusCode() != 401) || wrongType.statusCode() >= 500) {
+                    failures.add(
+                            name + ": anonymous with a wrong Content-Type and Accept got " + wrongType.statusCode());
+                }
                 for (Map.Entry<String, String> user :
                         open ? Map.<String, String>of().entrySet() : passwords.entrySet()) {
                     String wanted = permission == null ? null : permission.replace("{topic}", "settings");
@@ -157,6 +172,27 @@ class AuthorizationIT {
                             failures.add(name + " as the scoped administrator at " + c.getKey() + " ("
                                     + (c.getValue() ? "in scope" : "out of scope") + "): " + status);
                         }
+                    }
+                }
+                // the administrator with a wrong Content-Type: a 4xx problem body, never a 5xx
+                if (!open && body != null) {
+                    HttpResponse<String> r = province.raw(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                    .header("Content-Type", "application/xml")
+                                    .header(
+                                            "Authorization",
+                                            "Basic "
+                                                    + java.util.Base64.getEncoder()
+                                                            .encodeToString(("admin:" + admin)
+                                                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                                    .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("<x/>")));
+                    if (r.statusCode() >= 500
+                            || (r.statusCode() >= 400
+                                    && !r.headers()
+                                            .firstValue("Content-Type")
+                                            .orElse("")
+                                            .contains("json"))) {
+                        failures.add(name + " as admin with a wrong Content-Type: " + r.statusCode() + " " + r.body());
                     }
                 }
                 // hostile input, as the administrator (who passes every check and reaches the code)
