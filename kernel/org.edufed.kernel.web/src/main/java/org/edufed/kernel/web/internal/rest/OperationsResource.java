@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
 import javax.ws.rs.GET;
 import javax.ws.rs.POST;
@@ -37,7 +38,7 @@ public final class OperationsResource implements RestResource {
     /**
      * One operation: method, path template under {@code /api/v1}, what it needs; {@code unit} over which
      * organisation unit ({@code ""} the whole node, {@code "{param}"} the unit a parameter names, {@code "*"} any,
-     * the answer filtered by scope).
+     * the answer filtered by scope); {@code consumes} the media types of the body it takes (empty: any).
      */
     public record Operation(
             String method,
@@ -45,7 +46,8 @@ public final class OperationsResource implements RestResource {
             String permission,
             String unit,
             boolean publicEndpoint,
-            boolean beforePasswordChange) {}
+            boolean beforePasswordChange,
+            List<String> consumes) {}
 
     /** Every resource but this one (binding itself would be a cycle for DS, logged as an error at each boot). */
     @Reference(
@@ -95,6 +97,10 @@ public final class OperationsResource implements RestResource {
             if (p == null) {
                 p = type.getAnnotation(RequiresPermission.class);
             }
+            Consumes consumes = m.getAnnotation(Consumes.class);
+            if (consumes == null) {
+                consumes = type.getAnnotation(Consumes.class);
+            }
             out.add(new Operation(
                     verb,
                     path,
@@ -102,7 +108,8 @@ public final class OperationsResource implements RestResource {
                     p == null ? null : p.unit(),
                     m.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class),
                     m.isAnnotationPresent(AllowedBeforePasswordChange.class)
-                            || type.isAnnotationPresent(AllowedBeforePasswordChange.class)));
+                            || type.isAnnotationPresent(AllowedBeforePasswordChange.class),
+                    consumes == null ? List.of() : List.of(consumes.value())));
         }
         return out;
     }
