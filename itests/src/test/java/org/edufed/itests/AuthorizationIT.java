@@ -244,6 +244,53 @@ class AuthorizationIT {
             assertEquals("DENY", node.headers().firstValue("X-Frame-Options").orElse(""));
             assertEquals("no-store", node.headers().firstValue("Cache-Control").orElse(""));
 
+            // the console: every registered page × anonymous and each role's user, logged in through the console's
+            // form — the page when the role holds its permission, 403 otherwise, the login page for nobody
+            JsonNode pages = KarafNode.json(province.get("/api/v1/operations/console", "admin", admin));
+            assertTrue(pages.size() >= 5, "console pages listed: " + pages);
+            java.net.http.HttpClient anonymous = java.net.http.HttpClient.newBuilder()
+                    .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                    .build();
+            Map<String, ConsoleSession> consoles = new LinkedHashMap<>();
+            for (Map.Entry<String, String> user : passwords.entrySet()) {
+                consoles.put(
+                        user.getKey(), ConsoleSession.loginLanding(province, "u-" + user.getKey(), user.getValue()));
+            }
+            List<String> consoleFailures = new ArrayList<>();
+            int consoleCases = 0;
+            for (JsonNode page : pages) {
+                String path = "/console/" + page.path("path").asText();
+                String permission = page.path("permission").asText("");
+                if (permission.isBlank()
+                        || page.path("submitPermission").asText("").isBlank()) {
+                    consoleFailures.add(path + ": declares no permission");
+                    continue;
+                }
+                java.net.http.HttpResponse<String> nobody = anonymous.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                .GET()
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                consoleCases++;
+                String to = nobody.headers().firstValue("Location").orElse("");
+                if (nobody.statusCode() / 100 != 3 || !(to.contains("/console/login") || to.contains("/saml/"))) {
+                    consoleFailures.add(path + " as anonymous: " + nobody.statusCode());
+                }
+                for (Map.Entry<String, ConsoleSession> c : consoles.entrySet()) {
+                    boolean allowed = permissions.get(c.getKey()).stream().anyMatch(g -> implies(g, permission));
+                    HttpResponse<String> r = c.getValue().get(path);
+                    consoleCases++;
+                    boolean atLogin = r.uri().getPath().endsWith("/login");
+                    if (atLogin || r.statusCode() != (allowed ? 200 : 403)) {
+                        consoleFailures.add(path + " as " + c.getKey() + " (" + (allowed ? "allowed" : "denied") + "): "
+                                + r.statusCode() + (atLogin ? " at the login page" : ""));
+                    }
+                }
+            }
+            assertEquals(List.of(), consoleFailures, String.join("\n", consoleFailures));
+            System.out.println("AuthorizationIT: " + ops.size() + " operations, " + pages.size() + " console pages, "
+                    + consoleCases + " console cases");
+
             // guessing from one address, across accounts: refused after 30 failures in a minute, even with the
             // right password, with a problem in the user's language and Retry-After (last: it shuts this address)
             int refused = 0;

@@ -14,6 +14,7 @@ import javax.ws.rs.Path;
 import javax.ws.rs.Produces;
 import javax.ws.rs.core.MediaType;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.ConsolePage;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -61,6 +62,40 @@ public final class OperationsResource implements RestResource {
 
     void remove(RestResource resource) {
         resources.remove(resource);
+    }
+
+    private final List<ConsolePage> pages = new CopyOnWriteArrayList<>();
+
+    /** One console page: its path under {@code /console/}, the permission to see it and to submit its forms. */
+    public record Page(String path, String title, String permission, String submitPermission) {}
+
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addPage(ConsolePage page) {
+        pages.add(page);
+    }
+
+    void removePage(ConsolePage page) {
+        pages.remove(page);
+    }
+
+    /**
+     * Every console page registered at this node with the permissions it declares: the console's authorisation
+     * matrix is generated from it, so a page without a permission shows up (and fails it).
+     */
+    @GET
+    @Path("/console")
+    @RequiresPermission(Permissions.ACCOUNT_ADMIN)
+    public List<Page> consolePages() {
+        List<Page> out = new ArrayList<>();
+        for (ConsolePage p : pages) {
+            out.add(new Page(
+                    p.path(), p.title(java.util.Locale.SIMPLIFIED_CHINESE), p.permission(), p.submitPermission()));
+        }
+        out.sort(Comparator.comparing(Page::path));
+        return out;
     }
 
     @GET
