@@ -107,6 +107,12 @@ class AuthorizationIT {
                 }
                 String path = "/api/v1" + fill(template);
                 String body = method.equals("GET") || method.equals("DELETE") ? null : "{}";
+                // the media type the operation takes (JSON unless it says otherwise)
+                List<String> consumes = new ArrayList<>();
+                op.path("consumes").forEach(c -> consumes.add(c.asText()));
+                String type = consumes.isEmpty() || consumes.contains("application/json") || consumes.contains("*/*")
+                        ? "application/json"
+                        : consumes.get(0);
 
                 int anonymous =
                         province.sendJson(method, path, null, null, body).statusCode();
@@ -116,13 +122,28 @@ class AuthorizationIT {
                 if (anonymous >= 500) {
                     failures.add(name + ": anonymous got " + anonymous);
                 }
+                // authentication comes before matching: a wrong Content-Type or Accept tells an anonymous caller
+                // nothing (401, not 415 or 406)
+                HttpResponse<String> wrongType = province.raw(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                .header("Content-Type", "text/plain")
+                                .header("Accept", "image/png")
+                                .method(
+                                        method,
+                                        body == null
+                                                ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                                : java.net.http.HttpRequest.BodyPublishers.ofString("x")));
+                if ((!open && wrongType.statusCode() != 401) || wrongType.statusCode() >= 500) {
+                    failures.add(
+                            name + ": anonymous with a wrong Content-Type and Accept got " + wrongType.statusCode());
+                }
                 for (Map.Entry<String, String> user :
                         open ? Map.<String, String>of().entrySet() : passwords.entrySet()) {
                     String wanted = permission == null ? null : permission.replace("{topic}", "settings");
                     boolean allowed = wanted == null
                             || permissions.get(user.getKey()).stream().anyMatch(g -> implies(g, wanted));
                     HttpResponse<String> r =
-                            province.sendJson(method, path, "u-" + user.getKey(), user.getValue(), body);
+                            province.send(method, path, "u-" + user.getKey(), user.getValue(), body, type);
                     int status = r.statusCode();
                     if (status >= 500 || (allowed && (status == 401 || status == 403)) || (!allowed && status != 403)) {
                         failures.add(name + " as " + user.getKey() + " (" + (allowed ? "allowed" : "denied") + "): "
@@ -149,7 +170,7 @@ class AuthorizationIT {
                         }
                     }
                     for (Map.Entry<String, Boolean> c : cases.entrySet()) {
-                        int status = province.sendJson(method, c.getKey(), "u-scoped", scoped, body)
+                        int status = province.send(method, c.getKey(), "u-scoped", scoped, body, type)
                                 .statusCode();
                         if (status >= 500
                                 || (c.getValue() && (status == 401 || status == 403))
@@ -159,19 +180,40 @@ class AuthorizationIT {
                         }
                     }
                 }
+                // the administrator with a wrong Content-Type: a 4xx problem body, never a 5xx
+                if (!open && body != null) {
+                    HttpResponse<String> r = province.raw(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                    .header("Content-Type", "application/xml")
+                                    .header(
+                                            "Authorization",
+                                            "Basic "
+                                                    + java.util.Base64.getEncoder()
+                                                            .encodeToString(("admin:" + admin)
+                                                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                                    .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("<x/>")));
+                    if (r.statusCode() >= 500
+                            || (r.statusCode() >= 400
+                                    && !r.headers()
+                                            .firstValue("Content-Type")
+                                            .orElse("")
+                                            .contains("json"))) {
+                        failures.add(name + " as admin with a wrong Content-Type: " + r.statusCode() + " " + r.body());
+                    }
+                }
                 // hostile input, as the administrator (who passes every check and reaches the code)
                 for (String[] attack : attacks()) {
                     String p = "/api/v1" + template.replaceAll("\\{[^}]+}", attack[0]);
                     String b = method.equals("GET") || method.equals("DELETE") ? null : attack[1];
-                    HttpResponse<String> r = province.sendJson(method, p, "admin", admin, b);
-                    String type = r.headers().firstValue("Content-Type").orElse("");
+                    HttpResponse<String> r = province.send(method, p, "admin", admin, b, type);
+                    String answered = r.headers().firstValue("Content-Type").orElse("");
                     if (r.statusCode() == 400 && r.body().startsWith("<h1>Bad Message 400</h1>")) {
                         continue; // Jetty refuses an ambiguous URI (an encoded ../ or /) before any EduFed code runs
                     }
                     if (r.statusCode() >= 500
                             || r.body().contains("Exception")
                             || r.body().contains("\tat ")
-                            || (!r.body().isEmpty() && !type.contains("json"))) {
+                            || (!r.body().isEmpty() && !answered.contains("json"))) {
                         failures.add(name + " with " + attack[2] + ": " + r.statusCode() + " " + r.body());
                     }
                 }
@@ -201,6 +243,53 @@ class AuthorizationIT {
                     node.headers().firstValue("X-Content-Type-Options").orElse(""));
             assertEquals("DENY", node.headers().firstValue("X-Frame-Options").orElse(""));
             assertEquals("no-store", node.headers().firstValue("Cache-Control").orElse(""));
+
+            // the console: every registered page × anonymous and each role's user, logged in through the console's
+            // form — the page when the role holds its permission, 403 otherwise, the login page for nobody
+            JsonNode pages = KarafNode.json(province.get("/api/v1/operations/console", "admin", admin));
+            assertTrue(pages.size() >= 5, "console pages listed: " + pages);
+            java.net.http.HttpClient anonymous = java.net.http.HttpClient.newBuilder()
+                    .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                    .build();
+            Map<String, ConsoleSession> consoles = new LinkedHashMap<>();
+            for (Map.Entry<String, String> user : passwords.entrySet()) {
+                consoles.put(
+                        user.getKey(), ConsoleSession.loginLanding(province, "u-" + user.getKey(), user.getValue()));
+            }
+            List<String> consoleFailures = new ArrayList<>();
+            int consoleCases = 0;
+            for (JsonNode page : pages) {
+                String path = "/console/" + page.path("path").asText();
+                String permission = page.path("permission").asText("");
+                if (permission.isBlank()
+                        || page.path("submitPermission").asText("").isBlank()) {
+                    consoleFailures.add(path + ": declares no permission");
+                    continue;
+                }
+                java.net.http.HttpResponse<String> nobody = anonymous.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
+                                .GET()
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                consoleCases++;
+                String to = nobody.headers().firstValue("Location").orElse("");
+                if (nobody.statusCode() / 100 != 3 || !(to.contains("/console/login") || to.contains("/saml/"))) {
+                    consoleFailures.add(path + " as anonymous: " + nobody.statusCode());
+                }
+                for (Map.Entry<String, ConsoleSession> c : consoles.entrySet()) {
+                    boolean allowed = permissions.get(c.getKey()).stream().anyMatch(g -> implies(g, permission));
+                    HttpResponse<String> r = c.getValue().get(path);
+                    consoleCases++;
+                    boolean atLogin = r.uri().getPath().endsWith("/login");
+                    if (atLogin || r.statusCode() != (allowed ? 200 : 403)) {
+                        consoleFailures.add(path + " as " + c.getKey() + " (" + (allowed ? "allowed" : "denied") + "): "
+                                + r.statusCode() + (atLogin ? " at the login page" : ""));
+                    }
+                }
+            }
+            assertEquals(List.of(), consoleFailures, String.join("\n", consoleFailures));
+            System.out.println("AuthorizationIT: " + ops.size() + " operations, " + pages.size() + " console pages, "
+                    + consoleCases + " console cases");
 
             // guessing from one address, across accounts: refused after 30 failures in a minute, even with the
             // right password, with a problem in the user's language and Retry-After (last: it shuts this address)

@@ -42,6 +42,21 @@ final class ConsoleSession {
         return s;
     }
 
+    /**
+     * Logs in through the login form, whatever the landing page answers (a user who may not see the overview lands
+     * on a 403 page, still logged in).
+     */
+    static ConsoleSession loginLanding(KarafNode node, String user, String password) throws Exception {
+        ConsoleSession s = new ConsoleSession(node);
+        String form = s.get("/console/login").body();
+        HttpResponse<String> done =
+                s.post("/console/login", Map.of("username", user, "password", password), csrf(form));
+        if (done.uri().getPath().endsWith("/login")) {
+            throw new AssertionError("console login of " + user + " failed: " + done.statusCode());
+        }
+        return s;
+    }
+
     HttpResponse<String> get(String path) throws Exception {
         return http.send(
                 HttpRequest.newBuilder(URI.create(node.baseUrl() + path)).GET().build(),

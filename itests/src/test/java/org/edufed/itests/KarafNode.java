@@ -266,9 +266,16 @@ public final class KarafNode implements AutoCloseable {
 
     public HttpResponse<String> sendJson(String method, String path, String user, String password, String body)
             throws IOException, InterruptedException {
+        return send(method, path, user, password, body, "application/json");
+    }
+
+    /** Sends a body of the given media type. */
+    public HttpResponse<String> send(
+            String method, String path, String user, String password, String body, String contentType)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", contentType)
                 .method(
                         method,
                         body == null

@@ -188,6 +188,25 @@ class SsoIT {
             assertEquals("org-admin", countyGrants.get(0).path("role").asText());
             assertEquals("510104", countyGrants.get(0).path("unit").asText());
 
+            // a role the school gives the federated account itself survives the next sign-on, beside the released one
+            assertEquals(
+                    204,
+                    school.sendJson(
+                                    "PUT",
+                                    "/api/v1/accounts/zhang@510000/roles",
+                                    "admin",
+                                    sp,
+                                    "{\"roles\":[\"auditor\"]}")
+                            .statusCode());
+            Posted again = FederationIT.await(() -> toIdp(b, school, "/console/"));
+            assertEquals(200, post(b, again).statusCode());
+            assertEquals(
+                    "[\"auditor\",\"viewer\"]",
+                    account(school, sp, "zhang@510000").path("roles").toString());
+            JsonNode layers = KarafNode.json(school.get("/api/v1/accounts/zhang@510000/roles", "admin", sp));
+            assertEquals("[\"auditor\"]", layers.path("roles").toString(), layers.toString());
+            assertEquals("[\"viewer\"]", layers.path("releasedRoles").toString(), layers.toString());
+
             // forged responses at the ACS, each built from a fresh genuine one of this browser: refused, audited
             Map<String, java.util.function.UnaryOperator<org.w3c.dom.Document>> attacks = new LinkedHashMap<>();
             attacks.put("sso.unsigned", d -> {

@@ -105,9 +105,10 @@ public interface AccountService {
 
     /**
      * Admits a user whom a trusted identity provider has authenticated (SAML single sign-on): creates or updates
-     * the local account {@code username} ({@code name@qualifier}, which cannot log in with a password), with the
-     * roles and grants given that exist at this node (others are dropped), in one transaction. The caller has
-     * verified the assertion and records the login in the audit trail.
+     * the local account {@code username} ({@code name@qualifier}, which cannot log in with a password), in one
+     * transaction. The roles and grants given replace those the identity provider released at the last sign-on
+     * (those that do not exist at this node are dropped); roles and grants given at this node ({@link #setRoles},
+     * {@link #setGrants}) stay. The caller has verified the assertion and records the login in the audit trail.
      *
      * @return the account as it is now
      * @throws IllegalArgumentException {@code account.badName} when the name is not {@code name@qualifier}
@@ -126,11 +127,37 @@ public interface AccountService {
     String create(String username, String displayName, java.util.Set<String> roles, java.util.List<Grant> grants);
 
     /**
-     * Replaces an account's roles.
+     * Replaces the roles given to an account at this node (for a federated account, those released by its
+     * identity provider stay apart: see {@link #layers}).
      *
      * @throws IllegalArgumentException {@code account.notFound} or {@code account.badRole}
      */
     void setRoles(String username, java.util.Set<String> roles);
+
+    /**
+     * The two layers of an account's roles and grants: those given at this node ({@link #setRoles}, {@link
+     * #setGrants}; kept), and those its identity provider released at the last sign-on ({@link #federatedLogin};
+     * replaced at each). What applies ({@link Account#roles()}, {@link #grants}) is both.
+     *
+     * @throws IllegalArgumentException {@code account.notFound}
+     * @since 1.4
+     */
+    Layers layers(String username);
+
+    /**
+     * An account's roles and grants by where they come from.
+     *
+     * @param roles the roles given at this node
+     * @param grants the grants given at this node
+     * @param releasedRoles the roles an identity provider released at the last sign-on
+     * @param releasedGrants the grants an identity provider released at the last sign-on
+     * @since 1.4
+     */
+    record Layers(
+            java.util.Set<String> roles,
+            java.util.List<Grant> grants,
+            java.util.Set<String> releasedRoles,
+            java.util.List<Grant> releasedGrants) {}
 
     /** Locks or unlocks an account; a locked account cannot log in. @throws IllegalArgumentException if unknown */
     void setLocked(String username, boolean locked);

@@ -13,6 +13,13 @@ public final class Permissions {
     /** Set and remove this node's inheritable settings. */
     public static final String SETTINGS_WRITE = "settings:write";
 
+    /**
+     * Register and remove the service providers outside the tree (a portal) at this node's SAML identity provider.
+     *
+     * @since 1.4
+     */
+    public static final String SSO_ADMIN = "sso:admin";
+
     /** Reading and verifying the audit trail (a security officer's permission, 安全审计员). */
     public static final String AUDIT_READ = "audit:read";
 

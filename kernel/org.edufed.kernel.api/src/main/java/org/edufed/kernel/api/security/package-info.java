@@ -4,7 +4,7 @@
  * org.edufed.kernel.api.security.Grant} gives one over an organisation unit (and its subtree), and {@link
  * org.edufed.kernel.api.security.Scope} tells a resource which rows a user may see.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package org.edufed.kernel.api.security;
 

@@ -173,7 +173,8 @@ public final class OrganisationComponent implements Organisation {
                     throw new IllegalArgumentException("org.notFound");
                 }
                 if (count(c, "SELECT COUNT(*) FROM edufed_org_unit WHERE parent_code = ?", code) > 0
-                        || count(c, "SELECT COUNT(*) FROM edufed_grant WHERE unit_code = ?", code) > 0) {
+                        || count(c, "SELECT COUNT(*) FROM edufed_grant WHERE unit_code = ?", code) > 0
+                        || count(c, "SELECT COUNT(*) FROM edufed_grant_idp WHERE unit_code = ?", code) > 0) {
                     throw new IllegalArgumentException("org.inUse");
                 }
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM edufed_org_unit WHERE code = ?")) {

@@ -327,6 +327,22 @@ public final class AccountServiceImpl implements AccountService {
     }
 
     @Override
+    public Layers layers(String username) {
+        try {
+            if (store.find(username).isEmpty()) {
+                throw new IllegalArgumentException("account.notFound");
+            }
+            return new Layers(
+                    store.roles(username, AccountStore.Layer.LOCAL),
+                    store.grants(username, AccountStore.Layer.LOCAL),
+                    store.roles(username, AccountStore.Layer.RELEASED),
+                    store.grants(username, AccountStore.Layer.RELEASED));
+        } catch (SQLException e) {
+            throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void setGrants(String username, List<Grant> grants) {
         checkGrants(grants);
         try {
@@ -588,6 +604,7 @@ public final class AccountServiceImpl implements AccountService {
                         .distinct()
                         .limit(1000)
                         .toList();
+        boolean changed;
         try {
             for (String r : kept) {
                 store.ensureRole(known.get(r));
@@ -595,9 +612,20 @@ public final class AccountServiceImpl implements AccountService {
             for (Grant g : keptGrants) {
                 store.ensureRole(known.get(g.role()));
             }
+            changed = !store.roles(username, AccountStore.Layer.RELEASED).equals(kept)
+                    || !new java.util.HashSet<>(store.grants(username, AccountStore.Layer.RELEASED))
+                            .equals(new java.util.HashSet<>(keptGrants));
             store.upsertFederated(username, name, NO_PASSWORD, kept, keptGrants);
         } catch (SQLException e) {
             throw new IllegalStateException("storage: " + e.getMessage(), e);
+        }
+        if (changed) {
+            // what the identity provider released changed (the first sign-on too): who may do what here changed
+            audit.record(AuditLog.Event.of(
+                    "account.released",
+                    username,
+                    AuditLog.Result.SUCCESS,
+                    "roles " + kept + (keptGrants.isEmpty() ? "" : ", grants " + describe(keptGrants))));
         }
         verified.forget(username);
         return find(username).orElseThrow(() -> new IllegalStateException("federated account vanished"));

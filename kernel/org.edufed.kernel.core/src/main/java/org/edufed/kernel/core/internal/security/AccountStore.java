@@ -71,11 +71,13 @@ final class AccountStore {
         }
     }
 
+    /** The roles that apply: those given at this node and those an identity provider released. */
     Set<String> roles(Connection c, String username) throws SQLException {
         Set<String> roles = new LinkedHashSet<>();
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT role_name FROM edufed_account_role WHERE username = ? ORDER BY role_name")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT role_name FROM edufed_account_role WHERE username = ?"
+                + " UNION SELECT role_name FROM edufed_account_role_idp WHERE username = ? ORDER BY 1")) {
             ps.setString(1, username);
+            ps.setString(2, username);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     roles.add(rs.getString(1));
@@ -118,10 +120,56 @@ final class AccountStore {
         });
     }
 
+    /** Where a layer of roles and grants is kept: given at this node, or released by an identity provider. */
+    enum Layer {
+        LOCAL("edufed_account_role", "edufed_grant"),
+        RELEASED("edufed_account_role_idp", "edufed_grant_idp");
+
+        final String roles;
+        final String grants;
+
+        Layer(String roles, String grants) {
+            this.roles = roles;
+            this.grants = grants;
+        }
+    }
+
+    /** The roles of one layer. */
+    Set<String> roles(String username, Layer layer) throws SQLException {
+        Set<String> roles = new LinkedHashSet<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT role_name FROM " + layer.roles + " WHERE username = ? ORDER BY role_name")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    roles.add(rs.getString(1));
+                }
+            }
+        }
+        return roles;
+    }
+
+    /** The grants of one layer, ordered by unit and role. */
+    List<Grant> grants(String username, Layer layer) throws SQLException {
+        List<Grant> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT role_name, unit_code, subtree FROM " + layer.grants
+                        + " WHERE username = ? ORDER BY unit_code, role_name")) {
+            ps.setString(1, username);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Grant(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * Creates or updates an account known through single sign-on, in one transaction: the display name, the
-     * roles and the grants replaced by those given, the login recorded. Its password hash is {@code hash}, one
-     * that never verifies.
+     * roles and the grants its identity provider released replaced by those given, the login recorded; the roles
+     * and grants given at this node stay. Its password hash is {@code hash}, one that never verifies.
      */
     void upsertFederated(String username, String displayName, String hash, Set<String> roles, List<Grant> grants)
             throws SQLException {
@@ -150,14 +198,14 @@ final class AccountStore {
                     ps.executeUpdate();
                 }
             }
-            for (String table : new String[] {"edufed_account_role", "edufed_grant"}) {
+            for (String table : new String[] {Layer.RELEASED.roles, Layer.RELEASED.grants}) {
                 try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE username = ?")) {
                     del.setString(1, username);
                     del.executeUpdate();
                 }
             }
-            insertRoles(c, username, roles);
-            insertGrants(c, username, grants);
+            insertRoles(c, username, roles, Layer.RELEASED);
+            insertGrants(c, username, grants, Layer.RELEASED);
             return null;
         });
     }
@@ -316,13 +364,18 @@ final class AccountStore {
         });
     }
 
-    /** The user's grants over organisation units, ordered by unit and role. */
+    /**
+     * The user's grants over organisation units that apply (given at this node and released by an identity
+     * provider), ordered by unit and role.
+     */
     List<Grant> grants(String username) throws SQLException {
         List<Grant> out = new ArrayList<>();
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT role_name, unit_code, subtree FROM edufed_grant"
-                        + " WHERE username = ? ORDER BY unit_code, role_name")) {
+                        + " WHERE username = ? UNION SELECT role_name, unit_code, subtree FROM edufed_grant_idp"
+                        + " WHERE username = ? ORDER BY 2, 1")) {
             ps.setString(1, username);
+            ps.setString(2, username);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Grant(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
@@ -433,6 +486,8 @@ final class AccountStore {
     private static void checkRoleUnused(Connection c, String name) throws SQLException {
         if (count(c, "SELECT COUNT(*) FROM edufed_account_role WHERE role_name = ?", name)
                         + count(c, "SELECT COUNT(*) FROM edufed_grant WHERE role_name = ?", name)
+                        + count(c, "SELECT COUNT(*) FROM edufed_account_role_idp WHERE role_name = ?", name)
+                        + count(c, "SELECT COUNT(*) FROM edufed_grant_idp WHERE role_name = ?", name)
                 > 0) {
             throw new IllegalArgumentException("role.inUse");
         }
@@ -462,11 +517,15 @@ final class AccountStore {
     }
 
     private static void insertRoles(Connection c, String username, Set<String> roles) throws SQLException {
+        insertRoles(c, username, roles, Layer.LOCAL);
+    }
+
+    private static void insertRoles(Connection c, String username, Set<String> roles, Layer layer) throws SQLException {
         if (roles.isEmpty()) {
             return;
         }
         try (PreparedStatement ps =
-                c.prepareStatement("INSERT INTO edufed_account_role (username, role_name) VALUES (?, ?)")) {
+                c.prepareStatement("INSERT INTO " + layer.roles + " (username, role_name) VALUES (?, ?)")) {
             for (String role : roles) {
                 ps.setString(1, username);
                 ps.setString(2, role);
@@ -477,11 +536,16 @@ final class AccountStore {
     }
 
     private static void insertGrants(Connection c, String username, List<Grant> grants) throws SQLException {
+        insertGrants(c, username, grants, Layer.LOCAL);
+    }
+
+    private static void insertGrants(Connection c, String username, List<Grant> grants, Layer layer)
+            throws SQLException {
         if (grants.isEmpty()) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO edufed_grant (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
+                "INSERT INTO " + layer.grants + " (username, role_name, unit_code, subtree) VALUES (?, ?, ?, ?)")) {
             for (Grant g : grants) {
                 ps.setString(1, username);
                 ps.setString(2, g.role());

@@ -140,7 +140,13 @@ public final class AccountsPage implements ConsolePage {
             Map<String, Object> r = new HashMap<>();
             r.put("username", a.username());
             r.put("displayName", a.displayName());
-            r.put("roles", String.join(", ", a.roles()));
+            if (a.username().indexOf('@') >= 0) {
+                AccountService.Layers layers = accounts.layers(a.username());
+                r.put("roles", String.join(", ", layers.roles()));
+                r.put("releasedRoles", String.join(", ", layers.releasedRoles()));
+            } else {
+                r.put("roles", String.join(", ", a.roles()));
+            }
             r.put("locked", a.locked());
             r.put("federated", a.username().indexOf('@') >= 0);
             r.put("lastLogin", a.lastLogin() == null ? "—" : TIME.format(a.lastLogin()));

@@ -82,7 +82,8 @@ public final class OrganisationPage implements ConsolePage {
                         return page(ctx, Messages.get(l, "console.forbidden"), null);
                     }
                     String user = ctx.parameter("username");
-                    List<Grant> grants = new ArrayList<>(accounts.grants(user));
+                    // the grants given here; those an identity provider released stay apart
+                    List<Grant> grants = new ArrayList<>(accounts.layers(user).grants());
                     grants.add(new Grant(
                             ctx.parameter("role"), ctx.parameter("unit"), "on".equals(ctx.parameter("subtree"))));
                     accounts.setGrants(user, grants);
@@ -93,7 +94,7 @@ public final class OrganisationPage implements ConsolePage {
                         return page(ctx, Messages.get(l, "console.forbidden"), null);
                     }
                     String user = ctx.parameter("username");
-                    List<Grant> grants = new ArrayList<>(accounts.grants(user));
+                    List<Grant> grants = new ArrayList<>(accounts.layers(user).grants());
                     grants.removeIf(g ->
                             g.role().equals(ctx.parameter("role")) && g.unit().equals(ctx.parameter("unit")));
                     accounts.setGrants(user, grants);
@@ -142,9 +143,18 @@ public final class OrganisationPage implements ConsolePage {
         }
         model.put("roles", roles);
         List<Map<String, Object>> grants = new ArrayList<>();
-        accounts.list().forEach(a -> accounts.grants(a.username())
-                .forEach(g -> grants.add(
-                        Map.of("username", a.username(), "role", g.role(), "unit", g.unit(), "subtree", g.subtree()))));
+        for (org.edufed.kernel.api.security.Account a : accounts.list()) {
+            AccountService.Layers layers = accounts.layers(a.username());
+            for (boolean released : new boolean[] {false, true}) {
+                (released ? layers.releasedGrants() : layers.grants())
+                        .forEach(g -> grants.add(Map.of(
+                                "username", a.username(),
+                                "role", g.role(),
+                                "unit", g.unit(),
+                                "subtree", g.subtree(),
+                                "released", released)));
+            }
+        }
         model.put("grants", grants);
         model.put("usernames", accounts.list().stream().map(a -> a.username()).toList());
         return Templates.render("org.ftlh", model);

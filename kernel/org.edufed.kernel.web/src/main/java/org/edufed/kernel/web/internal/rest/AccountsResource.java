@@ -95,6 +95,17 @@ public final class AccountsResource implements RestResource {
                 .build();
     }
 
+    /**
+     * The account's roles and grants by where they come from: given at this node (what {@code PUT …/roles} and
+     * {@code PUT …/grants} replace, kept) and, for a federated account, released by its identity provider at the
+     * last sign-on (replaced at each).
+     */
+    @GET
+    @Path("/{username}/roles")
+    public AccountService.Layers layers(@Context HttpHeaders headers, @PathParam("username") String username) {
+        return checked(headers, () -> accounts.layers(username));
+    }
+
     @PUT
     @Path("/{username}/roles")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -1,15 +1,12 @@
 package org.edufed.kernel.web.internal.rest;
 
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.annotation.Priority;
-import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.Priorities;
 import javax.ws.rs.container.ContainerRequestContext;
 import javax.ws.rs.container.ContainerRequestFilter;
@@ -26,46 +23,40 @@ import org.edufed.kernel.api.security.Account;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RequiresPermission;
-import org.edufed.kernel.web.internal.LoginThrottle;
 import org.edufed.kernel.web.internal.Messages;
 
 /**
- * Authentication and permission checks for every REST method, default-deny: a method is public only when
- * marked {@link PublicEndpoint}; otherwise it needs a user (HTTP Basic for now), and the permission of its
- * {@link RequiresPermission} when it has one. A user holding a one-time password may only reach methods
- * marked {@link AllowedBeforePasswordChange}.
+ * Permission checks for every REST method after CXF matched it, default-deny: a method is public only when
+ * marked {@link PublicEndpoint}; otherwise it needs the user {@link AuthenticationFilter} authenticated before
+ * matching, and the permission of its {@link RequiresPermission} when it has one. A user holding a one-time
+ * password may only reach methods marked {@link AllowedBeforePasswordChange}. Also adds the security headers
+ * to every answer.
  */
-@Priority(Priorities.AUTHENTICATION)
+@Priority(Priorities.AUTHORIZATION)
 public final class AuthFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
-    static final String CHALLENGE = "Basic realm=\"EduFed\", charset=\"UTF-8\"";
 
     private final AccountService accounts;
     private final AuditLog audit;
-    private static final String ACTOR = "edufed.actor";
-
-    @Context
-    private HttpServletRequest http;
+    private final AuthenticationFilter authentication;
 
     @Context
     private ResourceInfo resourceInfo;
 
-    private final LoginThrottle throttle;
-
-    public AuthFilter(AccountService accounts, AuditLog audit, LoginThrottle throttle) {
+    public AuthFilter(AccountService accounts, AuditLog audit, AuthenticationFilter authentication) {
         this.accounts = accounts;
         this.audit = audit;
-        this.throttle = throttle;
+        this.authentication = authentication;
     }
 
     /**
-     * Clears the request's actor (see {@link #filter(ContainerRequestContext)}) and adds the security headers:
-     * no sniffing of content types, no framing, no referrer, and nothing of an answer kept in caches.
+     * Clears the request's actor (see {@link AuthenticationFilter}) and adds the security headers: no sniffing of
+     * content types, no framing, no referrer, and nothing of an answer kept in caches.
      */
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        if (request.getProperty(ACTOR) instanceof Actor.Scope scope) {
+        if (request.getProperty(AuthenticationFilter.ACTOR) instanceof Actor.Scope scope) {
             scope.close();
         }
         javax.ws.rs.core.MultivaluedMap<String, Object> h = response.getHeaders();
@@ -77,60 +68,21 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         }
     }
 
-    private String address() {
-        try {
-            return http == null ? null : http.getRemoteAddr();
-        } catch (RuntimeException e) {
-            return null; // outside a servlet request (tests)
-        }
-    }
-
-    private void actAs(ContainerRequestContext request, String name) {
-        request.setProperty(ACTOR, Actor.as(name, address()));
-    }
-
     @Override
     public void filter(ContainerRequestContext request) {
         Method method = resourceInfo.getResourceMethod();
         Class<?> type = resourceInfo.getResourceClass();
-        if (method == null || annotated(method, type, PublicEndpoint.class) || isApiDocumentation(type)) {
-            actAs(request, "anonymous");
+        if (method == null || AuthenticationFilter.isPublic(method, type)) {
             return; // unmatched requests end in a 404 problem; public ones need nobody
         }
         Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         LOG.debug("{} {} → {}", request.getMethod(), type.getName(), method.getName());
-        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        long blocked = authorization == null ? 0 : throttle.blockedFor(address());
-        if (blocked > 0) {
-            request.abortWith(javax.ws.rs.core.Response.fromResponse(ProblemMapper.response(Problem.of(
-                            "too-many-requests",
-                            429,
-                            Messages.get(locale, "problem.too-many-logins", blocked),
-                            path(request))))
-                    .header("Retry-After", Long.toString(blocked))
-                    .build());
-            return;
-        }
-        Optional<Account> account = basic(authorization);
+        // normally found before matching; here again only if that saw another operation than CXF matched
+        Optional<Account> account = authentication.authenticate(request);
         if (account.isEmpty()) {
-            if (authorization != null) {
-                throttle.failed(address());
-                audit.record(new AuditLog.Event(
-                        claimedUser(authorization),
-                        address(),
-                        "login.api",
-                        path(request),
-                        AuditLog.Result.FAILURE,
-                        null));
-            }
-            request.abortWith(javax.ws.rs.core.Response.fromResponse(ProblemMapper.response(Problem.of(
-                            "unauthorized", 401, Messages.get(locale, "problem.unauthorized"), path(request))))
-                    .header(HttpHeaders.WWW_AUTHENTICATE, CHALLENGE)
-                    .build());
-            return;
+            return; // aborted with 401 or 429
         }
         Account user = account.get();
-        actAs(request, user.username());
         if (user.mustChangePassword() && !annotated(method, type, AllowedBeforePasswordChange.class)) {
             abort(request, 403, "password-change-required", locale);
             return;
@@ -197,44 +149,6 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         }
         m.appendTail(out);
         return out.toString();
-    }
-
-    /** The OpenAPI document and Swagger UI are public: they describe the API, they hold no data. */
-    static boolean isApiDocumentation(Class<?> type) {
-        String name = type.getName();
-        return name.startsWith("org.apache.cxf.jaxrs.openapi.")
-                || name.startsWith("org.apache.cxf.jaxrs.swagger.")
-                || name.startsWith("io.swagger.v3.jaxrs2.integration.resources.");
-    }
-
-    /** The user name a Basic header claims (for the audit of a failed login), or {@code ?}. */
-    private static String claimedUser(String header) {
-        try {
-            String decoded =
-                    new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon > 0 ? decoded.substring(0, Math.min(colon, 64)) : "?";
-        } catch (RuntimeException e) {
-            return "?";
-        }
-    }
-
-    private Optional<Account> basic(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        int colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            return Optional.empty();
-        }
-        return accounts.authenticate(
-                decoded.substring(0, colon), decoded.substring(colon + 1).toCharArray());
     }
 
     private static boolean annotated(Method m, Class<?> type, Class<? extends java.lang.annotation.Annotation> a) {

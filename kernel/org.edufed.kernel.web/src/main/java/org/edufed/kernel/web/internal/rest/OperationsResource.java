@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
 import javax.ws.rs.GET;
 import javax.ws.rs.POST;
@@ -13,6 +14,7 @@ import javax.ws.rs.Path;
 import javax.ws.rs.Produces;
 import javax.ws.rs.core.MediaType;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.ConsolePage;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -37,7 +39,7 @@ public final class OperationsResource implements RestResource {
     /**
      * One operation: method, path template under {@code /api/v1}, what it needs; {@code unit} over which
      * organisation unit ({@code ""} the whole node, {@code "{param}"} the unit a parameter names, {@code "*"} any,
-     * the answer filtered by scope).
+     * the answer filtered by scope); {@code consumes} the media types of the body it takes (empty: any).
      */
     public record Operation(
             String method,
@@ -45,7 +47,8 @@ public final class OperationsResource implements RestResource {
             String permission,
             String unit,
             boolean publicEndpoint,
-            boolean beforePasswordChange) {}
+            boolean beforePasswordChange,
+            List<String> consumes) {}
 
     /** Every resource but this one (binding itself would be a cycle for DS, logged as an error at each boot). */
     @Reference(
@@ -59,6 +62,40 @@ public final class OperationsResource implements RestResource {
 
     void remove(RestResource resource) {
         resources.remove(resource);
+    }
+
+    private final List<ConsolePage> pages = new CopyOnWriteArrayList<>();
+
+    /** One console page: its path under {@code /console/}, the permission to see it and to submit its forms. */
+    public record Page(String path, String title, String permission, String submitPermission) {}
+
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addPage(ConsolePage page) {
+        pages.add(page);
+    }
+
+    void removePage(ConsolePage page) {
+        pages.remove(page);
+    }
+
+    /**
+     * Every console page registered at this node with the permissions it declares: the console's authorisation
+     * matrix is generated from it, so a page without a permission shows up (and fails it).
+     */
+    @GET
+    @Path("/console")
+    @RequiresPermission(Permissions.ACCOUNT_ADMIN)
+    public List<Page> consolePages() {
+        List<Page> out = new ArrayList<>();
+        for (ConsolePage p : pages) {
+            out.add(new Page(
+                    p.path(), p.title(java.util.Locale.SIMPLIFIED_CHINESE), p.permission(), p.submitPermission()));
+        }
+        out.sort(Comparator.comparing(Page::path));
+        return out;
     }
 
     @GET
@@ -95,6 +132,10 @@ public final class OperationsResource implements RestResource {
             if (p == null) {
                 p = type.getAnnotation(RequiresPermission.class);
             }
+            Consumes consumes = m.getAnnotation(Consumes.class);
+            if (consumes == null) {
+                consumes = type.getAnnotation(Consumes.class);
+            }
             out.add(new Operation(
                     verb,
                     path,
@@ -102,7 +143,8 @@ public final class OperationsResource implements RestResource {
                     p == null ? null : p.unit(),
                     m.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class),
                     m.isAnnotationPresent(AllowedBeforePasswordChange.class)
-                            || type.isAnnotationPresent(AllowedBeforePasswordChange.class)));
+                            || type.isAnnotationPresent(AllowedBeforePasswordChange.class),
+                    consumes == null ? List.of() : List.of(consumes.value())));
         }
         return out;
     }

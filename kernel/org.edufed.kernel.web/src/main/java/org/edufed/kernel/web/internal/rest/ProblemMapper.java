@@ -52,7 +52,10 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
                         case 415 -> "unsupported-media-type";
                         default -> "bad-request";
                     };
-            problem = Problem.of(type, status, Messages.get(locale, "problem." + type), path);
+            String text = status == 415
+                    ? Messages.get(locale, "problem." + type, AuthenticationFilter.consumes())
+                    : Messages.get(locale, "problem." + type);
+            problem = Problem.of(type, status, text, path);
         } else {
             String incident = UUID.randomUUID().toString().substring(0, 8);
             LOG.error("incident {} at {}", incident, path, error);

@@ -279,12 +279,14 @@ public final class RestServer implements HealthCheck {
             factory.setAddress(ADDRESS);
             factory.setServiceBeans(new ArrayList<>(resources));
             ProblemMapper problems = new ProblemMapper();
+            AuthenticationFilter authentication = new AuthenticationFilter(accounts, audit, throttle);
             factory.setProviders(List.of(
                     new JacksonJsonProvider(objectMapper()),
                     problems,
                     new ProblemMapper.Json(problems),
                     new ProblemMapper.WebApp(problems),
-                    new AuthFilter(accounts, audit, throttle)));
+                    authentication,
+                    new AuthFilter(accounts, audit, authentication)));
             factory.setFeatures(List.of(openApi()));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());

@@ -212,7 +212,7 @@ public final class Metadata {
             }
         }
         if (out.isEmpty()) {
-            throw new SamlException("sso.badMetadata", entityId + " publishes no signing certificate");
+            throw new SamlException("sso.noCertificate", entityId + " publishes no signing certificate");
         }
         return out;
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Dictionary;
@@ -96,8 +97,24 @@ public final class SingleSignOn {
 
     private record Cached<T>(T value, String source, long at) {}
 
-    /** An SP of the subtree: its metadata and the node it is. */
-    public record RegisteredSp(Metadata.Sp metadata, String node) {}
+    /**
+     * An SP of the subtree: its metadata and the node it is; or an SP outside the tree registered here by name
+     * ({@code name} set), which gets the attributes as they apply at this node.
+     */
+    public record RegisteredSp(Metadata.Sp metadata, String node, String name) {}
+
+    /** An SP outside the tree registered here, as the REST API shows it. */
+    public record ExternalSp(
+            String name,
+            String entityId,
+            String acs,
+            String singleLogout,
+            List<String> certificates,
+            String registeredBy,
+            Instant registeredAt,
+            boolean served) {}
+
+    private final ExternalSps externalSps;
 
     @Activate
     public SingleSignOn(
@@ -117,6 +134,11 @@ public final class SingleSignOn {
                 .resolve("edufed")
                 .resolve("keys");
         this.keys = SamlKeys.loadOrCreate(dir, identity.name() + " (" + identity.code() + ")");
+        try {
+            this.externalSps = new ExternalSps(storage);
+        } catch (java.sql.SQLException e) {
+            throw new IOException("SSO: the registered service providers cannot be read: " + e.getMessage(), e);
+        }
         OpenSaml.init();
         configure(properties, configAdmin);
     }
@@ -293,6 +315,123 @@ public final class SingleSignOn {
         }
     }
 
+    private volatile Map<String, Optional<Metadata.Sp>> parsedExternal = Map.of();
+
+    private static Optional<Metadata.Sp> parseExternal(ExternalSps.Entry e) {
+        try {
+            return Optional.of(Metadata.parseSp(e.metadata()));
+        } catch (SamlException ex) {
+            LOG.warn("SSO: the metadata of registered SP {} cannot be used: {}", e.name(), ex.detail());
+            return Optional.empty();
+        }
+    }
+
+    /** The SPs outside the tree registered at this IdP, by name. */
+    public List<ExternalSp> externalSps() throws SQLException {
+        Map<String, RegisteredSp> served = registeredSps();
+        List<ExternalSp> out = new ArrayList<>();
+        for (ExternalSps.Entry e : externalSps.list()) {
+            Optional<Metadata.Sp> m = parseExternal(e);
+            RegisteredSp s = served.get(e.entityId());
+            out.add(new ExternalSp(
+                    e.name(),
+                    e.entityId(),
+                    m.map(Metadata.Sp::acsPost).orElse(null),
+                    m.map(Metadata.Sp::sloRedirect).orElse(null),
+                    m.map(sp -> sp.signingCertificates().stream()
+                                    .map(c -> c.getSubjectX500Principal().getName() + ", until "
+                                            + c.getNotAfter().toInstant())
+                                    .toList())
+                            .orElse(List.of()),
+                    e.registeredBy(),
+                    e.registeredAt(),
+                    s != null && e.name().equals(s.name())));
+        }
+        return out;
+    }
+
+    /** Names of registered SPs: lower-case letters, digits, {@code . _ -}, at most 64. */
+    private static final java.util.regex.Pattern SP_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    /** The largest SP metadata document taken (characters). */
+    public static final int MAX_METADATA = 32_000;
+
+    /**
+     * Registers (or replaces) an SP outside the tree at this node's IdP under {@code name}: its metadata must
+     * describe a SAML 2.0 SP with an HTTP-POST assertion consumer service and a signing certificate, under an
+     * entity ID that no node of the tree uses, nor this IdP, nor another registration. Returns whether it is new.
+     *
+     * @throws IllegalArgumentException with a message key: {@code sso.sp.notIdp}, {@code sso.sp.badName},
+     *     {@code sso.sp.tooLarge}, {@code sso.sp.badMetadata}, {@code sso.sp.noCertificate}, {@code sso.sp.nodeEntity},
+     *     {@code sso.sp.duplicate}
+     */
+    public boolean registerSp(String name, String metadata, String by) throws SQLException {
+        if (!idpEnabled || idp == null) {
+            throw new IllegalArgumentException("sso.sp.notIdp");
+        }
+        if (name == null || !SP_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("sso.sp.badName");
+        }
+        if (metadata == null || metadata.length() > MAX_METADATA) {
+            throw new IllegalArgumentException("sso.sp.tooLarge");
+        }
+        Metadata.Sp parsed;
+        try {
+            parsed = Metadata.parseSp(metadata);
+        } catch (SamlException e) {
+            LOG.info("SSO: SP metadata for {} refused: {}", name, e.detail());
+            throw new IllegalArgumentException(
+                    "sso.noCertificate".equals(e.key()) ? "sso.sp.noCertificate" : "sso.sp.badMetadata");
+        }
+        if (parsed.entityId() == null
+                || parsed.entityId().isBlank()
+                || parsed.entityId().length() > 1024) {
+            throw new IllegalArgumentException("sso.sp.badMetadata");
+        }
+        if (parsed.signingCertificates().isEmpty()) {
+            throw new IllegalArgumentException("sso.sp.noCertificate");
+        }
+        RegisteredSp existing = registeredSps().get(parsed.entityId());
+        if (parsed.entityId().equals(idp.entityId())
+                || parsed.entityId().equals(sp.entityId())
+                || (existing != null && existing.name() == null)
+                || treeReports(parsed.entityId())) {
+            throw new IllegalArgumentException("sso.sp.nodeEntity");
+        }
+        boolean created = externalSps.put(new ExternalSps.Entry(name, parsed.entityId(), metadata, by, Instant.now()));
+        registry = null;
+        return created;
+    }
+
+    /** Whether a node of the tree reports an SP with this entity ID (also when two of them do, and none is served). */
+    private boolean treeReports(String entityId) {
+        Upward u = upward;
+        if (u == null) {
+            return false;
+        }
+        Map<String, Optional<Metadata.Sp>> known = parsedSps;
+        for (Upward.Record r : u.records(SP_TOPIC, 100_000)) {
+            if (r.deleted()) {
+                continue;
+            }
+            Optional<Metadata.Sp> m = known.get(r.payload());
+            if (m == null) {
+                m = parseReported(r);
+            }
+            if (m.isPresent() && m.get().entityId().equals(entityId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes a registered SP; false when there is none by that name. */
+    public boolean removeSp(String name) throws SQLException {
+        boolean removed = name != null && externalSps.remove(name);
+        registry = null;
+        return removed;
+    }
+
     /** The metadata of a registered SP of this IdP's subtree, or {@code null} when there is none by that ID. */
     public Metadata.Sp registeredSp(String entityId) {
         RegisteredSp r = registeredSps().get(entityId);
@@ -322,7 +461,8 @@ public final class SingleSignOn {
                 }
                 seen.put(r.payload(), m);
                 if (m.isPresent()) {
-                    RegisteredSp before = out.putIfAbsent(m.get().entityId(), new RegisteredSp(m.get(), r.origin()));
+                    RegisteredSp before =
+                            out.putIfAbsent(m.get().entityId(), new RegisteredSp(m.get(), r.origin(), null));
                     if (before != null && !before.node().equals(r.origin())) {
                         conflicts.add(m.get().entityId());
                     }
@@ -330,6 +470,29 @@ public final class SingleSignOn {
             }
         }
         parsedSps = seen;
+        if (idpEnabled) {
+            Map<String, Optional<Metadata.Sp>> knownExternal = parsedExternal;
+            Map<String, Optional<Metadata.Sp>> seenExternal = new HashMap<>();
+            try {
+                for (ExternalSps.Entry e : externalSps.list()) {
+                    Optional<Metadata.Sp> m = knownExternal.get(e.metadata());
+                    if (m == null) {
+                        m = parseExternal(e);
+                    }
+                    seenExternal.put(e.metadata(), m);
+                    if (m.isPresent()) {
+                        RegisteredSp before = out.putIfAbsent(
+                                m.get().entityId(), new RegisteredSp(m.get(), identity.code(), e.name()));
+                        if (before != null) {
+                            conflicts.add(m.get().entityId()); // a node of the tree reported it since
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                LOG.warn("SSO: the registered service providers cannot be read: {}", e.getMessage());
+            }
+            parsedExternal = seenExternal;
+        }
         for (String entity : conflicts) {
             // two nodes claim one SP: neither gets assertions until an operator sorts it out
             LOG.warn("SSO: SP {} is reported by more than one node; no assertions for it", entity);
@@ -501,7 +664,7 @@ public final class SingleSignOn {
             try {
                 Metadata.parseIdp(value);
             } catch (SamlException e) {
-                throw new IllegalArgumentException("sso.badMetadata");
+                throw new IllegalArgumentException("sso.sp.badMetadata");
             }
         }
 
