@@ -197,6 +197,15 @@ public final class ConsoleServlet extends HttpServlet {
                     path);
             return;
         }
+        if (!submit && path.isEmpty() && !accounts.isPermitted(account.username(), page.permission())) {
+            // the overview is not for everyone (a student holds only a plugin's permission): land on the first
+            // page of the user's menu instead of a refusal
+            java.util.Optional<ConsolePage> first = menuOf(account).stream().findFirst();
+            if (first.isPresent()) {
+                redirect(resp, "/console/" + first.get().path());
+                return;
+            }
+        }
         if (!accounts.isPermitted(account.username(), page.permission())
                 || (submit && !accounts.isPermitted(account.username(), page.submitPermission()))) {
             layout(
@@ -445,18 +454,14 @@ public final class ConsoleServlet extends HttpServlet {
             model.put("userLabel", Messages.get(locale, "console.user"));
             model.put("logoutLabel", Messages.get(locale, "console.logout"));
             model.put("csrf", csrfToken(req.getSession(true)));
-            List<ConsolePage> sorted = new ArrayList<>(pages);
-            sorted.sort(Comparator.comparingInt(ConsolePage::rank).thenComparing(ConsolePage::path));
-            for (ConsolePage p : sorted) {
-                if (accounts.isPermitted(account.username(), p.permission())) {
-                    menu.add(Map.of(
-                            "href",
-                            "/console/" + p.path(),
-                            "title",
-                            p.title(locale),
-                            "active",
-                            p.path().equals(activePath)));
-                }
+            for (ConsolePage p : menuOf(account)) {
+                menu.add(Map.of(
+                        "href",
+                        "/console/" + p.path(),
+                        "title",
+                        p.title(locale),
+                        "active",
+                        p.path().equals(activePath)));
             }
         }
         model.put("menu", menu);
@@ -477,6 +482,18 @@ public final class ConsoleServlet extends HttpServlet {
                     "Content-Security-Policy",
                     "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'");
         }
+    }
+
+    /** The pages the account may see, in menu order. */
+    private List<ConsolePage> menuOf(Account account) {
+        List<ConsolePage> sorted = new ArrayList<>();
+        for (ConsolePage p : pages) {
+            if (accounts.isPermitted(account.username(), p.permission())) {
+                sorted.add(p);
+            }
+        }
+        sorted.sort(Comparator.comparingInt(ConsolePage::rank).thenComparing(ConsolePage::path));
+        return sorted;
     }
 
     static void redirect(HttpServletResponse resp, String location) {
