@@ -92,19 +92,10 @@ class ExamIT {
         try (KarafNode province = KarafNode.unpack("province", "exam-province");
                 KarafNode county = KarafNode.unpack("county", "exam-county");
                 KarafNode school = KarafNode.unpack("school", "exam-school")) {
-            FederationIT.fast(province.identity("510000", "四川省教育厅")).start();
-            FederationIT.fast(county.identity(FederationIT.cfg("county", "510104", "锦江区教育局", province)))
-                    .start();
-            FederationIT.fast(school.identity(FederationIT.cfg("school", SCHOOL, "锦江区示范中学", county)))
-                    .start();
-            province.awaitReady(DistributionIT.BOOT);
-            county.awaitReady(DistributionIT.BOOT);
-            school.awaitReady(DistributionIT.BOOT);
-            String pp = province.adminPassword();
-            String cp = county.adminPassword();
-            String sp = school.adminPassword();
-            FederationIT.enroll(county, cp, province, pp);
-            FederationIT.enroll(school, sp, county, cp);
+            FederationIT.Tree tree = FederationIT.startTree(province, county, school, "锦江区示范中学");
+            String pp = tree.province();
+            String cp = tree.county();
+            String sp = tree.school();
 
             // certified and published at the province like any vendor's plugin: running at every level
             FederationIT.await(

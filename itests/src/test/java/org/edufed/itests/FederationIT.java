@@ -428,6 +428,27 @@ class FederationIT {
 
     // --- helpers ---------------------------------------------------------------------------------
 
+    /** The admin passwords of a started and enrolled tree: province 510000, county 510104, school 2151010001. */
+    record Tree(String province, String county, String school) {}
+
+    /**
+     * Starts a province (510000), a county (510104) under it and a school (2151010001, named {@code schoolName})
+     * under the county, with fast exchange intervals, waits until all three are ready, replaces their one-time
+     * admin passwords and enrolls them: county under province, school under county.
+     */
+    static Tree startTree(KarafNode province, KarafNode county, KarafNode school, String schoolName) throws Exception {
+        fast(province.identity("510000", "四川省教育厅")).start();
+        fast(county.identity(cfg("county", "510104", "锦江区教育局", province))).start();
+        fast(school.identity(cfg("school", "2151010001", schoolName, county))).start();
+        province.awaitReady(DistributionIT.BOOT);
+        county.awaitReady(DistributionIT.BOOT);
+        school.awaitReady(DistributionIT.BOOT);
+        Tree tree = new Tree(province.adminPassword(), county.adminPassword(), school.adminPassword());
+        enroll(county, tree.county(), province, tree.province());
+        enroll(school, tree.school(), county, tree.county());
+        return tree;
+    }
+
     static KarafNode fast(KarafNode node) throws java.io.IOException {
         java.nio.file.Files.writeString(
                 node.home().resolve("etc/org.edufed.exchange.cfg"),

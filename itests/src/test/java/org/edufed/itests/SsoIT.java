@@ -98,19 +98,10 @@ class SsoIT {
         try (KarafNode province = KarafNode.unpack("province", "sso-province");
                 KarafNode county = KarafNode.unpack("county", "sso-county");
                 KarafNode school = KarafNode.unpack("school", "sso-school")) {
-            FederationIT.fast(province.identity("510000", "四川省教育厅")).start();
-            FederationIT.fast(county.identity(FederationIT.cfg("county", "510104", "锦江区教育局", province)))
-                    .start();
-            FederationIT.fast(school.identity(FederationIT.cfg("school", "2151010001", "锦江区示范小学", county)))
-                    .start();
-            province.awaitReady(DistributionIT.BOOT);
-            county.awaitReady(DistributionIT.BOOT);
-            school.awaitReady(DistributionIT.BOOT);
-            String pp = province.adminPassword();
-            String cp = county.adminPassword();
-            String sp = school.adminPassword();
-            FederationIT.enroll(county, cp, province, pp);
-            FederationIT.enroll(school, sp, county, cp);
+            FederationIT.Tree tree = FederationIT.startTree(province, county, school, "锦江区示范小学");
+            String pp = tree.province();
+            String cp = tree.county();
+            String sp = tree.school();
 
             // metadata where the standard says, and only the province is an IdP
             HttpResponse<String> idpMeta =

@@ -262,8 +262,13 @@ public final class ExamResource implements RestResource {
     @RequiresPermission(REGISTER)
     public Response register(String json) throws SQLException {
         Rules.Registration r = checked(registration(body(json)));
+        return created(r, null);
+    }
+
+    /** Stores a checked registration (a student's own when {@code account} is given): 201 with its ids. */
+    private Response created(Rules.Registration r, String account) throws SQLException {
         try {
-            String id = store.register(r);
+            String id = store.register(r, account);
             return Response.status(201)
                     .entity(Rules.JSON
                             .createObjectNode()
@@ -303,6 +308,11 @@ public final class ExamResource implements RestResource {
         if (store.mine(id).isEmpty()) {
             throw notFound();
         }
+        return corrected(id, json);
+    }
+
+    /** Stores a checked correction of a registration known to be there: a new version, sent up again. */
+    private ExamStore.Mine corrected(String id, String json) throws SQLException {
         Rules.Registration r = checked(registration(body(json)));
         try {
             store.correct(id, r);
@@ -347,19 +357,7 @@ public final class ExamResource implements RestResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(SELF)
     public Response registerSelf(String json) throws SQLException {
-        Rules.Registration r = checked(registration(body(json)));
-        try {
-            String id = store.register(r, user());
-            return Response.status(201)
-                    .entity(Rules.JSON
-                            .createObjectNode()
-                            .put("id", id)
-                            .put("globalId", node.code() + ":" + id)
-                            .put("status", Review.Status.SUBMITTED.id))
-                    .build();
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
+        return created(checked(registration(body(json))), user());
     }
 
     /** A student corrects their own registration (after it was returned, or before anyone decided on it). */
@@ -371,13 +369,7 @@ public final class ExamResource implements RestResource {
         if (store.mine(id).isEmpty() || !store.ownedBy(id, user())) {
             throw notFound(); // another's registration is not there for this caller
         }
-        Rules.Registration r = checked(registration(body(json)));
-        try {
-            store.correct(id, r);
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-        return store.mine(id).orElseThrow(this::notFound);
+        return corrected(id, json);
     }
 
     /** The full ID number and phone of a registration made here; every such view is in the audit trail. */
