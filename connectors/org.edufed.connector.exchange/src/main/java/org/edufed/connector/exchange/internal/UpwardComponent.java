@@ -63,6 +63,9 @@ public final class UpwardComponent implements Upward {
         this.hasParentLevel = identity.level() != Level.PROVINCE;
     }
 
+    private static final java.util.regex.Pattern TOPIC_NAME =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
     /** One outbox row. */
     record Item(long id, String topic, String globalId, String origin, long version, boolean deleted, String payload) {}
 
@@ -90,7 +93,7 @@ public final class UpwardComponent implements Upward {
 
     /** The outbox items of this node's entries, checked. */
     private List<Item> items(String topic, List<Entry> entries) {
-        if (topic == null || !topic.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+        if (topic == null || !TOPIC_NAME.matcher(topic).matches()) {
             throw new IllegalArgumentException("upward record: bad topic");
         }
         if (!topics.isDeclared(topic, Topic.Direction.UP)) {

@@ -7,19 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.GeneralSecurityException;
-import java.security.Provider;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.digests.SM3Digest;
+import org.bouncycastle.crypto.engines.SM4Engine;
+import org.bouncycastle.crypto.macs.HMac;
+import org.bouncycastle.crypto.modes.GCMBlockCipher;
+import org.bouncycastle.crypto.modes.GCMModeCipher;
+import org.bouncycastle.crypto.params.AEADParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
 import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.crypto.FieldEncryption;
 import org.osgi.service.component.annotations.Activate;
@@ -39,8 +40,9 @@ public final class FieldKeys implements FieldEncryption {
 
     static final String FILE = "field-keys.properties";
     private static final String PREFIX = "sm4g:";
-    private static final Provider BC = new BouncyCastleProvider();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Nonces from a generator per thread: one shared generator is a lock every encryption waits on. */
+    private static final ThreadLocal<SecureRandom> NONCES = ThreadLocal.withInitial(SecureRandom::new);
 
     private final Path file;
     private final Map<String, byte[]> keys = new LinkedHashMap<>();
@@ -134,19 +136,19 @@ public final class FieldKeys implements FieldEncryption {
             id = current;
             key = keys.get(id);
         }
+        byte[] nonce = new byte[12];
+        NONCES.get().nextBytes(nonce);
+        byte[] in = plaintext.getBytes(StandardCharsets.UTF_8);
+        GCMModeCipher c = sm4gcm(true, key, nonce, id);
+        byte[] out = new byte[nonce.length + c.getOutputSize(in.length)];
+        System.arraycopy(nonce, 0, out, 0, nonce.length);
         try {
-            byte[] nonce = random(12);
-            Cipher c = Cipher.getInstance("SM4/GCM/NoPadding", BC);
-            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "SM4"), new GCMParameterSpec(128, nonce));
-            c.updateAAD(id.getBytes(StandardCharsets.US_ASCII));
-            byte[] sealed = c.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-            byte[] out = new byte[nonce.length + sealed.length];
-            System.arraycopy(nonce, 0, out, 0, nonce.length);
-            System.arraycopy(sealed, 0, out, nonce.length, sealed.length);
-            return PREFIX + id + ":" + Base64.getEncoder().encodeToString(out);
-        } catch (GeneralSecurityException e) {
+            int n = c.processBytes(in, 0, in.length, out, nonce.length);
+            c.doFinal(out, nonce.length + n);
+        } catch (InvalidCipherTextException e) {
             throw new IllegalStateException("SM4 encryption failed", e);
         }
+        return PREFIX + id + ":" + Base64.getEncoder().encodeToString(out);
     }
 
     @Override
@@ -192,16 +194,17 @@ public final class FieldKeys implements FieldEncryption {
         if (key == null) {
             throw new IllegalArgumentException("unknown field key " + id);
         }
+        byte[] in = Base64.getDecoder().decode(ciphertext.substring(colon + 1));
+        if (in.length < 12 + 16) {
+            throw new IllegalArgumentException("field ciphertext too short");
+        }
+        GCMModeCipher c = sm4gcm(false, key, java.util.Arrays.copyOf(in, 12), id);
+        byte[] out = new byte[c.getOutputSize(in.length - 12)];
         try {
-            byte[] in = Base64.getDecoder().decode(ciphertext.substring(colon + 1));
-            if (in.length < 12 + 16) {
-                throw new IllegalArgumentException("field ciphertext too short");
-            }
-            Cipher c = Cipher.getInstance("SM4/GCM/NoPadding", BC);
-            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "SM4"), new GCMParameterSpec(128, in, 0, 12));
-            c.updateAAD(id.getBytes(StandardCharsets.US_ASCII));
-            return new String(c.doFinal(in, 12, in.length - 12), StandardCharsets.UTF_8);
-        } catch (GeneralSecurityException e) {
+            int n = c.processBytes(in, 12, in.length - 12, out, 0);
+            n += c.doFinal(out, n);
+            return new String(out, 0, n, StandardCharsets.UTF_8);
+        } catch (InvalidCipherTextException | IllegalStateException e) {
             throw new IllegalArgumentException("the field ciphertext was changed or its key is wrong");
         }
     }
@@ -211,13 +214,26 @@ public final class FieldKeys implements FieldEncryption {
         if (plaintext == null) {
             return null;
         }
-        try {
-            Mac mac = Mac.getInstance("HMACSM3", BC);
-            mac.init(new SecretKeySpec(indexKey, "HMACSM3"));
-            return HexFormat.of().formatHex(mac.doFinal(plaintext.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SM3 failed", e);
-        }
+        HMac mac = new HMac(new SM3Digest());
+        mac.init(new KeyParameter(indexKey));
+        byte[] in = plaintext.getBytes(StandardCharsets.UTF_8);
+        mac.update(in, 0, in.length);
+        byte[] out = new byte[mac.getMacSize()];
+        mac.doFinal(out, 0);
+        return HexFormat.of().formatHex(out);
+    }
+
+    /**
+     * SM4-GCM with a 128-bit tag, the key's id as associated data. BouncyCastle's lightweight classes directly:
+     * the JCA lookup of a cipher by name cost more than the encryption of a field (every registration encrypts
+     * two, twice).
+     */
+    private static GCMModeCipher sm4gcm(boolean encrypt, byte[] key, byte[] nonce, String keyId) {
+        GCMModeCipher c = GCMBlockCipher.newInstance(new SM4Engine());
+        c.init(
+                encrypt,
+                new AEADParameters(new KeyParameter(key), 128, nonce, keyId.getBytes(StandardCharsets.US_ASCII)));
+        return c;
     }
 
     private static byte[] random(int n) {

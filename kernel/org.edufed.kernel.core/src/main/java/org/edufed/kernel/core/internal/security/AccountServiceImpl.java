@@ -301,8 +301,8 @@ public final class AccountServiceImpl implements AccountService {
                 Boolean yes = implied.get(g.role());
                 if (yes == null) {
                     yes = false;
-                    for (String p : rolePermissions(g.role())) {
-                        yes |= new WildcardPermission(p).implies(wanted);
+                    for (org.apache.shiro.authz.Permission p : resolved(rolePermissions(g.role()))) {
+                        yes |= p.implies(wanted);
                     }
                     implied.put(g.role(), yes);
                 }
@@ -504,6 +504,25 @@ public final class AccountServiceImpl implements AccountService {
         return inherited != null ? inherited.permissions() : store.rolePermissions(role);
     }
 
+    /** Parsed permissions, by the strings they were parsed from (a handful of distinct sets on a node). */
+    private final Map<Set<String>, Set<org.apache.shiro.authz.Permission>> resolved =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The permissions parsed once for every request that needs them, instead of at each check. */
+    private Set<org.apache.shiro.authz.Permission> resolved(Set<String> permissions) {
+        Set<org.apache.shiro.authz.Permission> out = resolved.get(permissions);
+        if (out == null) {
+            Set<org.apache.shiro.authz.Permission> parsed = new java.util.LinkedHashSet<>();
+            permissions.forEach(p -> parsed.add(new WildcardPermission(p)));
+            out = java.util.Collections.unmodifiableSet(parsed);
+            if (resolved.size() >= 1_000) {
+                resolved.clear();
+            }
+            resolved.put(Set.copyOf(permissions), out);
+        }
+        return out;
+    }
+
     /** Every permission the account's own roles give (over the whole node). */
     Set<String> permissions(String username) throws SQLException {
         Set<String> out = new java.util.LinkedHashSet<>();
@@ -701,7 +720,7 @@ public final class AccountServiceImpl implements AccountService {
             String username = (String) principals.getPrimaryPrincipal();
             try {
                 SimpleAuthorizationInfo info = new SimpleAuthorizationInfo();
-                info.setStringPermissions(permissions(username));
+                info.setObjectPermissions(resolved(permissions(username)));
                 return info;
             } catch (SQLException e) {
                 throw new AuthenticationException("storage", e);

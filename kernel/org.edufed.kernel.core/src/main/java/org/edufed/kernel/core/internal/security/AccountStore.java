@@ -27,14 +27,74 @@ final class AccountStore {
 
     private final Storage storage;
 
+    /**
+     * How long what was read of an account (its row, roles, grants, a role's permissions) is reused. Every
+     * request reads them to authenticate and authorise; a write through this store forgets them at once (after
+     * its commit), so this bounds only what is changed in the database behind the node's back. Inherited role
+     * definitions are reread as often ({@link InheritedRoles#TTL_MS}).
+     */
+    static final long READ_TTL_NANOS = 2_000_000_000L;
+
+    private static final int MAX_CACHED = 10_000;
+
+    /** Bumped after every write: what was read under an older generation is not reused. */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Read<T>(T value, long generation, long until) {}
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read() throws SQLException;
+    }
+
+    private final java.util.Map<String, Read<Optional<Row>>> rows = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Read<Set<String>>> accountRoles =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Read<List<Grant>>> accountGrants =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Read<Set<String>>> permissionsOfRole =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A read of {@code key} reused while no write came after it and it is younger than {@link #READ_TTL_NANOS}. */
+    private <T> T reused(java.util.Map<String, Read<T>> cache, String key, Reader<T> reader) throws SQLException {
+        long now = System.nanoTime();
+        long gen = generation.get();
+        Read<T> r = cache.get(key);
+        if (r != null && r.generation() == gen && r.until() - now > 0) {
+            return r.value();
+        }
+        T value = reader.read(); // read after taking the generation: a write committed meanwhile makes it stale
+        if (cache.size() >= MAX_CACHED) {
+            cache.clear();
+        }
+        cache.put(key, new Read<>(value, gen, now + READ_TTL_NANOS));
+        return value;
+    }
+
+    /** Runs a write in one transaction and then forgets every read (also when it fails: it may have half-run). */
+    private <T> T write(Storage.TransactionalWork<T> work) throws SQLException {
+        try {
+            return storage.inTransaction(work);
+        } finally {
+            generation.incrementAndGet();
+        }
+    }
+
+    /** Forgets every read of accounts, for a change made to the role definitions elsewhere (inherited). */
+    void forget() {
+        generation.incrementAndGet();
+    }
+
     AccountStore(Storage storage) {
         this.storage = storage;
     }
 
     Optional<Row> find(String username) throws SQLException {
-        try (Connection c = storage.dataSource().getConnection()) {
-            return find(c, username);
-        }
+        return reused(rows, username, () -> {
+            try (Connection c = storage.dataSource().getConnection()) {
+                return find(c, username);
+            }
+        });
     }
 
     private Optional<Row> find(Connection c, String username) throws SQLException {
@@ -66,9 +126,11 @@ final class AccountStore {
 
     /** The account's own roles (over the whole node), without reading the account row. */
     Set<String> roles(String username) throws SQLException {
-        try (Connection c = storage.dataSource().getConnection()) {
-            return roles(c, username);
-        }
+        return reused(accountRoles, username, () -> {
+            try (Connection c = storage.dataSource().getConnection()) {
+                return java.util.Collections.unmodifiableSet(roles(c, username));
+            }
+        });
     }
 
     /** The roles that apply: those given at this node and those an identity provider released. */
@@ -97,7 +159,7 @@ final class AccountStore {
     boolean createIfAbsent(
             String username, String displayName, String hash, boolean mustChange, Set<String> roles, List<Grant> grants)
             throws SQLException {
-        return storage.inTransaction(c -> {
+        return write(c -> {
             if (find(c, username).isPresent()) {
                 return false;
             }
@@ -173,7 +235,7 @@ final class AccountStore {
      */
     void upsertFederated(String username, String displayName, String hash, Set<String> roles, List<Grant> grants)
             throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             Timestamp now = Timestamp.from(Instant.now());
             if (find(c, username).isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO edufed_account (username, display_name,"
@@ -246,7 +308,7 @@ final class AccountStore {
 
     /** Replaces the roles of an existing account; false when there is no such account. */
     boolean replaceRoles(String username, Set<String> roles) throws SQLException {
-        return storage.inTransaction(c -> {
+        return write(c -> {
             if (find(c, username).isEmpty()) {
                 return false;
             }
@@ -261,7 +323,7 @@ final class AccountStore {
 
     /** Locks or unlocks; false when there is no such account. */
     boolean setLocked(String username, boolean locked) throws SQLException {
-        return storage.inTransaction(c -> {
+        return write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE edufed_account SET locked = ? WHERE username = ?")) {
                 ps.setBoolean(1, locked);
                 ps.setString(2, username);
@@ -295,7 +357,7 @@ final class AccountStore {
      * (one-time passwords are not kept: they are never chosen by the user).
      */
     void setPassword(String username, String hash, boolean mustChange, int keep) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             Optional<Row> before = find(c, username);
             if (before.isPresent() && !before.get().account().mustChangePassword() && keep > 0) {
                 try (PreparedStatement ins = c.prepareStatement("INSERT INTO edufed_password_history (username,"
@@ -340,7 +402,7 @@ final class AccountStore {
     }
 
     void recordSuccess(String username) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE edufed_account SET failed_logins = 0, last_failure = NULL, last_login = ? WHERE username = ?")) {
                 ps.setTimestamp(1, Timestamp.from(Instant.now()));
@@ -352,7 +414,7 @@ final class AccountStore {
     }
 
     void recordFailure(String username) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             try (PreparedStatement ps =
                     c.prepareStatement("UPDATE edufed_account SET failed_logins = failed_logins + 1,"
                             + " last_failure = ? WHERE username = ?")) {
@@ -369,6 +431,10 @@ final class AccountStore {
      * provider), ordered by unit and role.
      */
     List<Grant> grants(String username) throws SQLException {
+        return reused(accountGrants, username, () -> List.copyOf(readGrants(username)));
+    }
+
+    private List<Grant> readGrants(String username) throws SQLException {
         List<Grant> out = new ArrayList<>();
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT role_name, unit_code, subtree FROM edufed_grant"
@@ -387,7 +453,7 @@ final class AccountStore {
 
     /** Replaces the grants of an existing account; false when there is no such account. */
     boolean replaceGrants(String username, List<Grant> grants) throws SQLException {
-        return storage.inTransaction(c -> {
+        return write(c -> {
             if (find(c, username).isEmpty()) {
                 return false;
             }
@@ -402,6 +468,10 @@ final class AccountStore {
 
     /** The permissions of one role (empty when it has none or does not exist). */
     Set<String> rolePermissions(String role) throws SQLException {
+        return reused(permissionsOfRole, role, () -> java.util.Collections.unmodifiableSet(readRolePermissions(role)));
+    }
+
+    private Set<String> readRolePermissions(String role) throws SQLException {
         Set<String> perms = new LinkedHashSet<>();
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps =
@@ -418,7 +488,7 @@ final class AccountStore {
 
     /** Creates a role or replaces its description and permissions. */
     void defineRole(AccountService.Role role) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             try (PreparedStatement up = c.prepareStatement("UPDATE edufed_role SET description = ? WHERE name = ?")) {
                 up.setString(1, role.description());
                 up.setString(2, role.name());
@@ -450,7 +520,7 @@ final class AccountStore {
 
     /** Gives a role defined elsewhere (inherited) a row here, without permissions, so that others can name it. */
     void ensureRole(AccountService.Role role) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             if (count(c, "SELECT COUNT(*) FROM edufed_role WHERE name = ?", role.name()) == 0) {
                 try (PreparedStatement ins =
                         c.prepareStatement("INSERT INTO edufed_role (name, description) VALUES (?, ?)")) {
@@ -465,7 +535,7 @@ final class AccountStore {
 
     /** Removes the row {@link #ensureRole} made for a role defined elsewhere (one without permissions here). */
     void removePlaceholder(String name) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_role WHERE name = ? AND NOT EXISTS"
                     + " (SELECT 1 FROM edufed_role_permission WHERE role_name = ?)")) {
                 del.setString(1, name);
@@ -495,7 +565,7 @@ final class AccountStore {
 
     /** Removes a role nobody holds; {@code role.notFound} or {@code role.inUse} otherwise. */
     void removeRole(String name) throws SQLException {
-        storage.inTransaction(c -> {
+        write(c -> {
             if (count(c, "SELECT COUNT(*) FROM edufed_role WHERE name = ?", name) == 0) {
                 throw new IllegalArgumentException("role.notFound");
             }

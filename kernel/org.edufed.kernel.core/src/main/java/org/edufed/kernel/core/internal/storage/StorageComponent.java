@@ -103,6 +103,10 @@ public final class StorageComponent implements Storage, HealthCheck {
         props.setProperty("pool.maxTotal", Integer.toString(config.pool_max()));
         props.setProperty("pool.maxIdle", Integer.toString(config.pool_max()));
         props.setProperty("pool.testOnBorrow", "false");
+        // prepared statements kept open per pooled connection: every request prepares the same few statements,
+        // and preparing one again (even from Derby's own statement cache) cost more than running it
+        props.setProperty("factory.poolStatements", "true");
+        props.setProperty("factory.maxOpenPreparedStatements", "200");
         if (dialect == Dialect.DERBY) {
             derbyPath = config.derby_path().isBlank()
                     ? DataDirs.dataDir().resolve("derby").toString()

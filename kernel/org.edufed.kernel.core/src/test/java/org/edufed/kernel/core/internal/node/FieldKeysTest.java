@@ -68,6 +68,57 @@ class FieldKeysTest {
         assertEquals(keys.blindIndex("x"), reloaded.blindIndex("x"), "blind indexes survive a rotation");
     }
 
+    /**
+     * Values sealed before the lightweight BouncyCastle classes replaced the JCA lookups (SM4/GCM/NoPadding and
+     * HMACSM3 through the BC provider) read the same, and their blind indexes match: databases written before
+     * stay readable, and the same person is still found.
+     */
+    @Test
+    void valuesSealedThroughTheJcaStillReadAndIndexTheSame() throws Exception {
+        FieldKeys keys = new FieldKeys(tmp.resolve("keys"));
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newInputStream(tmp.resolve("keys/field-keys.properties"))) {
+            p.load(in);
+        }
+        byte[] key = Base64.getDecoder().decode(p.getProperty("key.k1"));
+        byte[] index = Base64.getDecoder().decode(p.getProperty("index"));
+        var bc = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+        byte[] nonce = new byte[12];
+        new java.security.SecureRandom().nextBytes(nonce);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("SM4/GCM/NoPadding", bc);
+        c.init(
+                javax.crypto.Cipher.ENCRYPT_MODE,
+                new javax.crypto.spec.SecretKeySpec(key, "SM4"),
+                new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        c.updateAAD("k1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] sealed = c.doFinal("11010519491231002X".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] all = new byte[12 + sealed.length];
+        System.arraycopy(nonce, 0, all, 0, 12);
+        System.arraycopy(sealed, 0, all, 12, sealed.length);
+        assertEquals(
+                "11010519491231002X",
+                keys.decrypt("sm4g:k1:" + Base64.getEncoder().encodeToString(all)));
+
+        // and what is sealed now reads through the JCA
+        byte[] fresh = Base64.getDecoder().decode(keys.encrypt("13800138000").substring("sm4g:k1:".length()));
+        javax.crypto.Cipher d = javax.crypto.Cipher.getInstance("SM4/GCM/NoPadding", bc);
+        d.init(
+                javax.crypto.Cipher.DECRYPT_MODE,
+                new javax.crypto.spec.SecretKeySpec(key, "SM4"),
+                new javax.crypto.spec.GCMParameterSpec(128, fresh, 0, 12));
+        d.updateAAD("k1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(
+                "13800138000",
+                new String(d.doFinal(fresh, 12, fresh.length - 12), java.nio.charset.StandardCharsets.UTF_8));
+
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HMACSM3", bc);
+        mac.init(new javax.crypto.spec.SecretKeySpec(index, "HMACSM3"));
+        assertEquals(
+                java.util.HexFormat.of()
+                        .formatHex(mac.doFinal("11010519491231002X".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                keys.blindIndex("11010519491231002X"));
+    }
+
     @Test
     void listsShowMaskedValues() {
         assertEquals("110105********002X", FieldEncryption.mask("11010519491231002X"));

@@ -134,6 +134,14 @@ class GrantsTest {
             assertFalse(accounts.isPermitted("li", "exam:review", SCHOOL_A));
             assertEquals(Scope.of(Set.of(COUNTY)), accounts.scope("li", "exam:review"));
 
+            // what was read of accounts and roles is reused between requests, and forgotten at every change: a
+            // role losing a permission, and getting it back, counts at once
+            assertTrue(accounts.isPermitted("li", "exam:review", COUNTY));
+            accounts.defineRole(new AccountService.Role("exam-reviewer", "中考审核员", Set.of("node:read")));
+            assertFalse(accounts.isPermitted("li", "exam:review", COUNTY));
+            accounts.defineRole(new AccountService.Role("exam-reviewer", "中考审核员", Set.of("exam:review", "node:read")));
+            assertTrue(accounts.isPermitted("li", "exam:review", COUNTY));
+
             // an administrator over the node holds everything everywhere
             assertEquals(Scope.ALL, accounts.scope("admin", "exam:review"));
             assertTrue(accounts.isPermitted("admin", "exam:review", SCHOOL_B));
