@@ -65,6 +65,11 @@ final class KarArchive {
         return new KarArchive(entries);
     }
 
+    /** The bytes of one entry, or {@code null} when the archive has no such entry. */
+    byte[] entry(String path) {
+        return entries.get(path);
+    }
+
     /** The descriptor's bytes, or {@code null} when the archive has none. */
     byte[] descriptor() {
         return entries.get(Descriptor.PATH);

@@ -208,7 +208,7 @@ public final class PluginManager {
         if (authority == null) {
             throw new Verifier.Refused("plugin.notCa");
         }
-        Descriptor d = read(archive).descriptor;
+        Descriptor d = contained(read(archive)).descriptor;
         byte[] signature = authority.sign(archive);
         audit.record(AuditLog.Event.of(
                 "plugin.certify",
@@ -267,6 +267,19 @@ public final class PluginManager {
         } catch (Descriptor.Invalid e) {
             throw new Verifier.Refused("plugin.badDescriptor", e.detail);
         }
+    }
+
+    /**
+     * The archive, when it holds nothing a plugin may not (imports outside the kernel API and the platform, a
+     * feature reaching beyond the archive): checked at certification, publishing and every install, so that neither
+     * a careless certifier nor an archive planted on the way runs such code.
+     */
+    static Read contained(Read read) throws Verifier.Refused {
+        List<String> outside = DryRun.outside(read.kar, read.featuresPath);
+        if (!outside.isEmpty()) {
+            throw new Verifier.Refused("plugin.outside", String.join("; ", outside));
+        }
+        return read;
     }
 
     /** Whether this node can run the plugin at all: its level and the kernel API it needs. */
@@ -342,7 +355,7 @@ public final class PluginManager {
             checks.add(new DryRun.Check(
                     e.key.equals("plugin.level") ? "level" : "kernelApi", false, Texts.get(locale, e.key, e.args)));
         }
-        checks.addAll(DryRun.inspect(read.kar));
+        checks.addAll(DryRun.inspect(read.kar, read.featuresPath));
         Row running = store.all().get(d.id());
         if (running != null && running.running()) {
             int cmp = d.version().compareTo(Version.parseVersion(running.runningVersion()));
@@ -449,7 +462,7 @@ public final class PluginManager {
     Published publish(
             byte[] archive, byte[] signature, Mode mode, boolean enabled, Set<Level> levels, Set<String> nodes)
             throws Verifier.Refused, LockedException {
-        Read read = read(archive);
+        Read read = contained(read(archive));
         Descriptor d = read.descriptor;
         boolean certified = signature != null && signature.length > 0;
         if (certified) {
@@ -817,7 +830,7 @@ public final class PluginManager {
             } else if (!uncertifiedOk) {
                 throw new Verifier.Refused("plugin.unsigned");
             }
-            read = read(archive);
+            read = contained(read(archive));
             Descriptor d = read.descriptor;
             if (!d.id().equals(e.id()) || !d.version().toString().equals(e.version())) {
                 throw new Verifier.Refused("plugin.mismatch", d.id() + " " + d.version());
