@@ -36,7 +36,13 @@ class PluginIT {
     @Test
     void aVendorPluginCertifiedAtTheProvinceRunsAtTheSchool() throws Exception {
         Path v100 = generate("1.0.0");
-        byte[] kar = build(v100);
+        // as the vendor builds it: unit tests, the archive, and the generated integration test, which boots a school
+        // node from the distribution, publishes the archive there and drives the plugin over HTTP
+        byte[] kar = build(v100, "verify");
+        assertTrue(
+                Files.readString(v100.resolve("target/failsafe-reports/failsafe-summary.xml"))
+                        .contains("<completed>1</completed>"),
+                "the generated integration test ran");
         // the same plugin whose descriptor forgets a permission its code checks
         Path v101 = generate("1.0.1");
         Path descriptor = v101.resolve("src/main/resources/META-INF/edufed-plugin.json");
@@ -226,7 +232,11 @@ class PluginIT {
     }
 
     static byte[] build(Path project) throws Exception {
-        mvn(project, "package");
+        return build(project, "package");
+    }
+
+    static byte[] build(Path project, String phase) throws Exception {
+        mvn(project, phase);
         try (var files = Files.list(project.resolve("target"))) {
             Path kar = files.filter(p -> p.toString().endsWith("-plugin.kar"))
                     .findFirst()
