@@ -7,6 +7,7 @@
 #                 new student (valid GB 11643 ID number, Chinese name, preferences checked against the county's
 #                 plans), stored with its ID number and phone SM4-encrypted, its blind index, and its upward record
 #                 in one transaction; rps counts 201 answers (acknowledged registrations) per second
+#   (also printed, not in the JSON: the CPU time each node used per acknowledged registration during that run)
 #   baseline_rps  single-row durable inserts of a row the same size into embedded Derby 10.14.2.0 through plain
 #                 JDBC, from CONNECTIONS threads for DURATION seconds (bench/exam-load/Baseline.java), on the same
 #                 disk right after; ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,
@@ -49,11 +50,20 @@ for ((i = 0; i < 240; i++)); do
   sleep 0.5
 done
 
+# CPU time (user + system, clock ticks) each node's JVM has used so far
+ticks() { local pid; pid="$(pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/$1 " | head -1)"; awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz="$(getconf CLK_TCK)"
+
 say "load: $CONNECTIONS connections for $DURATION s…"
 # a fresh range of students per run, so that a demo that ran this before is not refused as duplicates
 base=$(( $(date +%s) % 1000 * 1000000 ))
+before=("$(ticks school)" "$(ticks county)" "$(ticks province)")
 (cd "$LOAD" && node load.mjs "$S" "$SP" "$CONNECTIONS" "$DURATION" "$base" "$WORK/acked-1.txt" "$WORK/run-1.json")
+after=("$(ticks school)" "$(ticks county)" "$(ticks province)")
+printf '{"school":%s,"county":%s,"province":%s,"hz":%s}\n' "$(( after[0] - before[0] ))" "$(( after[1] - before[1] ))" \
+  "$(( after[2] - before[2] ))" "$hz" > "$WORK/cpu-1.json"
 say "  $(cat "$WORK/run-1.json")"
+say "  CPU ticks used meanwhile: $(cat "$WORK/cpu-1.json") (the county and province relay the registrations up as they come)"
 
 say "baseline: plain JDBC single-row durable inserts into embedded Derby, $CONNECTIONS threads for $DURATION s…"
 java -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-db" "$CONNECTIONS" "$DURATION" > "$WORK/baseline.txt"
@@ -90,6 +100,10 @@ for f in ("acked-1.txt", "acked-2.txt"):
 held = collections.Counter(r["name"] for r in json.load(open(f"{work}/held.json")))
 lost = sum(1 for n in acked if held[n] == 0)
 doubled = sum(1 for n, c in held.items() if c > 1)
+cpu = json.load(open(f"{work}/cpu-1.json"))
+for level in ("school", "county", "province"):
+    print(f"  CPU per acknowledged registration at the {level}: "
+          f"{1000 * cpu[level] / cpu['hz'] / max(1, run['acked']):.2f} ms", file=sys.stderr)
 print(json.dumps({"rps": round(run["rps"], 1), "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
                   "baseline_rps": round(baseline, 1), "ratio": round(run["rps"] / baseline, 2),
                   "acknowledged": len(acked), "lost": lost, "doubled": doubled}))
