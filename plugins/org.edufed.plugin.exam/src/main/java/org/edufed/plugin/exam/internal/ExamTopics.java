@@ -19,6 +19,11 @@ final class ExamTopics {
     static final String YEARS = "exam.years";
     /** A county's plans: the high schools that admit its students and their quotas per batch. */
     static final String PLANS = "exam.plans";
+    /**
+     * A county's rules for its subtree ({@code <year>.<county>}): a narrower window and extra fields, where the
+     * province's exam year allows them.
+     */
+    static final String COUNTY_RULES = "exam.county-rules";
     /** Decisions of the county and the province on a registration, down to its school. */
     static final String DECISIONS = "exam.decisions";
     /** Admission results, down to the student's school and to the admitting high school. */
@@ -76,6 +81,29 @@ final class ExamTopics {
         @Override
         public String description() {
             return "中考报名：招生计划（高中学校与各批次计划数），区县设定";
+        }
+    }
+
+    @Component(service = Topic.class)
+    public static final class CountyRules implements Topic {
+        @Override
+        public String name() {
+            return COUNTY_RULES;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.DOWN;
+        }
+
+        @Override
+        public void validate(String key, String value) {
+            Rules.countyRules(key, value);
+        }
+
+        @Override
+        public String description() {
+            return "中考报名：区县报名规则（缩短的报名时间、附加字段），在省级允许的范围内";
         }
     }
 
