@@ -348,6 +348,8 @@ class ExamIT {
             JsonNode stats = KarafNode.json(exam(province, pp, "GET", "/stats?year=2027", null));
             assertEquals(1, stats.path("schools").path(SCHOOL).path("approved").asInt(), stats.toString());
             assertEquals(1, stats.path("total").path("returned").asInt(), stats.toString());
+            assertEquals(
+                    1, stats.path("counties").path("510104").path("approved").asInt(), stats.toString());
             JsonNode schoolStats = KarafNode.json(exam(school, sp, "GET", "/stats?year=2027", null));
             assertEquals(1, schoolStats.path("total").path("submitted").asInt(), schoolStats.toString());
 
@@ -427,6 +429,23 @@ class ExamIT {
                             .path("highSchool")
                             .asText());
 
+            // the county's admission outcome flows up: the province sees the admitted per county and high school
+            JsonNode summary = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(province, pp, "GET", "/admission/summary?year=2027", null));
+                return r.path("admitted").asInt() == 2 ? r : null;
+            });
+            assertEquals(
+                    1,
+                    summary.path("counties")
+                            .path("510104")
+                            .path("highSchools")
+                            .path("5101040001")
+                            .path("admitted")
+                            .asInt(),
+                    summary.toString());
+            assertEquals(
+                    "成都七中",
+                    summary.path("highSchools").path("5101040001").path("name").asText());
             // exports: the county's admission results and the high school's admitted list, each audited
             HttpResponse<String> countyResults = county.get("/api/v1/exam/export/results?year=2027", "admin", cp);
             assertEquals(200, countyResults.statusCode(), countyResults.body());

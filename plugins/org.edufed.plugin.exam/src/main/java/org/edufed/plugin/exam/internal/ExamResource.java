@@ -27,6 +27,7 @@ import javax.ws.rs.core.SecurityContext;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
@@ -67,6 +68,7 @@ public final class ExamResource implements RestResource {
     private final FieldEncryption fields;
     private final ExamImports imports;
     private final ExamExports exports;
+    private final Federation federation;
 
     @Context
     HttpHeaders headers;
@@ -82,7 +84,8 @@ public final class ExamResource implements RestResource {
             @Reference AccountService accounts,
             @Reference FieldEncryption fields,
             @Reference ExamImports imports,
-            @Reference ExamExports exports) {
+            @Reference ExamExports exports,
+            @Reference Federation federation) {
         this.store = store;
         this.inheritance = inheritance;
         this.node = node;
@@ -90,6 +93,7 @@ public final class ExamResource implements RestResource {
         this.fields = fields;
         this.imports = imports;
         this.exports = exports;
+        this.federation = federation;
     }
 
     private Locale locale() {
@@ -788,7 +792,58 @@ public final class ExamResource implements RestResource {
         });
         if (node.level() == Level.SCHOOL) {
             o.remove("schools");
+        } else {
+            // per county (the node each school registers with), as the tree was last reported up
+            Map<String, String> parents = new java.util.HashMap<>();
+            parents(federation.tree(), parents);
+            ObjectNode counties = o.putObject("counties");
+            counts.forEach((school, byStatus) -> {
+                ObjectNode c = counties.has(parents.getOrDefault(school, "unknown"))
+                        ? (ObjectNode) counties.get(parents.getOrDefault(school, "unknown"))
+                        : counties.putObject(parents.getOrDefault(school, "unknown"));
+                byStatus.forEach((status, n) -> c.put(status, c.path(status).asInt(0) + n));
+            });
         }
+        return o;
+    }
+
+    private static void parents(Federation.TreeNode n, Map<String, String> out) {
+        for (Federation.TreeNode c : n.children()) {
+            out.put(c.node().code(), n.node().code());
+            parents(c, out);
+        }
+    }
+
+    /**
+     * At the province (or a prefecture): the admission outcomes the counties reported up — per county the
+     * candidates and admitted, per high school and batch the admitted counts — and the totals per high school.
+     */
+    @GET
+    @Path("/admission/summary")
+    @RequiresPermission(value = READ, unit = RequiresPermission.ANY_UNIT)
+    public ObjectNode admissionSummary(@QueryParam("year") String year) throws SQLException {
+        String y = requireYear(year);
+        ObjectNode o = Rules.JSON.createObjectNode().put("year", y);
+        ObjectNode counties = o.putObject("counties");
+        ObjectNode schools = o.putObject("highSchools");
+        int admitted = 0;
+        for (Map.Entry<String, JsonNode> e :
+                store.admissionSummaries(y, scope(READ)).entrySet()) {
+            counties.set(e.getKey(), e.getValue());
+            admitted += e.getValue().path("admitted").asInt();
+            e.getValue().path("highSchools").fields().forEachRemaining(h -> {
+                ObjectNode t = schools.has(h.getKey())
+                        ? (ObjectNode) schools.get(h.getKey())
+                        : schools.putObject(h.getKey())
+                                .put("name", h.getValue().path("name").asText())
+                                .put("admitted", 0);
+                t.put(
+                        "admitted",
+                        t.path("admitted").asInt()
+                                + h.getValue().path("admitted").asInt());
+            });
+        }
+        o.put("admitted", admitted);
         return o;
     }
 }

@@ -887,19 +887,20 @@ public final class ExamStore {
             }
         }
         List<Admission.Candidate> candidates = new ArrayList<>();
-        Map<String, Received> byId = new HashMap<>();
-        for (Received r : received(year.year(), Scope.ALL, null, Status.APPROVED, Integer.MAX_VALUE)) {
+        Map<String, Admission.Candidate> byId = new HashMap<>();
+        for (Light r : light(year.year(), Scope.ALL)) {
             java.math.BigDecimal score = scores.get(r.globalId());
-            if (score != null) {
-                candidates.add(new Admission.Candidate(
+            if (score != null && r.status() == Status.APPROVED) {
+                Admission.Candidate candidate = new Admission.Candidate(
                         r.globalId(),
                         r.name(),
                         r.school(),
                         score,
                         r.birth(),
                         r.receivedAt(),
-                        Rules.preferences(r.preferences())));
-                byId.put(r.globalId(), r);
+                        Rules.preferences(parse(r.preferences())));
+                candidates.add(candidate);
+                byId.put(r.globalId(), candidate);
             }
         }
         Map<String, Rules.Plan> plans = plans(year.year());
@@ -956,6 +957,15 @@ public final class ExamStore {
             } catch (LockedException e) {
                 throw new Invalid("year", "exam.notReviewable");
             }
+            if (node.level() != Level.PROVINCE) {
+                upward.enqueue(
+                        c,
+                        ExamTopics.ADMISSIONS,
+                        year.year(),
+                        System.currentTimeMillis(),
+                        summary(year, plans, candidates.size(), results),
+                        false);
+            }
             audit.record(
                     c,
                     AuditLog.Event.of(
@@ -968,6 +978,79 @@ public final class ExamStore {
         return new AdmissionRun(candidates.size(), results.size(), byBatch);
     }
 
+    /** What a county reports up of an admission run: counts per high school and batch, no names. */
+    private String summary(
+            Rules.ExamYear year, Map<String, Rules.Plan> plans, int candidates, List<Admission.Result> results) {
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("year", year.year())
+                .put("county", node.code())
+                .put("candidates", candidates)
+                .put("admitted", results.size());
+        ObjectNode schools = o.putObject("highSchools");
+        for (Admission.Result a : results) {
+            ObjectNode s = (ObjectNode) schools.get(a.highSchool());
+            if (s == null) {
+                Rules.Plan plan = plans.get(Rules.Plan.key(year.year(), a.highSchool()));
+                s = schools.putObject(a.highSchool())
+                        .put("name", plan == null ? a.highSchool() : plan.name())
+                        .put("admitted", 0);
+                s.putObject("batches");
+            }
+            s.put("admitted", s.path("admitted").asInt() + 1);
+            ObjectNode batches = (ObjectNode) s.get("batches");
+            batches.put(a.batch(), batches.path(a.batch()).asInt(0) + 1);
+        }
+        return o.toString();
+    }
+
+    /** Keeps the admission summaries the counties report (topic {@link ExamTopics#ADMISSIONS}); the newest wins. */
+    void admissionsReceived(Connection c, List<Upward.Record> records) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM exam_admission_summary WHERE global_id = ?");
+                PreparedStatement ins = c.prepareStatement("INSERT INTO exam_admission_summary (global_id, origin,"
+                        + " exam_year, summary, received_at) VALUES (?, ?, ?, ?, ?)")) {
+            for (Upward.Record r : records) {
+                JsonNode p = parse(r.payload());
+                String year = p.path("year").asText("");
+                if (r.globalId().length() > 100
+                        || !Rules.YEAR.matcher(year).matches()
+                        || r.payload().length() > 8000) {
+                    LOG.warn("admission summary {} from {} unreadable, left out", r.globalId(), r.origin());
+                    continue;
+                }
+                del.setString(1, r.globalId());
+                del.executeUpdate();
+                if (!r.deleted()) {
+                    ins.setString(1, r.globalId());
+                    ins.setString(2, r.origin());
+                    ins.setString(3, year);
+                    ins.setString(4, r.payload());
+                    ins.setTimestamp(5, now);
+                    ins.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** The admission summaries the counties in scope reported for a year, by county. */
+    Map<String, JsonNode> admissionSummaries(String year, Scope scope) throws SQLException {
+        Map<String, JsonNode> out = new java.util.TreeMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT origin, summary FROM exam_admission_summary WHERE exam_year = ?")) {
+            ps.setString(1, year);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (scope.covers(rs.getString(1))) {
+                        out.put(rs.getString(1), parse(rs.getString(2)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The item key of a result: for the student's school, or (with a high school) for the admitting school. */
     static String resultKey(String globalId, String highSchool) {
         String own = globalId.replace(':', '.');
@@ -975,7 +1058,7 @@ public final class ExamStore {
     }
 
     private static String resultJson(
-            Rules.ExamYear year, Map<String, Rules.Plan> plans, Received r, Admission.Result a) {
+            Rules.ExamYear year, Map<String, Rules.Plan> plans, Admission.Candidate r, Admission.Result a) {
         Rules.Plan plan = plans.get(Rules.Plan.key(year.year(), a.highSchool()));
         Rules.Batch batch = year.batch(a.batch());
         return Rules.JSON
@@ -1047,12 +1130,72 @@ public final class ExamStore {
     Map<String, Map<String, Integer>> stats(String year, Scope scope) throws SQLException {
         Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
         if (node.level() == Level.SCHOOL) {
-            for (Mine m : mine(year, Integer.MAX_VALUE)) {
-                out.computeIfAbsent(node.code(), k -> new HashMap<>()).merge(m.status(), 1, Integer::sum);
+            try (Connection c = storage.dataSource().getConnection();
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT reg_id, version FROM exam_registration WHERE exam_year = ?")) {
+                ps.setString(1, year);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String gid = node.code() + ":" + rs.getString(1);
+                        Status status = Review.status(
+                                rs.getLong(2),
+                                inherited(Review.itemKey(gid, Level.COUNTY.id())),
+                                inherited(Review.itemKey(gid, Level.PROVINCE.id())));
+                        out.computeIfAbsent(node.code(), k -> new HashMap<>()).merge(status.id, 1, Integer::sum);
+                    }
+                }
             }
         } else {
-            for (Received r : received(year, scope, null, null, Integer.MAX_VALUE)) {
-                out.computeIfAbsent(r.school(), k -> new HashMap<>()).merge(r.status(), 1, Integer::sum);
+            for (Light r : light(year, scope)) {
+                out.computeIfAbsent(r.school(), k -> new HashMap<>()).merge(r.status().id, 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /** A registration received here, with only what statistics and admission need (nothing decrypted). */
+    record Light(
+            String globalId,
+            String school,
+            Status status,
+            String name,
+            LocalDate birth,
+            Instant receivedAt,
+            String preferences) {}
+
+    /** The registrations of a year received from the schools in scope (withdrawn ones left out), light. */
+    List<Light> light(String year, Scope scope) throws SQLException {
+        List<Light> out = new ArrayList<>();
+        Scope.Condition where = scope.where("origin");
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT global_id, origin, version, county_version,"
+                        + " county_decision, province_version, province_decision, student_name, birth_date,"
+                        + " received_at, preferences FROM exam_received WHERE exam_year = ? AND withdrawn = FALSE AND "
+                        + where.sql())) {
+            int p = 1;
+            ps.setString(p++, year);
+            for (String v : where.parameters()) {
+                ps.setString(p++, v);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String gid = rs.getString(1);
+                    Decision county =
+                            rs.getString(5) == null ? null : new Decision(rs.getLong(4), rs.getString(5), "", "");
+                    Decision province =
+                            rs.getString(7) == null ? null : new Decision(rs.getLong(6), rs.getString(7), "", "");
+                    if (province == null && node.level() != Level.PROVINCE) {
+                        province = inherited(Review.itemKey(gid, Level.PROVINCE.id()));
+                    }
+                    out.add(new Light(
+                            gid,
+                            rs.getString(2),
+                            Review.status(rs.getLong(3), county, province),
+                            rs.getString(8),
+                            rs.getDate(9).toLocalDate(),
+                            rs.getTimestamp(10).toInstant(),
+                            rs.getString(11)));
+                }
             }
         }
         return out;

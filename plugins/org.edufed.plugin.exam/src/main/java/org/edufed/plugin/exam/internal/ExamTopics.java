@@ -30,6 +30,8 @@ final class ExamTopics {
     static final String RESULTS = "exam.results";
     /** Registrations, from the school up to the county and the province. */
     static final String REGISTRATIONS = "exam.registrations";
+    /** The outcome of a county's admission run (counts per high school and batch), up to the province. */
+    static final String ADMISSIONS = "exam.admissions";
     /** The county's reviews, up to the province. */
     static final String REVIEWS = "exam.reviews";
 
@@ -241,6 +243,36 @@ final class ExamTopics {
         @Override
         public String description() {
             return "中考报名：区县审核意见（报省级）";
+        }
+    }
+
+    @Component(service = Topic.class)
+    public static final class Admissions implements Topic {
+        private final ExamStore store;
+
+        @Activate
+        public Admissions(@Reference ExamStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public String name() {
+            return ADMISSIONS;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public void received(Connection connection, List<Upward.Record> records) throws SQLException {
+            store.admissionsReceived(connection, records);
+        }
+
+        @Override
+        public String description() {
+            return "中考报名：区县录取结果汇总（各高中、各批次录取人数，报省级）";
         }
     }
 }

@@ -23,3 +23,11 @@ CREATE TABLE exam_import_problem (
   problems VARCHAR(2000) NOT NULL,
   PRIMARY KEY (job_id, line_no)
 );
+-- admission outcomes reported up by the counties (per high school and batch), kept where they arrive
+CREATE TABLE exam_admission_summary (
+  global_id VARCHAR(100) NOT NULL PRIMARY KEY,
+  origin VARCHAR(20) NOT NULL,
+  exam_year VARCHAR(4) NOT NULL,
+  summary VARCHAR(8000) NOT NULL,
+  received_at TIMESTAMP NOT NULL
+);
