@@ -294,6 +294,9 @@ public final class ExamResource implements RestResource {
     @Path("/county-rules/{year}")
     @RequiresPermission(PLAN)
     public Response removeCountyRules(@PathParam("year") String year) {
+        if (node.level() != Level.COUNTY) {
+            throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
+        }
         change(ExamTopics.COUNTY_RULES, Rules.CountyRules.key(requireYear(year), node.code()), null);
         return Response.noContent().build();
     }
