@@ -243,6 +243,9 @@ public final class ExamImports {
                     } catch (Rules.Invalid e) {
                         row = new CsvImport.Row(row.line(), null, new CsvImport.RowError(row.line(), e.problems));
                     } catch (SQLException e) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            return; // stopped while storing it: rolled back, resumed from this row
+                        }
                         LOG.warn("exam import {} line {}: {}", id, row.line(), e.getMessage());
                         row = new CsvImport.Row(
                                 row.line(),
