@@ -446,6 +446,14 @@ class ExamIT {
             assertEquals(
                     "成都七中",
                     summary.path("highSchools").path("5101040001").path("name").asText());
+            String provincePage = ConsoleSession.login(province, "admin", pp)
+                    .get("/console/exam")
+                    .body();
+            assertTrue(
+                    provincePage.contains("exam-county-stats")
+                            && provincePage.contains("录取汇总")
+                            && provincePage.contains("成都七中"),
+                    provincePage);
             // exports: the county's admission results and the high school's admitted list, each audited
             HttpResponse<String> countyResults = county.get("/api/v1/exam/export/results?year=2027", "admin", cp);
             assertEquals(200, countyResults.statusCode(), countyResults.body());

@@ -29,6 +29,7 @@ public final class ExamPage implements ConsolePage {
     private final AccountService accounts;
     private final ExamImports imports;
     private final ExamExports exports;
+    private final org.edufed.kernel.api.federation.Federation federation;
 
     /** The student's page (我的中考报名) rather than the staff's. */
     private final boolean student;
@@ -39,8 +40,9 @@ public final class ExamPage implements ConsolePage {
             @Reference NodeIdentity node,
             @Reference AccountService accounts,
             @Reference ExamImports imports,
-            @Reference ExamExports exports) {
-        this(store, node, accounts, imports, exports, false);
+            @Reference ExamExports exports,
+            @Reference org.edufed.kernel.api.federation.Federation federation) {
+        this(store, node, accounts, imports, exports, federation, false);
     }
 
     ExamPage(
@@ -49,12 +51,14 @@ public final class ExamPage implements ConsolePage {
             AccountService accounts,
             ExamImports imports,
             ExamExports exports,
+            org.edufed.kernel.api.federation.Federation federation,
             boolean student) {
         this.store = store;
         this.node = node;
         this.accounts = accounts;
         this.imports = imports;
         this.exports = exports;
+        this.federation = federation;
         this.student = student;
     }
 
@@ -514,6 +518,59 @@ public final class ExamPage implements ConsolePage {
             }
             b.append("</tr>");
         });
+        b.append("</table>");
+        if (node.level() == Level.PROVINCE && federation != null) {
+            counties(ctx, y, b, stats);
+        }
+    }
+
+    /** At the province: the counts per county, and the admission outcomes the counties reported up. */
+    private void counties(PageContext ctx, Rules.ExamYear y, StringBuilder b, Map<String, Map<String, Integer>> stats)
+            throws SQLException {
+        Map<String, String> parents = new java.util.HashMap<>();
+        ExamResource.parents(federation.tree(), parents);
+        Map<String, Map<String, Integer>> byCounty = new java.util.TreeMap<>();
+        stats.forEach((school, counts) -> counts.forEach((status, n) -> byCounty.computeIfAbsent(
+                        parents.getOrDefault(school, "—"), k -> new java.util.HashMap<>())
+                .merge(status, n, Integer::sum)));
+        b.append("<h3>")
+                .append(t(ctx, "各区县统计", "Per county"))
+                .append("</h3><table id=\"exam-county-stats\"><tr><th>")
+                .append(t(ctx, "区县", "County"))
+                .append("</th>");
+        for (Review.Status s : Review.Status.values()) {
+            b.append("<th>")
+                    .append(ctx.escape(Texts.get(ctx.locale(), "status." + s.id)))
+                    .append("</th>");
+        }
+        b.append("</tr>");
+        byCounty.forEach((county, counts) -> {
+            b.append("<tr><td>").append(ctx.escape(county)).append("</td>");
+            for (Review.Status s : Review.Status.values()) {
+                b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
+            }
+            b.append("</tr>");
+        });
+        b.append("</table><h3>")
+                .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
+                .append("</h3><table id=\"exam-admission-summary\"><tr><th>")
+                .append(t(ctx, "区县", "County"))
+                .append("</th><th>")
+                .append(t(ctx, "录取学校", "High school"))
+                .append("</th><th>")
+                .append(t(ctx, "录取人数", "Admitted"))
+                .append("</th></tr>");
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : store.admissionSummaries(
+                        y.year(), accounts.scope(ctx.username(), ExamResource.READ))
+                .entrySet()) {
+            e.getValue().path("highSchools").fields().forEachRemaining(h -> b.append("<tr><td>")
+                    .append(ctx.escape(e.getKey()))
+                    .append("</td><td>")
+                    .append(ctx.escape(h.getValue().path("name").asText()))
+                    .append("</td><td>")
+                    .append(h.getValue().path("admitted").asInt())
+                    .append("</td></tr>"));
+        }
         b.append("</table>");
     }
 

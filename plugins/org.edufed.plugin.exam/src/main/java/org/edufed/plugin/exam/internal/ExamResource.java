@@ -810,7 +810,8 @@ public final class ExamResource implements RestResource {
         return o;
     }
 
-    private static void parents(Federation.TreeNode n, Map<String, String> out) {
+    /** Every node below in the tree as last reported up, mapped to the node it registers with. */
+    static void parents(Federation.TreeNode n, Map<String, String> out) {
         for (Federation.TreeNode c : n.children()) {
             out.put(c.node().code(), n.node().code());
             parents(c, out);
