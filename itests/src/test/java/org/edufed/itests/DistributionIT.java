@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Each distribution boots, serves its API and console, keeps its data across a restart, and stops cleanly. */
 class DistributionIT {
 
-    static final Duration BOOT = Duration.ofSeconds(120);
+    /** How long a node may take to boot: 120 s, more on a loaded machine with {@code -Dedufed.it.boot=<seconds>}. */
+    static final Duration BOOT = Duration.ofSeconds(Long.getLong("edufed.it.boot", 120));
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"school,2151010001,示范小学", "county,510104,锦江区教育局", "province,510000,四川省教育厅"})

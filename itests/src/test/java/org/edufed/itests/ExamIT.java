@@ -113,6 +113,16 @@ class ExamIT {
             FederationIT.await(() ->
                     KarafNode.json(exam(county, cp, "GET", "/years", null)).size() == 1 ? true : null);
             assertEquals(409, exam(county, cp, "PUT", "/years/2027", yearJson()).statusCode());
+            // the province has not let counties narrow the window: refused with the reason
+            JsonNode notAllowed = ok(
+                    exam(
+                            county,
+                            cp,
+                            "PUT",
+                            "/county-rules/2027",
+                            "{\"opens\":\"" + Instant.now().plus(Duration.ofDays(1)) + "\"}"),
+                    409);
+            assertTrue(notAllowed.toString().contains("exam.mayNotNarrow"), notAllowed.toString());
 
             // the county lists its high schools and their quotas; the school sees them
             ok(exam(county, cp, "PUT", "/plans/2027/5101040001", "{\"name\":\"成都七中\",\"quotas\":{\"1\":300}}"), 200);
@@ -203,10 +213,25 @@ class ExamIT {
                             .header("Content-Type", "text/csv; charset=UTF-8")
                             .header("Authorization", AccountImportIT.basic("admin", sp))
                             .POST(HttpRequest.BodyPublishers.ofString(csv, StandardCharsets.UTF_8)));
-            JsonNode report = ok(imported, 200);
-            assertEquals(4, report.path("rows").asInt(), report.toString());
-            assertEquals(1, report.path("created").asInt(), report.toString());
-            assertEquals("[3, 4, 5]", report.path("errors").findValues("line").toString(), report.toString());
+            // a job: 202 at once, the rows checked and stored in the background, the progress followed
+            JsonNode job = ok(imported, 202);
+            assertEquals(4, job.path("total").asInt(), job.toString());
+            assertTrue(imported.headers()
+                    .firstValue("Location")
+                    .orElse("")
+                    .endsWith("/imports/" + job.path("id").asText()));
+            JsonNode report = FederationIT.await(() -> {
+                JsonNode j = KarafNode.json(
+                        exam(school, sp, "GET", "/imports/" + job.path("id").asText(), null));
+                return "done".equals(j.path("state").asText()) ? j : null;
+            });
+            assertEquals(4, report.path("done").asInt(), report.toString());
+            assertEquals(1, report.path("accepted").asInt(), report.toString());
+            assertEquals(3, report.path("refused").asInt(), report.toString());
+            assertEquals("[3, 4, 5]", report.path("problems").findValues("line").toString(), report.toString());
+            assertEquals(
+                    404,
+                    exam(school, sp, "GET", "/imports/" + "0".repeat(36), null).statusCode());
             JsonNode mine = KarafNode.json(exam(school, sp, "GET", "/registrations?year=2027", null));
             assertEquals(3, mine.size(), mine.toString());
             JsonNode liRow = find(mine, "name", "李雷");
@@ -323,6 +348,8 @@ class ExamIT {
             JsonNode stats = KarafNode.json(exam(province, pp, "GET", "/stats?year=2027", null));
             assertEquals(1, stats.path("schools").path(SCHOOL).path("approved").asInt(), stats.toString());
             assertEquals(1, stats.path("total").path("returned").asInt(), stats.toString());
+            assertEquals(
+                    1, stats.path("counties").path("510104").path("approved").asInt(), stats.toString());
             JsonNode schoolStats = KarafNode.json(exam(school, sp, "GET", "/stats?year=2027", null));
             assertEquals(1, schoolStats.path("total").path("submitted").asInt(), schoolStats.toString());
 
@@ -402,6 +429,50 @@ class ExamIT {
                             .path("highSchool")
                             .asText());
 
+            // the county's admission outcome flows up: the province sees the admitted per county and high school
+            JsonNode summary = FederationIT.await(() -> {
+                JsonNode r = KarafNode.json(exam(province, pp, "GET", "/admission/summary?year=2027", null));
+                return r.path("admitted").asInt() == 2 ? r : null;
+            });
+            assertEquals(
+                    1,
+                    summary.path("counties")
+                            .path("510104")
+                            .path("highSchools")
+                            .path("5101040001")
+                            .path("admitted")
+                            .asInt(),
+                    summary.toString());
+            assertEquals(
+                    "成都七中",
+                    summary.path("highSchools").path("5101040001").path("name").asText());
+            String provincePage = ConsoleSession.login(province, "admin", pp)
+                    .get("/console/exam")
+                    .body();
+            assertTrue(
+                    provincePage.contains("exam-county-stats")
+                            && provincePage.contains("录取汇总")
+                            && provincePage.contains("成都七中"),
+                    provincePage);
+            // exports: the county's admission results and the high school's admitted list, each audited
+            HttpResponse<String> countyResults = county.get("/api/v1/exam/export/results?year=2027", "admin", cp);
+            assertEquals(200, countyResults.statusCode(), countyResults.body());
+            assertTrue(countyResults.body().startsWith("\uFEFF毕业学校,"), countyResults.body());
+            assertTrue(countyResults.body().contains("成都七中")
+                    && countyResults.body().contains("韩梅梅"));
+            String admittedCsv = school.get("/api/v1/exam/export/results?year=2027", "admin", sp)
+                    .body();
+            assertEquals(2, admittedCsv.split("\r\n").length, admittedCsv);
+            // the school's registrations: in full for a user who also holds exam:personal, and audited so
+            HttpResponse<String> schoolCsv = school.get("/api/v1/exam/export/registrations?year=2027", "admin", sp);
+            assertEquals(200, schoolCsv.statusCode(), schoolCsv.body());
+            assertTrue(schoolCsv.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
+            assertTrue(schoolCsv.body().contains(li) && schoolCsv.body().contains("13800138000"), schoolCsv.body());
+            String exportAudit = school.get("/api/v1/audit?action=exam.export&limit=10", "admin", sp)
+                    .body();
+            assertTrue(exportAudit.contains("personal data in full for 3 rows"), exportAudit);
+            assertFalse(exportAudit.contains(li), "the audit trail never holds the data");
+
             // the link to the county is down: the school keeps registering; when the county is back, the
             // registration arrives there once
             county.stop();
@@ -431,7 +502,7 @@ class ExamIT {
                                     "/api/v1/roles/exam-reviewer",
                                     "admin",
                                     pp,
-                                    "{\"description\":\"中考审核员\",\"permissions\":[\"exam:read\",\"exam:review\"],"
+                                    "{\"description\":\"中考审核员\",\"permissions\":[\"exam:read\",\"exam:review\",\"exam:export\"],"
                                             + "\"mode\":\"locked\"}")
                             .statusCode());
             FederationIT.await(
@@ -459,6 +530,12 @@ class ExamIT {
                     4,
                     KarafNode.json(county.get("/api/v1/exam/reviews?year=2027", "u-reviewer", rp))
                             .size());
+            // the reviewer exports what they may see, masked (no exam:personal)
+            String masked = county.get("/api/v1/exam/export/registrations?year=2027", "u-reviewer", rp)
+                    .body();
+            assertEquals(5, masked.split("\r\n").length, masked);
+            assertFalse(masked.contains(li), masked);
+            assertTrue(masked.contains("****"), masked);
 
             // a student registers themself and follows their own registration, and sees no one else's
             assertEquals(
@@ -492,6 +569,10 @@ class ExamIT {
             assertEquals(
                     403,
                     school.get("/api/v1/exam/registrations?year=2027", "u-student", stp)
+                            .statusCode());
+            assertEquals(
+                    403,
+                    school.get("/api/v1/exam/export/registrations?year=2027", "u-student", stp)
                             .statusCode());
             assertEquals(
                     404,
@@ -556,6 +637,113 @@ class ExamIT {
             }
             ConsoleSession countyConsole = ConsoleSession.login(county, "admin", cp);
             assertTrue(countyConsole.get("/console/exam").body().contains("待本级审核"));
+            // the console's export button gives the file to download; a pasted CSV imports with a progress bar
+            String exportPage = console.get("/console/exam").body();
+            HttpResponse<String> exported = console.post(
+                    "/console/exam",
+                    Map.of("action", "export-registrations", "year", "2027"),
+                    ConsoleSession.csrf(exportPage));
+            assertTrue(exported.body().contains("id=\"exam-download\""), exported.body());
+            HttpResponse<String> started = console.post(
+                    "/console/exam",
+                    Map.of(
+                            "action",
+                            "import",
+                            "year",
+                            "2027",
+                            "csv",
+                            "姓名,身份证号,监护人电话,志愿\n冯十," + idNumber("510104", "20120404", "113")
+                                    + ",13600136000,1:5101040002\n坏行,1\n"),
+                    ConsoleSession.csrf(console.get("/console/exam").body()));
+            String jobId = started.body().replaceAll("(?s).*import=([0-9a-f-]{36}).*", "$1");
+            String progress = FederationIT.await(() -> {
+                String shown =
+                        console.get("/console/exam?year=2027&import=" + jobId).body();
+                return shown.contains("data-state=\"done\"") ? shown : null;
+            });
+            assertTrue(
+                    progress.contains("exam-import-progress") && progress.contains("exam-import-problems"), progress);
+
+            // the province lets counties narrow the window and add fields; the county adds one its schools must ask
+            ok(
+                    exam(
+                            province,
+                            pp,
+                            "PUT",
+                            "/years/2027",
+                            yearJson()
+                                    .replace(
+                                            "\"tieRule\"",
+                                            "\"countyMay\":{\"narrowWindow\":true,\"extraFields\":true},\"tieRule\"")),
+                    200);
+            String hukou = "{\"fields\":[{\"code\":\"hukou\",\"label\":{\"zh-CN\":\"户籍所在地\",\"en\":\"Household\"},"
+                    + "\"pattern\":\"[0-9]{6}\"}]}";
+            FederationIT.await(
+                    () -> exam(county, cp, "PUT", "/county-rules/2027", hukou).statusCode() == 200 ? true : null);
+            JsonNode wider = ok(
+                    exam(
+                            county,
+                            cp,
+                            "PUT",
+                            "/county-rules/2027",
+                            "{\"closes\":\"" + Instant.now().plus(Duration.ofDays(30)) + "\"}"),
+                    422);
+            assertTrue(wider.toString().contains("exam.outsideWindow"), wider.toString());
+            FederationIT.await(() -> KarafNode.json(exam(school, sp, "GET", "/county-rules?year=2027", null))
+                                    .path("effective")
+                                    .path("fields")
+                                    .size()
+                            == 1
+                    ? true
+                    : null);
+            String chu = idNumber("510104", "20120202", "557");
+            JsonNode noHukou = ok(
+                    exam(school, sp, "POST", "/registrations", registration("褚十二", chu, "{\"1\":[\"5101040002\"]}")),
+                    422);
+            assertTrue(
+                    noHukou.toString().contains("extra.hukou")
+                            && noHukou.toString().contains("exam.fieldRequired"),
+                    noHukou.toString());
+            JsonNode withHukou = ok(
+                    exam(
+                            school,
+                            sp,
+                            "POST",
+                            "/registrations",
+                            registration("褚十二", chu, "{\"1\":[\"5101040002\"]}")
+                                    .replace("}}", "},\"extra\":{\"hukou\":\"510104\"}}")),
+                    201);
+            assertEquals(
+                    "510104",
+                    KarafNode.json(exam(
+                                    school,
+                                    sp,
+                                    "GET",
+                                    "/registrations/" + withHukou.path("id").asText(),
+                                    null))
+                            .path("extra")
+                            .path("hukou")
+                            .asText());
+            assertTrue(console.get("/console/exam").body().contains("户籍所在地"), "the console form asks for it");
+            // the county narrows the window: registration opens tomorrow in its subtree
+            ok(
+                    exam(
+                            county,
+                            cp,
+                            "PUT",
+                            "/county-rules/2027",
+                            "{\"opens\":\"" + Instant.now().plus(Duration.ofDays(1)) + "\"}"),
+                    200);
+            JsonNode notYet = FederationIT.await(() -> {
+                HttpResponse<String> r = exam(
+                        school,
+                        sp,
+                        "POST",
+                        "/registrations",
+                        registration("卫十三", idNumber("510104", "20120101", "779"), "{\"1\":[\"5101040002\"]}"));
+                return r.statusCode() == 422 && r.body().contains("exam.notOpenYet") ? KarafNode.json(r) : null;
+            });
+            assertFalse(notYet.toString().contains("extra.hukou"), "the county's new rules replace its old ones");
         }
     }
 }

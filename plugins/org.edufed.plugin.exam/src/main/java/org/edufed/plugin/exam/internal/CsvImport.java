@@ -40,46 +40,116 @@ final class CsvImport {
         String register(Rules.Registration r) throws SQLException;
     }
 
-    static Report run(
-            byte[] body, String year, ExamStore store, Function<Rules.Registration, List<Rules.Problem>> check)
-            throws SQLException {
-        return run(body, year, store::register, check);
-    }
-
     static Report run(byte[] body, String year, Sink sink, Function<Rules.Registration, List<Rules.Problem>> check)
             throws SQLException {
-        List<CSVRecord> records = records(body, CsvImport::header, "exam.csvHeader");
+        return run(body, year, List.of(), sink, check);
+    }
+
+    /** Checks and stores every row of a file, a report at the end (what an import job does, row by row). */
+    static Report run(
+            byte[] body,
+            String year,
+            List<Rules.Field> fields,
+            Sink sink,
+            Function<Rules.Registration, List<Rules.Problem>> check)
+            throws SQLException {
+        File file = parse(body, fields);
         int created = 0;
         List<RowError> refused = new ArrayList<>();
-        for (CSVRecord rec : records.subList(1, records.size())) {
+        for (int i = 0; i < file.rows(); i++) {
+            Row row = file.row(i, year, check);
+            if (row.error() != null) {
+                refused.add(row.error());
+            } else if (row.registration() != null) {
+                try {
+                    sink.register(row.registration());
+                    created++;
+                } catch (Rules.Invalid e) {
+                    refused.add(new RowError(row.line(), e.problems));
+                }
+            }
+        }
+        return new Report(file.rows(), created, refused);
+    }
+
+    /** One row of a file: a registration to store, or what is wrong with it; neither for an empty line. */
+    record Row(long line, Rules.Registration registration, RowError error) {}
+
+    /**
+     * A registrations file read and its header checked: the records (the header first) and the extra field each
+     * column after the four fixed ones stands for.
+     */
+    record File(List<CSVRecord> records, List<String> extraColumns) {
+
+        /** Rows after the header (empty lines included). */
+        int rows() {
+            return records.size() - 1;
+        }
+
+        /** The {@code i}-th row after the header, checked. */
+        Row row(int i, String year, Function<Rules.Registration, List<Rules.Problem>> check) {
+            CSVRecord rec = records.get(i + 1);
             long line = rec.getRecordNumber();
             if (rec.size() == 1 && rec.get(0).isEmpty()) {
-                continue; // an empty line
+                return new Row(line, null, null); // an empty line
             }
-            if (rec.size() != 4) {
-                refused.add(new RowError(line, List.of(new Rules.Problem("row", "exam.csvColumns"))));
-                continue;
+            if (rec.size() != 4 + extraColumns.size()) {
+                return new Row(line, null, new RowError(line, List.of(new Rules.Problem("row", "exam.csvColumns"))));
             }
             Map<String, List<String>> prefs = preferences(rec.get(3));
             if (prefs == null) {
-                refused.add(new RowError(line, List.of(new Rules.Problem("preferences", "exam.csvPreferences"))));
-                continue;
+                return new Row(
+                        line,
+                        null,
+                        new RowError(line, List.of(new Rules.Problem("preferences", "exam.csvPreferences"))));
             }
-            Rules.Registration r =
-                    new Rules.Registration(year, rec.get(0), rec.get(1).toUpperCase(Locale.ROOT), rec.get(2), prefs);
+            Map<String, String> extra = new LinkedHashMap<>();
+            for (int c = 0; c < extraColumns.size(); c++) {
+                extra.put(extraColumns.get(c), rec.get(4 + c));
+            }
+            Rules.Registration r = new Rules.Registration(
+                    year, rec.get(0), rec.get(1).toUpperCase(Locale.ROOT), rec.get(2), prefs, extra);
             List<Rules.Problem> problems = check.apply(r);
-            if (!problems.isEmpty()) {
-                refused.add(new RowError(line, problems));
-                continue;
-            }
-            try {
-                sink.register(r);
-                created++;
-            } catch (Rules.Invalid e) {
-                refused.add(new RowError(line, e.problems));
-            }
+            return problems.isEmpty() ? new Row(line, r, null) : new Row(line, null, new RowError(line, problems));
         }
-        return new Report(records.size() - 1, created, refused);
+    }
+
+    /**
+     * A registrations file: UTF-8 (an optional BOM), header {@code 姓名,身份证号,监护人电话,志愿} (or English), then
+     * one column per extra field the year asks for, named by its code or its label.
+     *
+     * @throws Rules.Invalid the whole file refused: empty, too large, not UTF-8, a wrong header
+     */
+    static File parse(byte[] body, List<Rules.Field> fields) {
+        List<String> extra = new ArrayList<>();
+        List<CSVRecord> records = records(
+                body,
+                r -> {
+                    if (r.size() < 4) {
+                        return false;
+                    }
+                    List<String> cells = new ArrayList<>();
+                    r.forEach(c -> cells.add(c.strip().toLowerCase(Locale.ROOT)));
+                    if (!cells.subList(0, 4).equals(ZH) && !cells.subList(0, 4).equals(EN)) {
+                        return false;
+                    }
+                    for (int i = 4; i < r.size(); i++) {
+                        String cell = r.get(i).strip();
+                        Rules.Field f = fields.stream()
+                                .filter(x -> x.code().equalsIgnoreCase(cell)
+                                        || x.labelZh().equals(cell)
+                                        || x.labelEn().equalsIgnoreCase(cell))
+                                .findFirst()
+                                .orElseThrow(() -> new Rules.Invalid("file", "exam.csvUnknownColumn"));
+                        if (extra.contains(f.code())) {
+                            throw new Rules.Invalid("file", "exam.csvUnknownColumn");
+                        }
+                        extra.add(f.code());
+                    }
+                    return true;
+                },
+                "exam.csvHeader");
+        return new File(records, List.copyOf(extra));
     }
 
     /** The rows of a CSV file (UTF-8, an optional BOM), its header checked; the whole file refused when it is not one. */
@@ -165,15 +235,6 @@ final class CsvImport {
             }
         }
         return rows;
-    }
-
-    private static boolean header(CSVRecord r) {
-        if (r.size() != 4) {
-            return false;
-        }
-        List<String> cells = new ArrayList<>();
-        r.forEach(c -> cells.add(c.strip().toLowerCase(Locale.ROOT)));
-        return cells.equals(ZH) || cells.equals(EN);
     }
 
     /** {@code 1:5101040001|5101040002;2:5101040003}, or {@code null} when it does not read so. */

@@ -27,20 +27,161 @@ public final class ExamPage implements ConsolePage {
     private final ExamStore store;
     private final NodeIdentity node;
     private final AccountService accounts;
+    private final ExamImports imports;
+    private final ExamExports exports;
+    private final org.edufed.kernel.api.federation.Federation federation;
 
     /** The student's page (我的中考报名) rather than the staff's. */
     private final boolean student;
 
     @Activate
-    public ExamPage(@Reference ExamStore store, @Reference NodeIdentity node, @Reference AccountService accounts) {
-        this(store, node, accounts, false);
+    public ExamPage(
+            @Reference ExamStore store,
+            @Reference NodeIdentity node,
+            @Reference AccountService accounts,
+            @Reference ExamImports imports,
+            @Reference ExamExports exports,
+            @Reference org.edufed.kernel.api.federation.Federation federation) {
+        this(store, node, accounts, imports, exports, federation, false);
     }
 
-    ExamPage(ExamStore store, NodeIdentity node, AccountService accounts, boolean student) {
+    ExamPage(
+            ExamStore store,
+            NodeIdentity node,
+            AccountService accounts,
+            ExamImports imports,
+            ExamExports exports,
+            org.edufed.kernel.api.federation.Federation federation,
+            boolean student) {
         this.store = store;
         this.node = node;
         this.accounts = accounts;
+        this.imports = imports;
+        this.exports = exports;
+        this.federation = federation;
         this.student = student;
+    }
+
+    /** Whether the user may export here (the permission for this node, or for any unit in scope above it). */
+    private boolean mayExport(PageContext ctx) {
+        return exports != null
+                && (accounts.isPermitted(ctx.username(), ExamResource.EXPORT)
+                        || !accounts.scope(ctx.username(), ExamResource.EXPORT).isEmpty());
+    }
+
+    /** The export buttons: registrations, and the admitted list (school) or the admission results (above). */
+    private void exportButtons(PageContext ctx, Rules.ExamYear y, StringBuilder b) {
+        if (!mayExport(ctx)) {
+            return;
+        }
+        b.append("<form method=\"post\" id=\"exam-export\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"year\" value=\"")
+                .append(ctx.escape(y.year()))
+                .append("\"><button name=\"action\" value=\"export-registrations\" id=\"exam-export-registrations\">")
+                .append(t(ctx, "导出报名（CSV）", "Export registrations (CSV)"))
+                .append("</button> <button name=\"action\" value=\"export-results\" id=\"exam-export-results\">")
+                .append(
+                        node.level() == Level.SCHOOL
+                                ? t(ctx, "导出本校录取名单（CSV）", "Export the students admitted here (CSV)")
+                                : t(ctx, "导出录取结果（CSV）", "Export admission results (CSV)"))
+                .append("</button></form>");
+    }
+
+    /** A finished export: a message and the file as a download link (the console serves pages, not files). */
+    private String exported(PageContext ctx, ExamExports.Export e) {
+        String link = "<a id=\"exam-download\" download=\"" + ctx.escape(e.filename())
+                + "\" href=\"data:text/csv;charset=utf-8;base64,"
+                + java.util.Base64.getEncoder().encodeToString(e.csv()) + "\">"
+                + ctx.escape(e.filename()) + "</a>";
+        String msg = t(ctx, "已导出 ", "Exported ")
+                + e.rows()
+                + t(ctx, " 行", " rows")
+                + (e.personal() > 0
+                        ? t(ctx, "（含完整个人信息，已记入审计日志）", " (personal data in full, audited)")
+                        : t(ctx, "（个人信息已隐去）", " (personal data masked)"));
+        return render(ctx, msg, null)
+                .replaceFirst("</p>", java.util.regex.Matcher.quoteReplacement("：" + link + "</p>"));
+    }
+
+    /** The progress of an import job: a bar while it runs (the page reloads itself), then the report. */
+    private void importJob(PageContext ctx, StringBuilder b) throws SQLException {
+        String id = ctx.parameter("import");
+        if (imports == null || id == null) {
+            return;
+        }
+        Optional<ExamImports.Job> found = imports.job(id);
+        if (found.isEmpty()) {
+            b.append("<p class=\"error\">")
+                    .append(ctx.escape(Texts.get(ctx.locale(), "exam.importNotFound")))
+                    .append("</p>");
+            return;
+        }
+        ExamImports.Job j = found.get();
+        boolean running = ExamImports.RUNNING.equals(j.state());
+        if (running) {
+            b.append("<meta http-equiv=\"refresh\" content=\"1\">");
+        }
+        b.append("<div id=\"exam-import\" data-state=\"")
+                .append(ctx.escape(j.state()))
+                .append("\"><h3>")
+                .append(t(ctx, "批量导入", "Import"))
+                .append("</h3><p><progress id=\"exam-import-progress\" max=\"")
+                .append(Math.max(1, j.total()))
+                .append("\" value=\"")
+                .append(j.done())
+                .append("\"></progress> ")
+                .append(j.done())
+                .append(" / ")
+                .append(j.total())
+                .append(t(ctx, " 行；已导入 ", " rows; imported "))
+                .append(j.accepted())
+                .append(t(ctx, "，有误 ", ", refused "))
+                .append(j.refused())
+                .append(running ? t(ctx, "（导入中…）", " (importing…)") : "")
+                .append(
+                        ExamImports.FAILED.equals(j.state())
+                                ? t(ctx, "（导入中止：表头与本年度字段不符）", " (stopped: the header no longer fits the year)")
+                                : "")
+                .append("</p>");
+        if (!j.problems().isEmpty()) {
+            b.append("<table id=\"exam-import-problems\"><tr><th>")
+                    .append(t(ctx, "行", "Line"))
+                    .append("</th><th>")
+                    .append(t(ctx, "问题", "Problems"))
+                    .append("</th></tr>");
+            for (CsvImport.RowError e : j.problems()) {
+                b.append("<tr><td>").append(e.line()).append("</td><td>");
+                List<String> msgs = new ArrayList<>();
+                e.problems().forEach(p -> msgs.add(Texts.get(ctx.locale(), p.key()) + "（" + p.field() + "）"));
+                b.append(ctx.escape(String.join("；", msgs))).append("</td></tr>");
+            }
+            b.append("</table>");
+        }
+        b.append("</div>");
+    }
+
+    /** The import form: the CSV pasted (the console posts forms, not files), its columns explained. */
+    private void importForm(PageContext ctx, Rules.ExamYear y, StringBuilder b) {
+        StringBuilder header = new StringBuilder("姓名,身份证号,监护人电话,志愿");
+        y.fields().forEach(f -> header.append(',').append(f.labelZh()));
+        b.append("<details><summary>")
+                .append(t(ctx, "批量导入（CSV）", "Import from CSV"))
+                .append("</summary><form method=\"post\" id=\"exam-import-form\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"action\" value=\"import\">")
+                .append("<input type=\"hidden\" name=\"year\" value=\"")
+                .append(ctx.escape(y.year()))
+                .append("\"><p>")
+                .append(t(ctx, "第一行为表头：", "First line, the header: "))
+                .append("<code>")
+                .append(ctx.escape(header.toString()))
+                .append("</code>")
+                .append(t(ctx, "；志愿写作 1:学校码|学校码;2:学校码", "; preferences as 1:code|code;2:code"))
+                .append("</p><textarea name=\"csv\" id=\"exam-csv\" rows=\"8\" cols=\"80\"></textarea><br>")
+                .append("<button type=\"submit\" id=\"exam-import-submit\">")
+                .append(t(ctx, "开始导入", "Start the import"))
+                .append("</button></form></details>");
     }
 
     @Override
@@ -173,8 +314,10 @@ public final class ExamPage implements ConsolePage {
         Map<String, Rules.Plan> plans = store.plans(y.year());
         List<ExamStore.Mine> rows;
         if (!student && accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+            importJob(ctx, b);
             b.append("<h3>").append(t(ctx, "登记考生", "Register a student")).append("</h3>");
             form(ctx, y, plans, b, keep, "register");
+            importForm(ctx, y, b);
             b.append("<h3>")
                     .append(t(ctx, "本校报名", "Registrations of this school"))
                     .append("</h3>");
@@ -192,6 +335,9 @@ public final class ExamPage implements ConsolePage {
                     .append(t(ctx, "本校报名", "Registrations of this school"))
                     .append("</h3>");
             rows = store.mine(y.year(), 500);
+        }
+        if (!student) {
+            exportButtons(ctx, y, b);
         }
         table(ctx, y, plans, b, rows);
     }
@@ -214,6 +360,9 @@ public final class ExamPage implements ConsolePage {
         field(ctx, b, "name", t(ctx, "姓名", "Name"), keep);
         field(ctx, b, "idNumber", t(ctx, "身份证号", "ID number"), keep);
         field(ctx, b, "guardianPhone", t(ctx, "监护人电话", "Guardian's phone"), keep);
+        for (Rules.Field f : y.fields()) {
+            field(ctx, b, "extra_" + f.code(), ctx.escape(f.label(ctx.locale())), keep);
+        }
         for (Rules.Batch batch : y.batches()) {
             b.append("<fieldset><legend>").append(ctx.escape(batch.name())).append("</legend>");
             for (int i = 1; i <= batch.choices(); i++) {
@@ -305,6 +454,7 @@ public final class ExamPage implements ConsolePage {
                 || !accounts.scope(ctx.username(), ExamResource.REVIEW).isEmpty();
         Review.Status awaiting =
                 node.level() == Level.PROVINCE ? Review.Status.COUNTY_APPROVED : Review.Status.SUBMITTED;
+        exportButtons(ctx, y, b);
         b.append("<h3>").append(t(ctx, "待本级审核", "Awaiting this level's review")).append("</h3>");
         b.append("<table id=\"exam-reviews\"><tr><th>")
                 .append(t(ctx, "学校", "School"))
@@ -369,6 +519,59 @@ public final class ExamPage implements ConsolePage {
             b.append("</tr>");
         });
         b.append("</table>");
+        if (node.level() == Level.PROVINCE && federation != null) {
+            counties(ctx, y, b, stats);
+        }
+    }
+
+    /** At the province: the counts per county, and the admission outcomes the counties reported up. */
+    private void counties(PageContext ctx, Rules.ExamYear y, StringBuilder b, Map<String, Map<String, Integer>> stats)
+            throws SQLException {
+        Map<String, String> parents = new java.util.HashMap<>();
+        ExamResource.parents(federation.tree(), parents);
+        Map<String, Map<String, Integer>> byCounty = new java.util.TreeMap<>();
+        stats.forEach((school, counts) -> counts.forEach((status, n) -> byCounty.computeIfAbsent(
+                        parents.getOrDefault(school, "—"), k -> new java.util.HashMap<>())
+                .merge(status, n, Integer::sum)));
+        b.append("<h3>")
+                .append(t(ctx, "各区县统计", "Per county"))
+                .append("</h3><table id=\"exam-county-stats\"><tr><th>")
+                .append(t(ctx, "区县", "County"))
+                .append("</th>");
+        for (Review.Status s : Review.Status.values()) {
+            b.append("<th>")
+                    .append(ctx.escape(Texts.get(ctx.locale(), "status." + s.id)))
+                    .append("</th>");
+        }
+        b.append("</tr>");
+        byCounty.forEach((county, counts) -> {
+            b.append("<tr><td>").append(ctx.escape(county)).append("</td>");
+            for (Review.Status s : Review.Status.values()) {
+                b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
+            }
+            b.append("</tr>");
+        });
+        b.append("</table><h3>")
+                .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
+                .append("</h3><table id=\"exam-admission-summary\"><tr><th>")
+                .append(t(ctx, "区县", "County"))
+                .append("</th><th>")
+                .append(t(ctx, "录取学校", "High school"))
+                .append("</th><th>")
+                .append(t(ctx, "录取人数", "Admitted"))
+                .append("</th></tr>");
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : store.admissionSummaries(
+                        y.year(), accounts.scope(ctx.username(), ExamResource.READ))
+                .entrySet()) {
+            e.getValue().path("highSchools").fields().forEachRemaining(h -> b.append("<tr><td>")
+                    .append(ctx.escape(e.getKey()))
+                    .append("</td><td>")
+                    .append(ctx.escape(h.getValue().path("name").asText()))
+                    .append("</td><td>")
+                    .append(h.getValue().path("admitted").asInt())
+                    .append("</td></tr>"));
+        }
+        b.append("</table>");
     }
 
     @Override
@@ -392,18 +595,55 @@ public final class ExamPage implements ConsolePage {
                         }
                     }
                 }
+                Map<String, String> extra = new LinkedHashMap<>();
+                for (Rules.Field f : y.fields()) {
+                    extra.put(f.code(), value(ctx, "extra_" + f.code()));
+                }
                 Rules.Registration r = new Rules.Registration(
                         y.year(),
                         value(ctx, "name"),
                         value(ctx, "idNumber").toUpperCase(Locale.ROOT),
                         value(ctx, "guardianPhone"),
-                        prefs);
+                        prefs,
+                        extra);
                 List<Rules.Problem> problems = Rules.check(r, y, store.plans(y.year()), Instant.now());
                 if (!problems.isEmpty()) {
                     throw new Rules.Invalid(problems);
                 }
                 store.register(r, self ? ctx.username() : null);
                 return render(ctx, t(ctx, "已提交报名：", "Registered: ") + r.name().strip(), null);
+            }
+            if ("import".equals(action) && !student && imports != null && node.level() == Level.SCHOOL) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.REGISTER)) {
+                    return render(ctx, null, t(ctx, "没有登记考生的权限", "You may not register students"));
+                }
+                String year = value(ctx, "year");
+                if (!Rules.YEAR.matcher(year).matches()) {
+                    throw new Rules.Invalid("year", "exam.badYear");
+                }
+                ExamImports.Job job =
+                        imports.start(year, value(ctx, "csv").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                // on to the job's page, which follows the progress
+                return "<meta http-equiv=\"refresh\" content=\"0;url=/console/exam?year=" + year + "&amp;import="
+                        + job.id() + "\"><p class=\"ok\" id=\"exam-message\">"
+                        + t(ctx, "导入已开始：", "Import started: ") + job.total() + t(ctx, " 行", " rows")
+                        + " — <a href=\"/console/exam?year=" + year + "&amp;import=" + job.id() + "\">"
+                        + t(ctx, "查看进度", "Follow the progress") + "</a></p>";
+            }
+            if (action != null && action.startsWith("export-") && !student && mayExport(ctx)) {
+                String year = value(ctx, "year");
+                if (!Rules.YEAR.matcher(year).matches()) {
+                    throw new Rules.Invalid("year", "exam.badYear");
+                }
+                try {
+                    return exported(
+                            ctx,
+                            "export-results".equals(action)
+                                    ? exports.results(ctx.username(), year, ctx.locale())
+                                    : exports.registrations(ctx.username(), year, ctx.locale()));
+                } catch (ExamExports.Forbidden e) {
+                    return render(ctx, null, Texts.get(ctx.locale(), "exam.outOfScope"));
+                }
             }
             if ("review".equals(action) && node.level() != Level.SCHOOL) {
                 String gid = value(ctx, "registration");

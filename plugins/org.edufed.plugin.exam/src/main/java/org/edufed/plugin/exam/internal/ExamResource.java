@@ -27,6 +27,7 @@ import javax.ws.rs.core.SecurityContext;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.Federation;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
@@ -56,6 +57,7 @@ public final class ExamResource implements RestResource {
     static final String ADMIT = "exam:admit";
     static final String ADMIN = "exam:admin";
     static final String PERSONAL = "exam:personal";
+    static final String EXPORT = "exam:export";
     /** Most rows one list answers (a large county school's whole year). */
     static final int MAX_LIST = 100_000;
 
@@ -64,6 +66,9 @@ public final class ExamResource implements RestResource {
     private final NodeIdentity node;
     private final AccountService accounts;
     private final FieldEncryption fields;
+    private final ExamImports imports;
+    private final ExamExports exports;
+    private final Federation federation;
 
     @Context
     HttpHeaders headers;
@@ -77,12 +82,18 @@ public final class ExamResource implements RestResource {
             @Reference Inheritance inheritance,
             @Reference NodeIdentity node,
             @Reference AccountService accounts,
-            @Reference FieldEncryption fields) {
+            @Reference FieldEncryption fields,
+            @Reference ExamImports imports,
+            @Reference ExamExports exports,
+            @Reference Federation federation) {
         this.store = store;
         this.inheritance = inheritance;
         this.node = node;
         this.accounts = accounts;
         this.fields = fields;
+        this.imports = imports;
+        this.exports = exports;
+        this.federation = federation;
     }
 
     private Locale locale() {
@@ -190,6 +201,106 @@ public final class ExamResource implements RestResource {
         }
     }
 
+    // --- a county's rules for its subtree -------------------------------------------------------------------
+
+    /** 409 with the field and the reason: what the province's exam year does not let counties do. */
+    private ProblemResponse notAllowed(Rules.NotAllowed e) {
+        Locale l = locale();
+        ObjectNode body = Rules.JSON
+                .createObjectNode()
+                .put("type", "about:blank#not-allowed")
+                .put("title", Texts.get(l, "exam.notAllowed"))
+                .put("status", 409)
+                .put("detail", Texts.get(l, e.key));
+        body.putArray("problems")
+                .addObject()
+                .put("field", e.field)
+                .put("code", e.key)
+                .put("message", Texts.get(l, e.key));
+        return new ProblemResponse(body);
+    }
+
+    /**
+     * The exam year in effect here: the province's window and fields, what it lets counties do ({@code
+     * countyMay}), the rules of the counties above (and of this node) and the window and fields that result.
+     */
+    @GET
+    @Path("/county-rules")
+    @RequiresPermission(READ)
+    public ObjectNode countyRules(@QueryParam("year") String year) {
+        String y = requireYear(year);
+        Rules.ExamYear province =
+                store.provinceYear(y).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
+        Rules.ExamYear effective = store.year(y).orElseThrow();
+        ObjectNode o = Rules.JSON.createObjectNode().put("year", y);
+        o.set("province", rulesJson(province.toJson()));
+        ArrayNode rules = o.putArray("rules");
+        for (Rules.CountyRules r : store.countyRules(y)) {
+            rules.add(((ObjectNode) rulesJson(r.toJson())).put("county", r.county()));
+        }
+        o.putObject("effective")
+                .put("opens", effective.opens().toString())
+                .put("closes", effective.closes().toString())
+                .put("open", effective.isOpen(Instant.now()))
+                .set("fields", Rules.Field.toJson(effective.fields()));
+        return o;
+    }
+
+    private static JsonNode rulesJson(String json) {
+        try {
+            return Rules.JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // written by Rules
+        }
+    }
+
+    /**
+     * A county (or prefecture) publishes its rules for its subtree ({@code opens}, {@code closes}: a window inside
+     * the province's; {@code fields}: {@code [{"code", "label": {"zh-CN", "en"}, "pattern"}]} its schools must
+     * ask for), locked for the levels below: 409 when the province's year does not allow what is asked, 422 for
+     * bad input.
+     */
+    @PUT
+    @Path("/county-rules/{year}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresPermission(PLAN)
+    public ObjectNode setCountyRules(@PathParam("year") String year, String json) {
+        String y = requireYear(year);
+        if (node.level() != Level.COUNTY) {
+            throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
+        }
+        String key = Rules.CountyRules.key(y, node.code());
+        // the year as the levels above leave it to this county: the province's, with the rules of the levels above
+        Rules.ExamYear above = store.provinceYear(y)
+                .orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")))
+                .effective(store.countyRules(y).stream()
+                        .filter(r -> !r.county().equals(node.code()))
+                        .toList());
+        try {
+            Rules.CountyRules r = Rules.countyRules(above, node.code(), body(json));
+            change(ExamTopics.COUNTY_RULES, key, r.toJson());
+            return ((ObjectNode) rulesJson(r.toJson()))
+                    .put("year", y)
+                    .put("county", r.county())
+                    .put("mode", Mode.LOCKED.id());
+        } catch (Rules.NotAllowed e) {
+            throw notAllowed(e);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    @DELETE
+    @Path("/county-rules/{year}")
+    @RequiresPermission(PLAN)
+    public Response removeCountyRules(@PathParam("year") String year) {
+        if (node.level() != Level.COUNTY) {
+            throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
+        }
+        change(ExamTopics.COUNTY_RULES, Rules.CountyRules.key(requireYear(year), node.code()), null);
+        return Response.noContent().build();
+    }
+
     // --- plans -------------------------------------------------------------------------------------------------
 
     @GET
@@ -241,15 +352,12 @@ public final class ExamResource implements RestResource {
                 b.path("name").asText(""),
                 b.path("idNumber").asText("").strip().toUpperCase(Locale.ROOT),
                 b.path("guardianPhone").asText("").strip(),
-                Rules.preferences(b.path("preferences")));
+                Rules.preferences(b.path("preferences")),
+                Rules.extra(b.path("extra")));
     }
 
     private Rules.Registration checked(Rules.Registration r) {
-        List<Rules.Problem> problems = Rules.check(
-                r,
-                store.year(r.year()).orElse(null),
-                store.plans(year(r.year()) == null ? "" : r.year()),
-                Instant.now());
+        List<Rules.Problem> problems = store.rowProblems(r);
         if (!problems.isEmpty()) {
             throw invalid(new Rules.Invalid(problems));
         }
@@ -393,32 +501,68 @@ public final class ExamResource implements RestResource {
 
     /**
      * Registrations from a CSV file ({@code text/csv}, UTF-8, header {@code 姓名,身份证号,监护人电话,志愿} or
-     * {@code name,idNumber,guardianPhone,preferences}; preferences as {@code 1:5101040001|5101040002;2:…}): every
-     * row checked, each good row stored in its own transaction, a report of every row.
+     * {@code name,idNumber,guardianPhone,preferences}, then a column per extra field of the year named by its code
+     * or label; preferences as {@code 1:5101040001|5101040002;2:…}), as a job: the file is checked as a whole
+     * (422 when it is not one to import), then {@code 202} with the job ({@code Location: …/imports/{id}}) while
+     * every row is checked and each good row stored in its own transaction in the background. With
+     * {@code ?wait=true} the answer waits for the end of the job (at most two minutes) and is {@code 200} with
+     * the report ({@code rows}, {@code created}, {@code refused}, {@code errors}) as well.
      */
     @POST
     @Path("/registrations/import")
     @RequiresPermission(REGISTER)
-    public Response importCsv(@QueryParam("year") String year, byte[] body) throws SQLException {
+    public Response importCsv(@QueryParam("year") String year, @QueryParam("wait") boolean wait, byte[] body)
+            throws SQLException {
         String y = requireYear(year);
         requireCsv();
-        CsvImport.Report report;
+        ExamImports.Job job;
         try {
-            report = CsvImport.run(body, y, store, this::rowProblems);
+            job = imports.start(y, body);
         } catch (Rules.Invalid e) {
             throw invalid(e);
         }
-        ObjectNode o = Rules.JSON
-                .createObjectNode()
-                .put("rows", report.rows())
-                .put("created", report.created())
-                .put("refused", report.refused().size());
-        o.set("errors", errors(report.refused()));
-        return Response.ok(o).build();
+        if (!wait) {
+            return Response.accepted(job(job))
+                    .location(java.net.URI.create("/api/v1/exam/imports/" + job.id()))
+                    .build();
+        }
+        try {
+            job = imports.await(job.id(), 120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ObjectNode o = job(job);
+        o.put("rows", job.total()).put("created", job.accepted());
+        o.set("errors", o.remove("problems"));
+        return Response.status(ExamImports.RUNNING.equals(job.state()) ? 202 : 200)
+                .entity(o)
+                .build();
     }
 
-    private List<Rules.Problem> rowProblems(Rules.Registration r) {
-        return Rules.check(r, store.year(r.year()).orElse(null), store.plans(r.year()), Instant.now());
+    /** An import job: its state ({@code running}, {@code done}, {@code failed}), counts and problems so far. */
+    @GET
+    @Path("/imports/{id}")
+    @RequiresPermission(REGISTER)
+    public ObjectNode importJob(@PathParam("id") String id) throws SQLException {
+        return job(imports.job(id)
+                .orElseThrow(() -> new ProblemException(404, "not-found", Texts.get(locale(), "exam.importNotFound"))));
+    }
+
+    private ObjectNode job(ExamImports.Job j) {
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("id", j.id())
+                .put("year", j.year())
+                .put("state", j.state())
+                .put("total", j.total())
+                .put("done", j.done())
+                .put("accepted", j.accepted())
+                .put("refused", j.refused())
+                .put("createdBy", j.createdBy())
+                .put("createdAt", j.createdAt().toString())
+                .put("updatedAt", j.updatedAt().toString());
+        o.set("problems", errors(j.problems()));
+        return o;
     }
 
     // --- review (county, province) ---------------------------------------------------------------------------
@@ -585,6 +729,49 @@ public final class ExamResource implements RestResource {
         return store.results(requireYear(year), admittedHere);
     }
 
+    // --- exports ----------------------------------------------------------------------------------------------
+
+    private Response csv(ExamExports.Export e) {
+        return Response.ok(e.csv(), "text/csv;charset=UTF-8")
+                .header("Content-Disposition", "attachment; filename=\"" + e.filename() + "\"")
+                .header("X-Rows", e.rows())
+                .header("X-Personal-Rows", e.personal())
+                .build();
+    }
+
+    /**
+     * The registrations of a year the caller may see, as CSV (UTF-8 with a BOM): a school's own, above the
+     * schools in the caller's scope; ID numbers and phones masked unless the caller also holds {@code
+     * exam:personal} for the school. Audited ({@code exam.export}) with the row count.
+     */
+    @GET
+    @Path("/export/registrations")
+    @Produces({"text/csv", MediaType.APPLICATION_JSON})
+    @RequiresPermission(value = EXPORT, unit = RequiresPermission.ANY_UNIT)
+    public Response exportRegistrations(@QueryParam("year") String year) throws SQLException {
+        try {
+            return csv(exports.registrations(user(), requireYear(year), locale()));
+        } catch (ExamExports.Forbidden e) {
+            throw new ProblemException(403, "forbidden", Texts.get(locale(), "exam.outOfScope"));
+        }
+    }
+
+    /**
+     * Admission results as CSV: at a school the students its senior section admitted, at a county (or the
+     * province) the outcome of its last admission run for the schools in the caller's scope. Audited.
+     */
+    @GET
+    @Path("/export/results")
+    @Produces({"text/csv", MediaType.APPLICATION_JSON})
+    @RequiresPermission(value = EXPORT, unit = RequiresPermission.ANY_UNIT)
+    public Response exportResults(@QueryParam("year") String year) throws SQLException {
+        try {
+            return csv(exports.results(user(), requireYear(year), locale()));
+        } catch (ExamExports.Forbidden e) {
+            throw new ProblemException(403, "forbidden", Texts.get(locale(), "exam.outOfScope"));
+        }
+    }
+
     // --- statistics --------------------------------------------------------------------------------------------
 
     /** Counts per school and status: at a school its own registrations, above the schools in the caller's scope. */
@@ -608,7 +795,59 @@ public final class ExamResource implements RestResource {
         });
         if (node.level() == Level.SCHOOL) {
             o.remove("schools");
+        } else {
+            // per county (the node each school registers with), as the tree was last reported up
+            Map<String, String> parents = new java.util.HashMap<>();
+            parents(federation.tree(), parents);
+            ObjectNode counties = o.putObject("counties");
+            counts.forEach((school, byStatus) -> {
+                ObjectNode c = counties.has(parents.getOrDefault(school, "unknown"))
+                        ? (ObjectNode) counties.get(parents.getOrDefault(school, "unknown"))
+                        : counties.putObject(parents.getOrDefault(school, "unknown"));
+                byStatus.forEach((status, n) -> c.put(status, c.path(status).asInt(0) + n));
+            });
         }
+        return o;
+    }
+
+    /** Every node below in the tree as last reported up, mapped to the node it registers with. */
+    static void parents(Federation.TreeNode n, Map<String, String> out) {
+        for (Federation.TreeNode c : n.children()) {
+            out.put(c.node().code(), n.node().code());
+            parents(c, out);
+        }
+    }
+
+    /**
+     * At the province (or a prefecture): the admission outcomes the counties reported up — per county the
+     * candidates and admitted, per high school and batch the admitted counts — and the totals per high school.
+     */
+    @GET
+    @Path("/admission/summary")
+    @RequiresPermission(value = READ, unit = RequiresPermission.ANY_UNIT)
+    public ObjectNode admissionSummary(@QueryParam("year") String year) throws SQLException {
+        String y = requireYear(year);
+        ObjectNode o = Rules.JSON.createObjectNode().put("year", y);
+        ObjectNode counties = o.putObject("counties");
+        ObjectNode schools = o.putObject("highSchools");
+        int admitted = 0;
+        for (Map.Entry<String, JsonNode> e :
+                store.admissionSummaries(y, scope(READ)).entrySet()) {
+            counties.set(e.getKey(), e.getValue());
+            admitted += e.getValue().path("admitted").asInt();
+            e.getValue().path("highSchools").fields().forEachRemaining(h -> {
+                ObjectNode t = schools.has(h.getKey())
+                        ? (ObjectNode) schools.get(h.getKey())
+                        : schools.putObject(h.getKey())
+                                .put("name", h.getValue().path("name").asText())
+                                .put("admitted", 0);
+                t.put(
+                        "admitted",
+                        t.path("admitted").asInt()
+                                + h.getValue().path("admitted").asInt());
+            });
+        }
+        o.put("admitted", admitted);
         return o;
     }
 }

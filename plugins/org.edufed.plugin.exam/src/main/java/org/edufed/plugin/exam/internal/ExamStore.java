@@ -86,6 +86,8 @@ public final class ExamStore {
     private record Cached<T>(T value, long until) {}
 
     private final Map<String, Cached<Optional<Rules.ExamYear>>> years = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Cached<Optional<Rules.ExamYear>>> provinceYears =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Cached<Map<String, Rules.Plan>>> plans = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static <T> T cached(Map<String, Cached<T>> cache, String key, java.util.function.Supplier<T> read) {
@@ -102,13 +104,40 @@ public final class ExamStore {
         return value;
     }
 
-    /** The exam year in effect here, if a level above (or this one) has set it. */
+    /**
+     * The exam year in effect here, if a level above (or this one) has set it: the province's year with the rules
+     * of the counties above (and of this node) applied where the province allows them.
+     */
     Optional<Rules.ExamYear> year(String year) {
         if (year == null || !Rules.YEAR.matcher(year).matches()) {
             return Optional.empty();
         }
-        return cached(
-                years, year, () -> inheritance.effective(ExamTopics.YEARS, year).map(i -> Rules.year(year, i.value())));
+        return cached(years, year, () -> provinceYear(year).map(y -> y.effective(countyRules(year))));
+    }
+
+    /** The exam year as the province set it, without the counties' rules. */
+    Optional<Rules.ExamYear> provinceYear(String year) {
+        if (year == null || !Rules.YEAR.matcher(year).matches()) {
+            return Optional.empty();
+        }
+        return cached(provinceYears, year, () -> inheritance
+                .effective(ExamTopics.YEARS, year)
+                .map(i -> Rules.year(year, i.value())));
+    }
+
+    /** The counties' rules in effect here for a year (this node's own, and those of the counties above it). */
+    List<Rules.CountyRules> countyRules(String year) {
+        List<Rules.CountyRules> out = new ArrayList<>();
+        for (Inheritance.Item i : inheritance.effective(ExamTopics.COUNTY_RULES)) {
+            if (i.key().startsWith(year + ".")) {
+                try {
+                    out.add(Rules.countyRules(i.key(), i.value()));
+                } catch (Invalid e) {
+                    LOG.warn("county rules {} unreadable, left out", i.key());
+                }
+            }
+        }
+        return out;
     }
 
     /** Every plan in effect here for a year, by {@code <year>.<school>}. */
@@ -116,9 +145,16 @@ public final class ExamStore {
         return cached(plans, year, () -> readPlans(year));
     }
 
+    /** Every problem of a registration against the year and plans in effect here, now. */
+    List<Rules.Problem> rowProblems(Registration r) {
+        String y = r.year() != null && Rules.YEAR.matcher(r.year()).matches() ? r.year() : "";
+        return Rules.check(r, year(y).orElse(null), plans(y), Instant.now());
+    }
+
     /** Forgets the exam years and plans read, so that a change made at this node shows at once. */
     void changed() {
         years.clear();
+        provinceYears.clear();
         plans.clear();
     }
 
@@ -154,7 +190,8 @@ public final class ExamStore {
             String reason,
             String returnedBy,
             JsonNode result,
-            Instant updatedAt) {}
+            Instant updatedAt,
+            JsonNode extra) {}
 
     /**
      * Stores a new registration and queues it for the levels above, in one transaction; returns its id.
@@ -170,6 +207,14 @@ public final class ExamStore {
      * ({@code account}; {@code null} for a clerk's registration): one registration per account and year.
      */
     String register(Registration r, String account) throws SQLException {
+        return register(r, account, null);
+    }
+
+    /**
+     * {@link #register(Registration, String) Registers}, and runs {@code also} in the same transaction (an
+     * import counts the row it stored together with it).
+     */
+    String register(Registration r, String account, Storage.TransactionalWork<?> also) throws SQLException {
         String id = UUID.randomUUID().toString();
         String index = fields.blindIndex(r.idNumber());
         try {
@@ -182,8 +227,8 @@ public final class ExamStore {
                 Timestamp now = Timestamp.from(Instant.now());
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO exam_registration (reg_id, exam_year,"
                         + " version, student_name, gender, birth_date, id_cipher, id_index, phone_cipher,"
-                        + " preferences, created_at, updated_at, created_by, student_account) VALUES (?, ?, 1, ?, ?, ?,"
-                        + " ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + " preferences, created_at, updated_at, created_by, student_account, extra_fields) VALUES (?, ?,"
+                        + " 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                     ps.setString(1, id);
                     ps.setString(2, r.year());
                     ps.setString(3, r.name().strip());
@@ -197,9 +242,13 @@ public final class ExamStore {
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
                     ps.setString(13, account);
+                    ps.setString(14, r.extraJson());
                     ps.executeUpdate();
                 }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
+                if (also != null) {
+                    also.run(c);
+                }
                 return null;
             });
         } catch (SQLException e) {
@@ -277,6 +326,9 @@ public final class ExamStore {
                 .put("school", node.code())
                 .put("at", at.toString());
         o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
+        if (r.extraJson() != null) {
+            o.set("extra", parse(r.extraJson()));
+        }
         return o.toString();
     }
 
@@ -305,7 +357,7 @@ public final class ExamStore {
             Timestamp now = Timestamp.from(Instant.now());
             try (PreparedStatement ps = c.prepareStatement("UPDATE exam_registration SET version = ?,"
                     + " student_name = ?, gender = ?, birth_date = ?, id_cipher = ?, id_index = ?, phone_cipher = ?,"
-                    + " preferences = ?, updated_at = ? WHERE reg_id = ? AND version = ?")) {
+                    + " preferences = ?, updated_at = ?, extra_fields = ? WHERE reg_id = ? AND version = ?")) {
                 ps.setLong(1, version);
                 ps.setString(2, r.name().strip());
                 ps.setString(3, r.gender());
@@ -315,8 +367,9 @@ public final class ExamStore {
                 ps.setString(7, fields.encrypt(r.guardianPhone()));
                 ps.setString(8, r.preferencesJson());
                 ps.setTimestamp(9, now);
-                ps.setString(10, id);
-                ps.setLong(11, current.version());
+                ps.setString(10, r.extraJson());
+                ps.setString(11, id);
+                ps.setLong(12, current.version());
                 if (ps.executeUpdate() != 1) {
                     throw new Invalid("id", "exam.changedMeanwhile");
                 }
@@ -348,7 +401,7 @@ public final class ExamStore {
     }
 
     private static final String MINE = "SELECT reg_id, exam_year, version, student_name, gender, birth_date,"
-            + " id_cipher, phone_cipher, preferences, updated_at FROM exam_registration";
+            + " id_cipher, phone_cipher, preferences, updated_at, extra_fields FROM exam_registration";
 
     Optional<Mine> mine(String id) throws SQLException {
         if (id == null || !id.matches("[0-9a-f-]{36}")) {
@@ -421,7 +474,8 @@ public final class ExamStore {
                         .effective(ExamTopics.RESULTS, resultKey(gid, null))
                         .map(i -> parse(i.value()))
                         .orElse(null),
-                rs.getTimestamp(10).toInstant());
+                rs.getTimestamp(10).toInstant(),
+                rs.getString(11) == null ? null : parse(rs.getString(11)));
     }
 
     private Decision inherited(String key) {
@@ -449,12 +503,13 @@ public final class ExamStore {
      */
     void received(Connection c, List<Upward.Record> records) throws SQLException {
         Timestamp now = Timestamp.from(Instant.now());
-        try (PreparedStatement up = c.prepareStatement("UPDATE exam_received SET version = ?, exam_year = ?,"
-                        + " student_name = ?, gender = ?, birth_date = ?, id_cipher = ?, id_index = ?, phone_cipher = ?,"
-                        + " preferences = ?, received_at = ?, withdrawn = FALSE WHERE global_id = ?");
+        try (PreparedStatement up = c.prepareStatement(
+                        "UPDATE exam_received SET version = ?, exam_year = ?,"
+                                + " student_name = ?, gender = ?, birth_date = ?, id_cipher = ?, id_index = ?, phone_cipher = ?,"
+                                + " preferences = ?, received_at = ?, withdrawn = FALSE, extra_fields = ? WHERE global_id = ?");
                 PreparedStatement ins = c.prepareStatement("INSERT INTO exam_received (global_id, origin, exam_year,"
                         + " version, student_name, gender, birth_date, id_cipher, id_index, phone_cipher, preferences,"
-                        + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + " received_at, extra_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 PreparedStatement gone = c.prepareStatement(
                         "UPDATE exam_received SET withdrawn = TRUE, version = ? WHERE global_id = ?")) {
             for (Upward.Record r : records) {
@@ -477,6 +532,7 @@ public final class ExamStore {
                             : null;
                     Date birth = Date.valueOf(LocalDate.parse(p.path("birth").asText()));
                     String prefs = p.path("preferences").toString();
+                    String extra = p.path("extra").isObject() ? p.path("extra").toString() : null;
                     up.setLong(1, r.version());
                     up.setString(2, p.path("year").asText());
                     up.setString(3, p.path("name").asText());
@@ -487,7 +543,8 @@ public final class ExamStore {
                     up.setString(8, phone);
                     up.setString(9, prefs);
                     up.setTimestamp(10, now);
-                    up.setString(11, r.globalId());
+                    up.setString(11, extra);
+                    up.setString(12, r.globalId());
                     if (up.executeUpdate() == 0) {
                         ins.setString(1, r.globalId());
                         ins.setString(2, r.origin());
@@ -501,6 +558,7 @@ public final class ExamStore {
                         ins.setString(10, phone);
                         ins.setString(11, prefs);
                         ins.setTimestamp(12, now);
+                        ins.setString(13, extra);
                         ins.executeUpdate();
                     }
                 } catch (com.fasterxml.jackson.core.JsonProcessingException
@@ -556,13 +614,14 @@ public final class ExamStore {
             boolean duplicate,
             Decision county,
             Decision province,
-            Instant receivedAt) {}
+            Instant receivedAt,
+            JsonNode extra) {}
 
     private static final String RECEIVED = "SELECT r.global_id, r.origin, r.exam_year, r.version, r.student_name,"
             + " r.gender, r.birth_date, r.id_cipher, r.phone_cipher, r.preferences, r.received_at, r.county_version,"
             + " r.county_decision, r.county_reason, r.county_by, r.province_version, r.province_decision,"
             + " r.province_reason, r.province_by, (SELECT COUNT(*) FROM exam_received d WHERE d.exam_year ="
-            + " r.exam_year AND d.id_index = r.id_index AND d.withdrawn = FALSE) FROM exam_received r";
+            + " r.exam_year AND d.id_index = r.id_index AND d.withdrawn = FALSE), r.extra_fields FROM exam_received r";
 
     /**
      * Registrations received for a year whose school is in {@code scope} (filtered in the query), optionally of
@@ -636,7 +695,29 @@ public final class ExamStore {
                 rs.getLong(20) > 1,
                 county,
                 province,
-                rs.getTimestamp(11).toInstant());
+                rs.getTimestamp(11).toInstant(),
+                rs.getString(21) == null ? null : parse(rs.getString(21)));
+    }
+
+    /**
+     * The ciphertexts of the ID number and phone of every registration of a year, made here (by id) or received
+     * here (by global id), for an export with personal data.
+     */
+    Map<String, String[]> ciphers(String year, boolean receivedHere) throws SQLException {
+        Map<String, String[]> out = new HashMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        receivedHere
+                                ? "SELECT global_id, id_cipher, phone_cipher FROM exam_received WHERE exam_year = ?"
+                                : "SELECT reg_id, id_cipher, phone_cipher FROM exam_registration WHERE exam_year = ?")) {
+            ps.setString(1, year);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        return out;
     }
 
     /** The ciphertexts of a registration received here. */
@@ -805,19 +886,20 @@ public final class ExamStore {
             }
         }
         List<Admission.Candidate> candidates = new ArrayList<>();
-        Map<String, Received> byId = new HashMap<>();
-        for (Received r : received(year.year(), Scope.ALL, null, Status.APPROVED, Integer.MAX_VALUE)) {
+        Map<String, Admission.Candidate> byId = new HashMap<>();
+        for (Light r : light(year.year(), Scope.ALL)) {
             java.math.BigDecimal score = scores.get(r.globalId());
-            if (score != null) {
-                candidates.add(new Admission.Candidate(
+            if (score != null && r.status() == Status.APPROVED) {
+                Admission.Candidate candidate = new Admission.Candidate(
                         r.globalId(),
                         r.name(),
                         r.school(),
                         score,
                         r.birth(),
                         r.receivedAt(),
-                        Rules.preferences(r.preferences())));
-                byId.put(r.globalId(), r);
+                        Rules.preferences(parse(r.preferences())));
+                candidates.add(candidate);
+                byId.put(r.globalId(), candidate);
             }
         }
         Map<String, Rules.Plan> plans = plans(year.year());
@@ -874,6 +956,15 @@ public final class ExamStore {
             } catch (LockedException e) {
                 throw new Invalid("year", "exam.notReviewable");
             }
+            if (node.level() != Level.PROVINCE) {
+                upward.enqueue(
+                        c,
+                        ExamTopics.ADMISSIONS,
+                        year.year(),
+                        System.currentTimeMillis(),
+                        summary(year, plans, candidates.size(), results),
+                        false);
+            }
             audit.record(
                     c,
                     AuditLog.Event.of(
@@ -886,6 +977,79 @@ public final class ExamStore {
         return new AdmissionRun(candidates.size(), results.size(), byBatch);
     }
 
+    /** What a county reports up of an admission run: counts per high school and batch, no names. */
+    private String summary(
+            Rules.ExamYear year, Map<String, Rules.Plan> plans, int candidates, List<Admission.Result> results) {
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("year", year.year())
+                .put("county", node.code())
+                .put("candidates", candidates)
+                .put("admitted", results.size());
+        ObjectNode schools = o.putObject("highSchools");
+        for (Admission.Result a : results) {
+            ObjectNode s = (ObjectNode) schools.get(a.highSchool());
+            if (s == null) {
+                Rules.Plan plan = plans.get(Rules.Plan.key(year.year(), a.highSchool()));
+                s = schools.putObject(a.highSchool())
+                        .put("name", plan == null ? a.highSchool() : plan.name())
+                        .put("admitted", 0);
+                s.putObject("batches");
+            }
+            s.put("admitted", s.path("admitted").asInt() + 1);
+            ObjectNode batches = (ObjectNode) s.get("batches");
+            batches.put(a.batch(), batches.path(a.batch()).asInt(0) + 1);
+        }
+        return o.toString();
+    }
+
+    /** Keeps the admission summaries the counties report (topic {@link ExamTopics#ADMISSIONS}); the newest wins. */
+    void admissionsReceived(Connection c, List<Upward.Record> records) throws SQLException {
+        Timestamp now = Timestamp.from(Instant.now());
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM exam_admission_summary WHERE global_id = ?");
+                PreparedStatement ins = c.prepareStatement("INSERT INTO exam_admission_summary (global_id, origin,"
+                        + " exam_year, summary, received_at) VALUES (?, ?, ?, ?, ?)")) {
+            for (Upward.Record r : records) {
+                JsonNode p = parse(r.payload());
+                String year = p.path("year").asText("");
+                if (r.globalId().length() > 100
+                        || !Rules.YEAR.matcher(year).matches()
+                        || r.payload().length() > 8000) {
+                    LOG.warn("admission summary {} from {} unreadable, left out", r.globalId(), r.origin());
+                    continue;
+                }
+                del.setString(1, r.globalId());
+                del.executeUpdate();
+                if (!r.deleted()) {
+                    ins.setString(1, r.globalId());
+                    ins.setString(2, r.origin());
+                    ins.setString(3, year);
+                    ins.setString(4, r.payload());
+                    ins.setTimestamp(5, now);
+                    ins.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** The admission summaries the counties in scope reported for a year, by county. */
+    Map<String, JsonNode> admissionSummaries(String year, Scope scope) throws SQLException {
+        Map<String, JsonNode> out = new java.util.TreeMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT origin, summary FROM exam_admission_summary WHERE exam_year = ?")) {
+            ps.setString(1, year);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (scope.covers(rs.getString(1))) {
+                        out.put(rs.getString(1), parse(rs.getString(2)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** The item key of a result: for the student's school, or (with a high school) for the admitting school. */
     static String resultKey(String globalId, String highSchool) {
         String own = globalId.replace(':', '.');
@@ -893,7 +1057,7 @@ public final class ExamStore {
     }
 
     private static String resultJson(
-            Rules.ExamYear year, Map<String, Rules.Plan> plans, Received r, Admission.Result a) {
+            Rules.ExamYear year, Map<String, Rules.Plan> plans, Admission.Candidate r, Admission.Result a) {
         Rules.Plan plan = plans.get(Rules.Plan.key(year.year(), a.highSchool()));
         Rules.Batch batch = year.batch(a.batch());
         return Rules.JSON
@@ -965,12 +1129,72 @@ public final class ExamStore {
     Map<String, Map<String, Integer>> stats(String year, Scope scope) throws SQLException {
         Map<String, Map<String, Integer>> out = new java.util.TreeMap<>();
         if (node.level() == Level.SCHOOL) {
-            for (Mine m : mine(year, Integer.MAX_VALUE)) {
-                out.computeIfAbsent(node.code(), k -> new HashMap<>()).merge(m.status(), 1, Integer::sum);
+            try (Connection c = storage.dataSource().getConnection();
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT reg_id, version FROM exam_registration WHERE exam_year = ?")) {
+                ps.setString(1, year);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String gid = node.code() + ":" + rs.getString(1);
+                        Status status = Review.status(
+                                rs.getLong(2),
+                                inherited(Review.itemKey(gid, Level.COUNTY.id())),
+                                inherited(Review.itemKey(gid, Level.PROVINCE.id())));
+                        out.computeIfAbsent(node.code(), k -> new HashMap<>()).merge(status.id, 1, Integer::sum);
+                    }
+                }
             }
         } else {
-            for (Received r : received(year, scope, null, null, Integer.MAX_VALUE)) {
-                out.computeIfAbsent(r.school(), k -> new HashMap<>()).merge(r.status(), 1, Integer::sum);
+            for (Light r : light(year, scope)) {
+                out.computeIfAbsent(r.school(), k -> new HashMap<>()).merge(r.status().id, 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    /** A registration received here, with only what statistics and admission need (nothing decrypted). */
+    record Light(
+            String globalId,
+            String school,
+            Status status,
+            String name,
+            LocalDate birth,
+            Instant receivedAt,
+            String preferences) {}
+
+    /** The registrations of a year received from the schools in scope (withdrawn ones left out), light. */
+    List<Light> light(String year, Scope scope) throws SQLException {
+        List<Light> out = new ArrayList<>();
+        Scope.Condition where = scope.where("origin");
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT global_id, origin, version, county_version,"
+                        + " county_decision, province_version, province_decision, student_name, birth_date,"
+                        + " received_at, preferences FROM exam_received WHERE exam_year = ? AND withdrawn = FALSE AND "
+                        + where.sql())) {
+            int p = 1;
+            ps.setString(p++, year);
+            for (String v : where.parameters()) {
+                ps.setString(p++, v);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String gid = rs.getString(1);
+                    Decision county =
+                            rs.getString(5) == null ? null : new Decision(rs.getLong(4), rs.getString(5), "", "");
+                    Decision province =
+                            rs.getString(7) == null ? null : new Decision(rs.getLong(6), rs.getString(7), "", "");
+                    if (province == null && node.level() != Level.PROVINCE) {
+                        province = inherited(Review.itemKey(gid, Level.PROVINCE.id()));
+                    }
+                    out.add(new Light(
+                            gid,
+                            rs.getString(2),
+                            Review.status(rs.getLong(3), county, province),
+                            rs.getString(8),
+                            rs.getDate(9).toLocalDate(),
+                            rs.getTimestamp(10).toInstant(),
+                            rs.getString(11)));
+                }
             }
         }
         return out;

@@ -19,12 +19,19 @@ final class ExamTopics {
     static final String YEARS = "exam.years";
     /** A county's plans: the high schools that admit its students and their quotas per batch. */
     static final String PLANS = "exam.plans";
+    /**
+     * A county's rules for its subtree ({@code <year>.<county>}): a narrower window and extra fields, where the
+     * province's exam year allows them.
+     */
+    static final String COUNTY_RULES = "exam.county-rules";
     /** Decisions of the county and the province on a registration, down to its school. */
     static final String DECISIONS = "exam.decisions";
     /** Admission results, down to the student's school and to the admitting high school. */
     static final String RESULTS = "exam.results";
     /** Registrations, from the school up to the county and the province. */
     static final String REGISTRATIONS = "exam.registrations";
+    /** The outcome of a county's admission run (counts per high school and batch), up to the province. */
+    static final String ADMISSIONS = "exam.admissions";
     /** The county's reviews, up to the province. */
     static final String REVIEWS = "exam.reviews";
 
@@ -76,6 +83,29 @@ final class ExamTopics {
         @Override
         public String description() {
             return "中考报名：招生计划（高中学校与各批次计划数），区县设定";
+        }
+    }
+
+    @Component(service = Topic.class)
+    public static final class CountyRules implements Topic {
+        @Override
+        public String name() {
+            return COUNTY_RULES;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.DOWN;
+        }
+
+        @Override
+        public void validate(String key, String value) {
+            Rules.countyRules(key, value);
+        }
+
+        @Override
+        public String description() {
+            return "中考报名：区县报名规则（缩短的报名时间、附加字段），在省级允许的范围内";
         }
     }
 
@@ -213,6 +243,36 @@ final class ExamTopics {
         @Override
         public String description() {
             return "中考报名：区县审核意见（报省级）";
+        }
+    }
+
+    @Component(service = Topic.class)
+    public static final class Admissions implements Topic {
+        private final ExamStore store;
+
+        @Activate
+        public Admissions(@Reference ExamStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public String name() {
+            return ADMISSIONS;
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public void received(Connection connection, List<Upward.Record> records) throws SQLException {
+            store.admissionsReceived(connection, records);
+        }
+
+        @Override
+        public String description() {
+            return "中考报名：区县录取结果汇总（各高中、各批次录取人数，报省级）";
         }
     }
 }

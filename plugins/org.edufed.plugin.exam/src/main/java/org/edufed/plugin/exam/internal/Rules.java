@@ -104,7 +104,22 @@ final class Rules {
             List<Batch> batches,
             LocalDate birthFrom,
             LocalDate birthTo,
-            String tieRule) {
+            String tieRule,
+            CountyMay countyMay,
+            List<Field> fields) {
+
+        /** The year as the province set it, without what counties may add. */
+        ExamYear(
+                String year,
+                String name,
+                Instant opens,
+                Instant closes,
+                List<Batch> batches,
+                LocalDate birthFrom,
+                LocalDate birthTo,
+                String tieRule) {
+            this(year, name, opens, closes, batches, birthFrom, birthTo, tieRule, CountyMay.NOTHING, List.of());
+        }
 
         boolean isOpen(Instant now) {
             return !now.isBefore(opens) && now.isBefore(closes);
@@ -132,8 +147,230 @@ final class Rules {
             ArrayNode bs = o.putArray("batches");
             batches.forEach(b ->
                     bs.addObject().put("code", b.code()).put("name", b.name()).put("choices", b.choices()));
+            o.putObject("countyMay")
+                    .put("narrowWindow", countyMay.narrowWindow())
+                    .put("extraFields", countyMay.extraFields());
+            if (!fields.isEmpty()) {
+                o.set("fields", Field.toJson(fields));
+            }
             return o.toString();
         }
+
+        /**
+         * The year in effect below the counties that published rules for their subtree: the window narrowed to
+         * each county's and their fields added — each only where the province allows it ({@link #countyMay}), so
+         * a rule the province no longer allows stops counting at once.
+         */
+        ExamYear effective(List<CountyRules> rules) {
+            Instant from = opens;
+            Instant to = closes;
+            Map<String, Field> all = new LinkedHashMap<>();
+            fields.forEach(f -> all.put(f.code(), f));
+            for (CountyRules r : rules) {
+                if (!r.year().equals(year)) {
+                    continue;
+                }
+                if (countyMay.narrowWindow() && r.opens() != null && r.opens().isAfter(from)) {
+                    from = r.opens();
+                }
+                if (countyMay.narrowWindow() && r.closes() != null && r.closes().isBefore(to)) {
+                    to = r.closes();
+                }
+                if (countyMay.extraFields()) {
+                    r.fields().forEach(f -> all.putIfAbsent(f.code(), f));
+                }
+            }
+            if (!to.isAfter(from)) {
+                to = from; // two counties of a chain that leave nothing: closed
+            }
+            return new ExamYear(
+                    year, name, from, to, batches, birthFrom, birthTo, tieRule, countyMay, List.copyOf(all.values()));
+        }
+    }
+
+    /** What the province lets counties (and prefectures) do to an exam year for their subtree. */
+    record CountyMay(boolean narrowWindow, boolean extraFields) {
+        static final CountyMay NOTHING = new CountyMay(false, false);
+    }
+
+    /** The codes a field may not take: those a registration already has. */
+    static final Set<String> BUILT_IN =
+            Set.of("year", "name", "idnumber", "guardianphone", "preferences", "school", "status", "extra");
+
+    static final Pattern FIELD_CODE = Pattern.compile("[a-z][a-zA-Z0-9]{0,29}");
+
+    /**
+     * A required field a registration must carry beyond the fixed ones: its code (as the API and CSV column name
+     * it), a label in zh-CN and English, and the pattern its value must match in whole.
+     */
+    record Field(String code, String labelZh, String labelEn, String pattern) {
+
+        String label(java.util.Locale locale) {
+            return "en".equals(locale.getLanguage()) ? labelEn : labelZh;
+        }
+
+        boolean accepts(String value) {
+            return value != null && Pattern.compile(pattern).matcher(value).matches();
+        }
+
+        static ArrayNode toJson(List<Field> fields) {
+            ArrayNode a = JSON.createArrayNode();
+            fields.forEach(f -> {
+                ObjectNode o = a.addObject().put("code", f.code());
+                o.putObject("label").put("zh-CN", f.labelZh()).put("en", f.labelEn());
+                o.put("pattern", f.pattern());
+            });
+            return a;
+        }
+    }
+
+    /**
+     * The fields of a JSON array ({@code [{"code", "label": {"zh-CN", "en"}, "pattern"}]}, at most 10), every
+     * problem added under {@code fields}.
+     */
+    static List<Field> fields(JsonNode a, List<Problem> problems) {
+        List<Field> out = new ArrayList<>();
+        if (a == null || a.isMissingNode() || a.isNull()) {
+            return out;
+        }
+        if (!a.isArray() || a.size() > 10) {
+            problems.add(new Problem("fields", "exam.badFields"));
+            return out;
+        }
+        Set<String> codes = new HashSet<>();
+        for (JsonNode f : a) {
+            String code = f.path("code").asText("");
+            String zh = f.path("label").path("zh-CN").asText("").strip();
+            String en = f.path("label").path("en").asText(zh).strip();
+            String pattern = f.path("pattern").asText(".{1,100}");
+            boolean compiles;
+            try {
+                Pattern.compile(pattern);
+                compiles = pattern.length() <= 200;
+            } catch (java.util.regex.PatternSyntaxException e) {
+                compiles = false;
+            }
+            if (!FIELD_CODE.matcher(code).matches()
+                    || BUILT_IN.contains(code.toLowerCase(java.util.Locale.ROOT))
+                    || !codes.add(code)) {
+                problems.add(new Problem("fields", "exam.badFieldCode"));
+            } else if (zh.isEmpty() || zh.length() > 50 || en.isEmpty() || en.length() > 50) {
+                problems.add(new Problem("fields", "exam.badFieldLabel"));
+            } else if (!compiles) {
+                problems.add(new Problem("fields", "exam.badFieldPattern"));
+            } else {
+                out.add(new Field(code, zh, en, pattern));
+                continue;
+            }
+            break;
+        }
+        return out;
+    }
+
+    /**
+     * A county's rules for its subtree in an exam year (item {@code exam.countyRules/<year>.<county>}): a window
+     * inside the province's (both ends optional) and the fields its schools must ask for.
+     */
+    record CountyRules(String year, String county, Instant opens, Instant closes, List<Field> fields) {
+
+        static String key(String year, String county) {
+            return year + "." + county;
+        }
+
+        String toJson() {
+            ObjectNode o = JSON.createObjectNode();
+            if (opens != null) {
+                o.put("opens", opens.toString());
+            }
+            if (closes != null) {
+                o.put("closes", closes.toString());
+            }
+            o.set("fields", Field.toJson(fields));
+            return o.toString();
+        }
+    }
+
+    /** Thrown when a county asks for what the province does not let it do (answered 409). */
+    static final class NotAllowed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String field;
+        final String key;
+
+        NotAllowed(String field, String key) {
+            super(field + ": " + key);
+            this.field = field;
+            this.key = key;
+        }
+    }
+
+    /**
+     * A county's rules from its JSON ({@code opens}, {@code closes}, {@code fields}), checked against the
+     * province's year: a window only when the province lets counties narrow it, and only inside the province's
+     * window; fields only when the province lets counties add them, none with a code the year already has.
+     *
+     * @throws NotAllowed when the province does not allow what is asked
+     * @throws Invalid with every problem of the input
+     */
+    static CountyRules countyRules(ExamYear year, String county, JsonNode o) {
+        if (o == null || !o.isObject()) {
+            throw new Invalid("body", "exam.badBody");
+        }
+        List<Problem> problems = new ArrayList<>();
+        Instant opens = o.hasNonNull("opens") ? instant(o, "opens", problems) : null;
+        Instant closes = o.hasNonNull("closes") ? instant(o, "closes", problems) : null;
+        List<Field> fields = fields(o.path("fields"), problems);
+        if ((opens != null || closes != null) && !year.countyMay().narrowWindow()) {
+            throw new NotAllowed(opens != null ? "opens" : "closes", "exam.mayNotNarrow");
+        }
+        if (!fields.isEmpty() && !year.countyMay().extraFields()) {
+            throw new NotAllowed("fields", "exam.mayNotAddFields");
+        }
+        if (opens != null && opens.isBefore(year.opens()) || opens != null && !opens.isBefore(year.closes())) {
+            problems.add(new Problem("opens", "exam.outsideWindow"));
+        }
+        if (closes != null && closes.isAfter(year.closes()) || closes != null && !closes.isAfter(year.opens())) {
+            problems.add(new Problem("closes", "exam.outsideWindow"));
+        }
+        if (opens != null && closes != null && !closes.isAfter(opens)) {
+            problems.add(new Problem("closes", "exam.closesBeforeOpens"));
+        }
+        for (Field f : fields) {
+            if (year.fields().stream().anyMatch(p -> p.code().equals(f.code()))) {
+                problems.add(new Problem("fields", "exam.badFieldCode"));
+                break;
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new Invalid(problems);
+        }
+        return new CountyRules(year.year(), county, opens, closes, List.copyOf(fields));
+    }
+
+    /** A county's rules as stored in its item {@code <year>.<county>} (checked on their own, not against a year). */
+    static CountyRules countyRules(String key, String json) {
+        int dot = key.indexOf('.');
+        if (dot != 4
+                || !YEAR.matcher(key.substring(0, dot)).matches()
+                || !key.substring(dot + 1).matches("[0-9]{6}")) {
+            throw new Invalid("county", "exam.badCounty");
+        }
+        JsonNode o;
+        try {
+            o = JSON.readTree(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Invalid("body", "exam.badBody");
+        }
+        if (o == null || !o.isObject()) {
+            throw new Invalid("body", "exam.badBody");
+        }
+        List<Problem> problems = new ArrayList<>();
+        Instant opens = o.hasNonNull("opens") ? instant(o, "opens", problems) : null;
+        Instant closes = o.hasNonNull("closes") ? instant(o, "closes", problems) : null;
+        List<Field> fields = fields(o.path("fields"), problems);
+        if (!problems.isEmpty()) {
+            throw new Invalid(problems);
+        }
+        return new CountyRules(key.substring(0, dot), key.substring(dot + 1), opens, closes, List.copyOf(fields));
     }
 
     /**
@@ -187,10 +424,19 @@ final class Rules {
         if (!TIE_RULES.contains(tie)) {
             problems.add(new Problem("tieRule", "exam.badTieRule"));
         }
+        JsonNode may = o.path("countyMay");
+        if (!may.isMissingNode() && !may.isNull() && !may.isObject()) {
+            problems.add(new Problem("countyMay", "exam.badCountyMay"));
+        }
+        CountyMay countyMay = new CountyMay(
+                may.path("narrowWindow").asBoolean(false),
+                may.path("extraFields").asBoolean(false));
+        List<Field> fields = fields(o.path("fields"), problems);
         if (!problems.isEmpty()) {
             throw new Invalid(problems);
         }
-        return new ExamYear(year, name, opens, closes, List.copyOf(batches), from, to, tie);
+        return new ExamYear(
+                year, name, opens, closes, List.copyOf(batches), from, to, tie, countyMay, List.copyOf(fields));
     }
 
     /** An exam year as stored in its item. */
@@ -297,7 +543,32 @@ final class Rules {
 
     /** A registration as entered: the ID number and phone in clear, preferences per batch code. */
     record Registration(
-            String year, String name, String idNumber, String guardianPhone, Map<String, List<String>> preferences) {
+            String year,
+            String name,
+            String idNumber,
+            String guardianPhone,
+            Map<String, List<String>> preferences,
+            Map<String, String> extra) {
+
+        /** A registration without fields beyond the fixed ones. */
+        Registration(
+                String year,
+                String name,
+                String idNumber,
+                String guardianPhone,
+                Map<String, List<String>> preferences) {
+            this(year, name, idNumber, guardianPhone, preferences, Map.of());
+        }
+
+        /** The values of the extra fields (checked against the year by {@link Rules#check}), or {@code null}. */
+        String extraJson() {
+            if (extra == null || extra.isEmpty()) {
+                return null;
+            }
+            ObjectNode o = JSON.createObjectNode();
+            extra.forEach((k, v) -> o.put(k, v == null ? "" : v.strip()));
+            return o.toString();
+        }
 
         LocalDate birth() {
             return birthOf(idNumber);
@@ -319,6 +590,15 @@ final class Rules {
             });
             return o.toString();
         }
+    }
+
+    /** The extra fields of a JSON object {@code {"<code>": "<value>", …}} (values as text). */
+    static Map<String, String> extra(JsonNode o) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (o != null && o.isObject()) {
+            o.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText("")));
+        }
+        return out;
     }
 
     /** The preferences of a JSON object {@code {"<batch>": ["<school code>", …]}}, in order. */
@@ -363,6 +643,20 @@ final class Rules {
         }
         if (r.guardianPhone() == null || !PHONE.matcher(r.guardianPhone()).matches()) {
             problems.add(new Problem("guardianPhone", "exam.badPhone"));
+        }
+        Map<String, String> extra = r.extra() == null ? Map.of() : r.extra();
+        for (String code : extra.keySet()) {
+            if (year.fields().stream().noneMatch(f -> f.code().equals(code))) {
+                problems.add(new Problem("extra." + code, "exam.unknownField"));
+            }
+        }
+        for (Field f : year.fields()) {
+            String v = extra.get(f.code());
+            if (v == null || v.isBlank()) {
+                problems.add(new Problem("extra." + f.code(), "exam.fieldRequired"));
+            } else if (v.strip().length() > 200 || !f.accepts(v.strip())) {
+                problems.add(new Problem("extra." + f.code(), "exam.fieldPattern"));
+            }
         }
         Map<String, List<String>> prefs = r.preferences() == null ? Map.of() : r.preferences();
         if (prefs.isEmpty()) {

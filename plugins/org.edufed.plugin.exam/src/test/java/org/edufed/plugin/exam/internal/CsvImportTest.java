@@ -92,4 +92,36 @@ class CsvImportTest {
                         .key());
         assertEquals(0, stored.size());
     }
+
+    @Test
+    void aYearsExtraFieldsAreColumnsOfTheFile() throws Exception {
+        Rules.ExamYear y = Rules.year("2027", RulesTest.MAY_ALL)
+                .effective(List.of(Rules.countyRules("2027.510104", RulesTest.HUKOU)));
+        String a = RulesTest.id("510104", "20111203", "123");
+        String b = RulesTest.id("510104", "20120105", "224");
+        String csv = "姓名,身份证号,监护人电话,志愿,户籍所在地\n"
+                + "李雷," + a + ",13800138000,1:5101040001,510104\n"
+                + "韩梅梅," + b + ",13900139000,1:5101040002,\n";
+        CsvImport.Report report = CsvImport.run(
+                csv.getBytes(StandardCharsets.UTF_8),
+                "2027",
+                y.fields(),
+                this::store,
+                r -> Rules.check(r, y, RulesTest.plans(), RulesTest.OPEN));
+        assertEquals(1, report.created());
+        assertEquals(Map.of("hukou", "510104"), stored.get(0).extra());
+        assertEquals(
+                "exam.fieldRequired", report.refused().get(0).problems().get(0).key());
+        Rules.Invalid unknown = assertThrows(
+                Rules.Invalid.class,
+                () -> CsvImport.parse("姓名,身份证号,监护人电话,志愿,籍贯\n".getBytes(StandardCharsets.UTF_8), y.fields()));
+        assertEquals("exam.csvUnknownColumn", unknown.problems.get(0).key());
+    }
+
+    @Test
+    void exportsCarryABomAndNeutraliseFormulas() {
+        byte[] out = ExamExports.csv(List.of("姓名", "原因"), List.of(List.of("李雷", "=HYPERLINK(\"x\")")));
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals("\uFEFF姓名,原因\r\n李雷,\"'=HYPERLINK(\"\"x\"\")\"\r\n", text);
+    }
 }

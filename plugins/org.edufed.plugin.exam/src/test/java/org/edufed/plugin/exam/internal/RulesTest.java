@@ -189,4 +189,117 @@ class RulesTest {
         assertEquals(countyNo, Review.Decision.parse(countyNo.toJson()));
         assertEquals("2151010001.0f.county", Review.itemKey("2151010001:0f", "county"));
     }
+
+    // --- what counties may do -----------------------------------------------------------------------------
+
+    static final String MAY_ALL =
+            YEAR_JSON.replace("\"tieRule\"", "\"countyMay\":{\"narrowWindow\":true,\"extraFields\":true},\"tieRule\"");
+
+    static com.fasterxml.jackson.databind.JsonNode json(String s) throws Exception {
+        return Rules.JSON.readTree(s);
+    }
+
+    static final String HUKOU = "{\"fields\":[{\"code\":\"hukou\",\"label\":{\"zh-CN\":\"户籍所在地\","
+            + "\"en\":\"Household registration\"},\"pattern\":\"[0-9]{6}\"}]}";
+
+    @Test
+    void aYearLetsCountiesNothingUnlessTheProvinceSaysSo() throws Exception {
+        Rules.ExamYear y = Rules.year("2027", YEAR_JSON);
+        assertEquals(Rules.CountyMay.NOTHING, y.countyMay());
+        Rules.NotAllowed narrow = assertThrows(
+                Rules.NotAllowed.class,
+                () -> Rules.countyRules(y, "510104", json("{\"closes\":\"2027-04-15T18:00:00+08:00\"}")));
+        assertEquals("exam.mayNotNarrow", narrow.key);
+        assertEquals("closes", narrow.field);
+        Rules.NotAllowed fields =
+                assertThrows(Rules.NotAllowed.class, () -> Rules.countyRules(y, "510104", json(HUKOU)));
+        assertEquals("exam.mayNotAddFields", fields.key);
+        // what the province allows survives the year's round trip through its item
+        Rules.ExamYear may = Rules.year("2027", Rules.year("2027", MAY_ALL).toJson());
+        assertEquals(new Rules.CountyMay(true, true), may.countyMay());
+        Rules.ExamYear windowOnly = Rules.year(
+                "2027", YEAR_JSON.replace("\"tieRule\"", "\"countyMay\":{\"narrowWindow\":true},\"tieRule\""));
+        assertThrows(Rules.NotAllowed.class, () -> Rules.countyRules(windowOnly, "510104", json(HUKOU)));
+    }
+
+    @Test
+    void aCountyNarrowsTheWindowOnlyInsideTheProvinces() throws Exception {
+        Rules.ExamYear y = Rules.year("2027", MAY_ALL);
+        Rules.CountyRules r = Rules.countyRules(y, "510104", json("{\"closes\":\"2027-04-10T18:00:00+08:00\"}"));
+        Rules.ExamYear effective = y.effective(List.of(r));
+        assertEquals(y.opens(), effective.opens());
+        assertEquals(Instant.parse("2027-04-10T10:00:00Z"), effective.closes());
+        assertTrue(effective.isOpen(OPEN));
+        assertTrue(!effective.isOpen(Instant.parse("2027-04-12T02:00:00Z")), "closed early in this county");
+        assertEquals(
+                Set.of("exam.closed"),
+                keys(Rules.check(
+                        reg("李雷", id("510104", "20111203", "123"), "13800138000", Map.of("1", List.of("5101040001"))),
+                        effective,
+                        plans(),
+                        Instant.parse("2027-04-12T02:00:00Z"))));
+        Rules.Invalid wider = assertThrows(
+                Rules.Invalid.class,
+                () -> Rules.countyRules(
+                        y,
+                        "510104",
+                        json("{\"opens\":\"2027-03-01T08:00:00+08:00\",\"closes\":\"2027-05-01T08:00:00+08:00\"}")));
+        assertEquals(Set.of("exam.outsideWindow"), keys(wider.problems));
+        assertEquals(
+                List.of("opens", "closes"),
+                wider.problems.stream().map(Rules.Problem::field).toList());
+        // rules the province no longer allows stop counting
+        Rules.ExamYear locked = Rules.year("2027", YEAR_JSON);
+        assertEquals(locked.closes(), locked.effective(List.of(r)).closes());
+    }
+
+    @Test
+    void aCountysFieldsAreRequiredAtItsSchools() throws Exception {
+        Rules.ExamYear y = Rules.year("2027", MAY_ALL);
+        Rules.CountyRules r = Rules.countyRules(y, "510104", json(HUKOU));
+        assertEquals(r, Rules.countyRules("2027.510104", r.toJson()));
+        Rules.ExamYear effective = y.effective(List.of(r));
+        String li = id("510104", "20111203", "123");
+        Map<String, List<String>> prefs = Map.of("1", List.of("5101040001"));
+        List<Rules.Problem> missing = Rules.check(reg("李雷", li, "13800138000", prefs), effective, plans(), OPEN);
+        assertEquals(List.of(new Rules.Problem("extra.hukou", "exam.fieldRequired")), missing);
+        assertEquals(
+                Set.of("exam.fieldPattern"),
+                keys(Rules.check(
+                        new Rules.Registration("2027", "李雷", li, "13800138000", prefs, Map.of("hukou", "成都")),
+                        effective,
+                        plans(),
+                        OPEN)));
+        assertEquals(
+                Set.of("exam.unknownField"),
+                keys(Rules.check(
+                        new Rules.Registration(
+                                "2027", "李雷", li, "13800138000", prefs, Map.of("hukou", "510104", "x", "1")),
+                        effective,
+                        plans(),
+                        OPEN)));
+        assertEquals(
+                List.of(),
+                Rules.check(
+                        new Rules.Registration("2027", "李雷", li, "13800138000", prefs, Map.of("hukou", "510104")),
+                        effective,
+                        plans(),
+                        OPEN));
+        // the province's year without the county's rules asks for nothing extra
+        assertEquals(List.of(), Rules.check(reg("李雷", li, "13800138000", prefs), y, plans(), OPEN));
+    }
+
+    @Test
+    void badFieldsAreNamed() {
+        Rules.ExamYear y = Rules.year("2027", MAY_ALL);
+        for (String[] c : new String[][] {
+            {"{\"fields\":[{\"code\":\"name\",\"label\":{\"zh-CN\":\"x\",\"en\":\"x\"}}]}", "exam.badFieldCode"},
+            {"{\"fields\":[{\"code\":\"a\",\"label\":{\"en\":\"x\"}}]}", "exam.badFieldLabel"},
+            {"{\"fields\":[{\"code\":\"a\",\"label\":{\"zh-CN\":\"甲\"},\"pattern\":\"[\"}]}", "exam.badFieldPattern"},
+            {"{\"fields\":\"x\"}", "exam.badFields"},
+        }) {
+            Rules.Invalid e = assertThrows(Rules.Invalid.class, () -> Rules.countyRules(y, "510104", json(c[0])), c[0]);
+            assertEquals(c[1], e.problems.get(0).key(), c[0]);
+        }
+    }
 }

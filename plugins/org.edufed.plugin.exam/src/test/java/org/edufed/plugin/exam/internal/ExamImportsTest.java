@@ -1,0 +1,264 @@
+package org.edufed.plugin.exam.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.apache.derby.jdbc.EmbeddedDataSource;
+import org.edufed.kernel.api.Level;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.audit.AuditLog;
+import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.federation.Provenance;
+import org.edufed.kernel.api.federation.Upward;
+import org.edufed.kernel.api.storage.Storage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Import jobs on an embedded Derby with the plugin's own migrations: a job stopped in the middle (the node
+ * stops) resumes at the next start from the first row it had not counted, and ends with every good row stored
+ * once; a row whose progress cannot be counted is not stored either.
+ */
+class ExamImportsTest {
+
+    static final int GOOD = Integer.getInteger("exam.imports.rows", 120);
+
+    EmbeddedDataSource ds;
+    Storage storage;
+    ExamStore store;
+
+    @SuppressWarnings("unchecked")
+    static <T> T fake(Class<T> type, java.lang.reflect.InvocationHandler h) {
+        return (T) Proxy.newProxyInstance(ExamImportsTest.class.getClassLoader(), new Class<?>[] {type}, h);
+    }
+
+    static Object none(Class<?> type) {
+        if (type == boolean.class) {
+            return false;
+        }
+        if (type == int.class || type == long.class) {
+            return type == int.class ? (Object) 0 : (Object) 0L;
+        }
+        if (type == Optional.class) {
+            return Optional.empty();
+        }
+        if (type == List.class) {
+            return List.of();
+        }
+        return null;
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ds = new EmbeddedDataSource();
+        ds.setDatabaseName("memory:exam-imports-" + System.nanoTime());
+        ds.setCreateDatabase("create");
+        DataSource source = ds;
+        storage = fake(Storage.class, (p, m, a) -> switch (m.getName()) {
+            case "dataSource" -> source;
+            case "migrate" -> migrate(source);
+            case "inTransaction" -> inTransaction(source, (Storage.TransactionalWork<?>) a[0]);
+            default -> none(m.getReturnType());
+        });
+        NodeRef province = new NodeRef("province", "510000", "省");
+        Inheritance.Item year = new Inheritance.Item(
+                ExamTopics.YEARS,
+                "2027",
+                Rules.year(
+                                "2027",
+                                RulesTest.YEAR_JSON
+                                        .replace(
+                                                "2027-04-01T08:00:00+08:00",
+                                                Instant.now()
+                                                        .minus(Duration.ofHours(1))
+                                                        .toString())
+                                        .replace(
+                                                "2027-04-20T18:00:00+08:00",
+                                                Instant.now()
+                                                        .plus(Duration.ofDays(1))
+                                                        .toString()))
+                        .toJson(),
+                new Provenance(province, Mode.LOCKED, null),
+                1);
+        List<Inheritance.Item> plans = RulesTest.plans().values().stream()
+                .map(p -> new Inheritance.Item(
+                        ExamTopics.PLANS,
+                        Rules.Plan.key(p.year(), p.school()),
+                        p.toJson(),
+                        new Provenance(province, Mode.LOCKED, null),
+                        1))
+                .toList();
+        Inheritance inheritance = fake(Inheritance.class, (p, m, a) -> {
+            if (m.getName().equals("effective") && a.length == 1) {
+                return ExamTopics.YEARS.equals(a[0])
+                        ? List.of(year)
+                        : ExamTopics.PLANS.equals(a[0]) ? plans : List.of();
+            }
+            if (m.getName().equals("effective") && a.length == 2) {
+                return ExamTopics.YEARS.equals(a[0]) && "2027".equals(a[1]) ? Optional.of(year) : Optional.empty();
+            }
+            return none(m.getReturnType());
+        });
+        FieldEncryption fields = fake(FieldEncryption.class, (p, m, a) -> switch (m.getName()) {
+            case "encrypt" -> "enc:" + a[0];
+            case "decrypt" -> ((String) a[0]).substring(4);
+            case "blindIndex" -> "idx:" + a[0];
+            default -> none(m.getReturnType());
+        });
+        NodeIdentity node = fake(NodeIdentity.class, (p, m, a) -> switch (m.getName()) {
+            case "code" -> "2151010001";
+            case "level" -> Level.SCHOOL;
+            default -> none(m.getReturnType());
+        });
+        store = new ExamStore(
+                storage,
+                fake(Upward.class, (p, m, a) -> none(m.getReturnType())),
+                inheritance,
+                fields,
+                node,
+                fake(AuditLog.class, (p, m, a) -> none(m.getReturnType())));
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            ds.setCreateDatabase(null);
+            ds.setConnectionAttributes("drop=true");
+            ds.getConnection().close();
+        } catch (SQLException e) {
+            // dropped
+        }
+    }
+
+    static Object migrate(DataSource ds) throws SQLException, IOException {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
+            for (String v : List.of("V1.sql", "V2.sql", "V3.sql", "V4.derby.sql")) {
+                try (InputStream in =
+                        ExamStore.class.getClassLoader().getResourceAsStream("org/edufed/plugin/exam/db/" + v)) {
+                    String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)^--.*$", "");
+                    for (String s : sql.split(";")) {
+                        if (!s.isBlank()) {
+                            st.execute(s);
+                        }
+                    }
+                }
+            }
+        }
+        return 4;
+    }
+
+    static Object inTransaction(DataSource ds, Storage.TransactionalWork<?> work) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Object out = work.run(c);
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** A file of {@link #GOOD} good rows, each fifth followed by a row with a bad ID number. */
+    static byte[] file() {
+        StringBuilder csv = new StringBuilder("姓名,身份证号,监护人电话,志愿\n");
+        for (int i = 0; i < GOOD; i++) {
+            String seq = String.format("%03d", i % 1000);
+            String day = String.format("2012%02d%02d", 1 + (i / 1000), 1 + (i % 28));
+            // unique per row: the birth date (month, day) and the sequence
+            csv.append("李雷,").append(RulesTest.id("510104", day, seq)).append(",13800138000,1:5101040001\n");
+            if (i % 5 == 0) {
+                csv.append("韩梅梅,110105194912310021,13800138000,1:5101040001\n");
+            }
+        }
+        return csv.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    int count(String sql) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void aJobStoppedInTheMiddleResumesWithoutLossOrDouble() throws Exception {
+        ExamImports first = new ExamImports(storage, store, fakeFields(), fake(AuditLog.class, (p, m, a) -> null));
+        ExamImports.Job job = first.start("2027", file());
+        int total = GOOD + GOOD / 5;
+        assertEquals(total, job.total());
+        // the node stops while the job runs
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (first.job(job.id()).orElseThrow().done() < 20 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        first.deactivate();
+        ExamImports.Job stopped = first.job(job.id()).orElseThrow();
+        assertEquals(ExamImports.RUNNING, stopped.state(), "stopped in the middle");
+        assertTrue(stopped.done() < total, "stopped in the middle: " + stopped.done());
+        assertEquals(stopped.accepted(), count("SELECT COUNT(*) FROM exam_registration"), "counted = stored");
+        // the next start resumes it
+        ExamImports second = new ExamImports(storage, store, fakeFields(), fake(AuditLog.class, (p, m, a) -> null));
+        long t0 = System.nanoTime();
+        ExamImports.Job done = second.await(job.id(), 120_000);
+        second.deactivate();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "exam import resumed: %d rows in %.1f s (%.0f rows/s)%n",
+                total - stopped.done(), seconds, (total - stopped.done()) / seconds);
+        assertEquals(ExamImports.DONE, done.state());
+        assertEquals(total, done.done());
+        assertEquals(GOOD, done.accepted());
+        assertEquals(GOOD / 5, done.refused());
+        assertEquals(GOOD, count("SELECT COUNT(*) FROM exam_registration"));
+        assertTrue(
+                done.problems().stream().flatMap(e -> e.problems().stream()).allMatch(p -> p.key()
+                        .equals("exam.badIdNumber")),
+                "no row refused as a duplicate of itself");
+        assertEquals(0, count("SELECT COUNT(*) FROM exam_import WHERE file_cipher IS NOT NULL"), "file dropped");
+    }
+
+    @Test
+    void aRowWhoseProgressCannotBeCountedIsNotStored() throws Exception {
+        Rules.Registration r = new Rules.Registration(
+                "2027", "李雷", RulesTest.id("510104", "20111203", "123"), "13800138000", java.util.Map.of());
+        assertThrows(
+                SQLException.class,
+                () -> store.register(r, null, c -> {
+                    throw new SQLException("advanced meanwhile");
+                }));
+        assertEquals(0, count("SELECT COUNT(*) FROM exam_registration"));
+    }
+
+    FieldEncryption fakeFields() {
+        return fake(FieldEncryption.class, (p, m, a) -> switch (m.getName()) {
+            case "encrypt" -> "enc:" + a[0];
+            case "decrypt" -> ((String) a[0]).substring(4);
+            default -> none(m.getReturnType());
+        });
+    }
+}
