@@ -252,7 +252,7 @@ public final class ExamStore {
                 return null;
             });
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) { // the same person in a concurrent request
+            if ("23505".equals(e.getSQLState())) { // the same person again (the unique index), also concurrently
                 throw new Invalid("idNumber", "exam.duplicate");
             }
             throw e;
