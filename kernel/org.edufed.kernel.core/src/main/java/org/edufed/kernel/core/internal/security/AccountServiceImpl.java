@@ -523,6 +523,14 @@ public final class AccountServiceImpl implements AccountService {
         return out;
     }
 
+    /**
+     * Forgets what was read of accounts, roles and grants, for a change made to their tables outside this service
+     * (an operator's SQL): otherwise it is seen within {@link AccountStore#READ_TTL_NANOS}.
+     */
+    void forgetReads() {
+        store.forget();
+    }
+
     /** Every permission the account's own roles give (over the whole node). */
     Set<String> permissions(String username) throws SQLException {
         Set<String> out = new java.util.LinkedHashSet<>();
