@@ -27,6 +27,8 @@ import org.osgi.service.component.annotations.ServiceScope;
 @Component(service = Storage.class, scope = ServiceScope.BUNDLE)
 public final class BundleStorage implements Storage {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BundleStorage.class);
+
     /** How long a bundle outside the kernel waits at boot for the plugin guard before storage refuses it. */
     static final long GUARD_WAIT_MS = 30_000;
 
@@ -119,6 +121,10 @@ public final class BundleStorage implements Storage {
         }
         PluginConnections c = scoped;
         if (c == null || !c.plugin().equals(id.get())) {
+            LOG.info(
+                    "plugin {}: bundle {} uses storage checked to the plugin's own tables",
+                    id.get(),
+                    using.getSymbolicName());
             c = new PluginConnections(
                     storage.migrator().owners(), id.get(), new GuardPolicy(this::guard, using.getLocation()));
             scoped = c;
