@@ -81,6 +81,35 @@ final class ConsoleSession {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Posts a multipart form (fields, then files by field name) with the given CSRF token. */
+    HttpResponse<String> postMultipart(String path, Map<String, String> fields, Map<String, byte[]> files, String csrf)
+            throws Exception {
+        String boundary = "edufed" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        Map<String, String> all = new LinkedHashMap<>(fields);
+        all.put("csrf", csrf);
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + e.getKey() + "\"\r\n\r\n"
+                            + e.getValue() + "\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            body.writeBytes(
+                    ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + e.getKey() + "\"; filename=\""
+                                    + e.getKey() + ".bin\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(e.getValue());
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return http.send(
+                HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The CSRF token of the first form in a page. */
     static String csrf(String html) {
         Matcher m = CSRF.matcher(html);

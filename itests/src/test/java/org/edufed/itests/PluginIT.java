@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -171,6 +172,29 @@ class PluginIT {
                         : null;
             });
             assertEquals("510000", rollout.get(0).path("code").asText());
+            // the console does the same: the rollout table at the province, a dry run uploaded at the school
+            // (the report, nothing changed), a roll back under the mandatory entry refused with the reason
+            String rolloutPage = ConsoleSession.login(province, "admin", pp)
+                    .get("/console/plugins?rollout=" + ID)
+                    .body();
+            assertTrue(
+                    rolloutPage.contains("data-node=\"2151010001\" data-state=\"failed\"")
+                            && rolloutPage.contains("data-node=\"510104\""),
+                    rolloutPage);
+            String plugins = console.get("/console/plugins").body();
+            String dry = console.postMultipart(
+                            "/console/plugins",
+                            Map.of("action", "check"),
+                            Map.of("archive", incompatible),
+                            ConsoleSession.csrf(plugins))
+                    .body();
+            assertTrue(dry.contains("data-ok=\"false\"") && dry.contains("kernelApi"), dry);
+            String pinned = console.post(
+                            "/console/plugins",
+                            Map.of("action", "pin", "id", ID, "version", "1.0.0"),
+                            ConsoleSession.csrf(plugins))
+                    .body();
+            assertTrue(pinned.contains("设为必装"), pinned);
 
             // a county (compromised, or mistaken) plants archives through the raw item API: the school refuses them
             String genuine = running.path("digest").asText();

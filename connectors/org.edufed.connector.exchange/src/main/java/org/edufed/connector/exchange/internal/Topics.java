@@ -2,11 +2,13 @@ package org.edufed.connector.exchange.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.Topic;
@@ -26,16 +28,32 @@ public final class Topics {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Topics.class);
 
     private final Map<String, Topic> declared = new ConcurrentHashMap<>();
+    private final Map<Topic, org.osgi.framework.Bundle> bundles = new ConcurrentHashMap<>();
     private final PluginGuard guard;
+    private final BiFunction<org.osgi.framework.Bundle, Connection, Connection> scope;
 
     /** Without a guard: every topic is taken (tests). */
     Topics() {
-        this(null);
+        this(null, (b, c) -> c);
     }
 
+    /**
+     * @param scope the kernel's checked view of a connection for a plugin's bundle: the connection the exchange
+     *     hands to a plugin's topic reaches only that plugin's tables
+     */
     @Activate
-    public Topics(@Reference PluginGuard guard) {
+    public Topics(
+            @Reference PluginGuard guard,
+            @Reference(target = "(edufed.storage.scope=plugin)")
+                    BiFunction<org.osgi.framework.Bundle, Connection, Connection> scope) {
         this.guard = guard;
+        this.scope = scope;
+    }
+
+    /** The connection as the topic's bundle may use it (checked when the bundle is a plugin's). */
+    Connection forTopic(Topic topic, Connection connection) {
+        org.osgi.framework.Bundle b = bundles.get(topic);
+        return b == null ? connection : scope.apply(b, connection);
     }
 
     /** A plugin's bundle may declare only the topics its certified descriptor names. */
@@ -53,11 +71,15 @@ public final class Topics {
                 return;
             }
         }
+        if (b != null) {
+            bundles.put(topic, b);
+        }
         add(topic);
     }
 
     void unbind(Topic topic) {
         remove(topic);
+        bundles.remove(topic);
     }
 
     void add(Topic topic) {

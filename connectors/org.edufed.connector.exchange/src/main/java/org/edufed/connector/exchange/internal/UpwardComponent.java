@@ -368,7 +368,7 @@ public final class UpwardComponent implements Upward {
         for (Map.Entry<String, List<Record>> e : byTopic.entrySet()) {
             Topic t = topics.get(e.getKey());
             if (t != null) {
-                t.received(c, e.getValue());
+                t.received(topics.forTopic(t, c), e.getValue());
             }
         }
     }

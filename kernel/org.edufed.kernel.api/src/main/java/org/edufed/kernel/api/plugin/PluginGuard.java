@@ -24,4 +24,23 @@ public interface PluginGuard {
 
     /** Why the bundle may not declare the topic (its plugin did not declare it), in zh-CN; empty when it may. */
     Optional<String> refuseTopic(String bundleLocation, String topic);
+
+    /**
+     * The id of the installed plugin (certified, or allowed uncertified at this node) the bundle belongs to; empty
+     * for bundles of the kernel, Karaf and the distribution. Storage gives a plugin's bundles connections that
+     * reach only that plugin's own tables.
+     *
+     * @since 1.1
+     */
+    Optional<String> plugin(String bundleLocation);
+
+    /**
+     * Records that storage refused a statement of the bundle's plugin (a table it does not own, a routine it may
+     * not call): logged, audited {@code plugin.refuse}, and marked as the plugin's failure so an install or upgrade
+     * rolls back. Returns the reason, in zh-CN.
+     *
+     * @param detail what was refused, e.g. {@code table edufed_account belongs to kernel}
+     * @since 1.1
+     */
+    String refuseStorage(String bundleLocation, String detail);
 }

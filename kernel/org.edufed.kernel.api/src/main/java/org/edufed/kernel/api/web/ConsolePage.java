@@ -53,7 +53,10 @@ public interface ConsolePage {
 
         String username();
 
-        /** A request parameter, or {@code null}. */
+        /**
+         * A request parameter, or {@code null}. A file field of a multipart form ({@code enctype=
+         * "multipart/form-data"}) gives the file's bytes in base64, {@code ""} when no file was chosen.
+         */
         String parameter(String name);
 
         /** Escapes text for HTML element content and quoted attribute values. */

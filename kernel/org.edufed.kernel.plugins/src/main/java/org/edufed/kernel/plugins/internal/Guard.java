@@ -98,6 +98,22 @@ public final class Guard implements PluginGuard {
         return Optional.of(reason);
     }
 
+    @Override
+    public Optional<String> plugin(String bundleLocation) {
+        Allowance a = bundleLocation == null ? null : byLocation.get(bundleLocation);
+        return a == null ? Optional.empty() : Optional.of(a.plugin());
+    }
+
+    @Override
+    public String refuseStorage(String bundleLocation, String detail) {
+        Allowance a = bundleLocation == null ? null : byLocation.get(bundleLocation);
+        String reason = Texts.get(java.util.Locale.ROOT, "plugin.storageRefused", detail);
+        if (a != null) {
+            refused(a, reason, "storage: " + detail);
+        }
+        return reason;
+    }
+
     private void refused(Allowance a, String reason, String detail) {
         violations.putIfAbsent(a.plugin(), reason);
         LOG.warn("plugin {} {}: refused {} (not in its certified descriptor)", a.plugin(), a.version(), detail);

@@ -565,6 +565,25 @@ public final class PluginManager {
         throw new Verifier.Refused("plugin.unknownVersion", id, version);
     }
 
+    /** The versions of a plugin whose archive this node kept (what {@link #pin} can run), newest first. */
+    List<String> kept(String id) throws IOException {
+        List<org.osgi.framework.Version> out = new ArrayList<>();
+        try (var files = Files.list(archives)) {
+            for (Path kar : files.filter(f -> f.toString().endsWith(".kar")).toList()) {
+                try {
+                    Descriptor d = read(Files.readAllBytes(kar)).descriptor;
+                    if (d.id().equals(id) && !out.contains(d.version())) {
+                        out.add(d.version());
+                    }
+                } catch (Verifier.Refused e) {
+                    // not a readable archive: nothing a pin could run
+                }
+            }
+        }
+        out.sort(java.util.Comparator.reverseOrder());
+        return out.stream().map(Object::toString).toList();
+    }
+
     /**
      * The next wave of a rollout: the nodes (and their children) that run the plugin, empty for all. Changes
      * this node's own catalogue value, keeping its mode.

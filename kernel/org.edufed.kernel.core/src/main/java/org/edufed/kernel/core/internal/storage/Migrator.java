@@ -34,18 +34,49 @@ public final class Migrator {
     private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
     private static final int MAX_SCRIPTS = 10_000;
 
+    /** Checks each statement of a script before it runs; throws to refuse it. */
+    @FunctionalInterface
+    public interface StatementCheck {
+        void check(String sql) throws SQLException;
+    }
+
     private final DataSource dataSource;
     private final Dialect dialect;
+    private final TableOwners owners;
 
     public Migrator(DataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.owners = new TableOwners(dataSource);
     }
 
-    /** Migrates one owner; returns its schema version afterwards. */
+    TableOwners owners() {
+        return owners;
+    }
+
+    /** Migrates one owner of the kernel; returns its schema version afterwards. */
     public int migrate(String owner, ClassLoader loader, String path) throws SQLException {
+        return migrate(owner, owner, loader, path, sql -> {});
+    }
+
+    /**
+     * Migrates one owner; the tables its scripts create belong to {@code tableOwner}, and each statement passes
+     * {@code check} first. Returns the owner's schema version afterwards.
+     */
+    public int migrate(String owner, String tableOwner, ClassLoader loader, String path, StatementCheck check)
+            throws SQLException {
+        try {
+            return migrateScripts(owner, tableOwner, loader, path, check);
+        } finally {
+            owners.reload();
+        }
+    }
+
+    private int migrateScripts(String owner, String tableOwner, ClassLoader loader, String path, StatementCheck check)
+            throws SQLException {
         ensureSchemaTable();
         Map<Integer, String> applied = applied(owner);
+        java.util.Set<String> claimed = new java.util.TreeSet<>();
         String base = path.endsWith("/") ? path : path + "/";
         int version = 0;
         for (int v = 1; v <= MAX_SCRIPTS; v++) {
@@ -62,19 +93,32 @@ public final class Migrator {
                 if (!applied.get(v).equals(checksum)) {
                     LOG.warn("Migration {} V{} changed after it was applied; the database keeps the old one", owner, v);
                 }
+                claimed.addAll(TableOwners.createdBy(sql));
             } else {
-                apply(owner, v, sql, checksum);
+                apply(owner, tableOwner, v, sql, checksum, check);
                 LOG.info("Applied migration {} V{} on {}", owner, v, dialect.id());
             }
             version = v;
         }
+        if (!claimed.isEmpty()) {
+            // tables made before owners were recorded: the scripts this owner applied name them
+            try (Connection c = dataSource.getConnection()) {
+                owners.claim(c, tableOwner, claimed);
+            }
+        }
         return version;
     }
 
-    private void apply(String owner, int version, String sql, String checksum) throws SQLException {
+    private void apply(String owner, String tableOwner, int version, String sql, String checksum, StatementCheck check)
+            throws SQLException {
+        List<String> statements = statements(sql);
+        for (String statement : statements) {
+            check.check(statement);
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                java.util.Set<String> before = TableOwners.tables(c);
                 try (PreparedStatement ps = c.prepareStatement(
                         "INSERT INTO edufed_schema (owner, version, checksum, applied_at) VALUES (?, ?, ?, ?)")) {
                     ps.setString(1, owner);
@@ -84,10 +128,11 @@ public final class Migrator {
                     ps.executeUpdate();
                 }
                 try (Statement st = c.createStatement()) {
-                    for (String statement : statements(sql)) {
+                    for (String statement : statements) {
                         st.execute(statement);
                     }
                 }
+                owners.record(c, tableOwner, before, TableOwners.tables(c));
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -130,6 +175,7 @@ public final class Migrator {
                     throw e;
                 }
             }
+            owners.ensureTable(c);
         }
     }
 
@@ -155,7 +201,7 @@ public final class Migrator {
         return out;
     }
 
-    private boolean isAlreadyExists(SQLException e) {
+    static boolean isAlreadyExists(SQLException e) {
         // Derby: X0Y32 (table exists); PostgreSQL: 42P07 (duplicate table), 23505 on a concurrent create
         String state = e.getSQLState();
         return "X0Y32".equals(state) || "42P07".equals(state) || "23505".equals(state);

@@ -27,12 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's storage, configured by {@code etc/org.edufed.storage.cfg}: embedded Derby in the data folder by
+ * The node's storage (registered for the kernel's own use; bundles get it as {@link Storage} through {@link
+ * BundleStorage}, which gives a plugin's bundles only their own tables), configured by {@code etc/org.edufed.storage.cfg}: embedded Derby in the data folder by
  * default, PostgreSQL by {@code type = postgresql}. Connections come from the pax-jdbc {@link
  * DataSourceFactory} of that database, pooled by pax-jdbc's DBCP2 pooling factory.
  */
 @Component(
-        service = {Storage.class, HealthCheck.class},
+        service = {StorageComponent.class, HealthCheck.class},
         immediate = true,
         configurationPid = "org.edufed.storage",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -172,6 +173,10 @@ public final class StorageComponent implements Storage, HealthCheck {
     @Override
     public int migrate(String owner, ClassLoader loader, String path) throws SQLException {
         return migrator.migrate(owner, loader, path);
+    }
+
+    Migrator migrator() {
+        return migrator;
     }
 
     @Override

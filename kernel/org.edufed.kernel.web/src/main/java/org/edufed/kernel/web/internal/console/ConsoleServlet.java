@@ -50,12 +50,22 @@ import org.slf4j.LoggerFactory;
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern({"/console/*", "/saml/*"})
 @HttpWhiteboardServletName("edufed-console")
+@org.osgi.service.http.whiteboard.propertytypes.HttpWhiteboardServletMultipart(
+        enabled = true,
+        maxFileSize = ConsoleServlet.MAX_UPLOAD,
+        maxRequestSize = 2 * ConsoleServlet.MAX_UPLOAD + 65_536)
 public final class ConsoleServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleServlet.class);
     static final String USER = "edufed.user";
     static final String CSRF = "edufed.csrf";
+
+    /** The largest file a console form may upload (a plugin archive: the platform takes 64 MB). */
+    static final long MAX_UPLOAD = 64L << 20;
+
+    private static final javax.servlet.MultipartConfigElement MULTIPART = new javax.servlet.MultipartConfigElement(
+            System.getProperty("java.io.tmpdir"), MAX_UPLOAD, 2 * MAX_UPLOAD + 65_536, 1 << 20);
     static final String LANG_COOKIE = "edufed_lang";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -252,6 +262,11 @@ public final class ConsoleServlet extends HttpServlet {
         Locale locale = locale(req, resp);
         String path = path(req);
         HttpSession session = req.getSession(false);
+        if (session != null && isMultipart(req)) {
+            // Jetty reads a multipart body only with a configuration at hand (also given by the whiteboard
+            // property above, where the HTTP service honours it); read only for a browser that has a session
+            req.setAttribute("org.eclipse.jetty.multipartConfig", MULTIPART);
+        }
         if (session == null || !validCsrf(session, req.getParameter("csrf"))) {
             loginPage(req, resp, locale, 403, Messages.get(locale, "console.csrf"));
             LOG.info("console form refused: missing or wrong CSRF token ({})", path);
@@ -555,12 +570,33 @@ public final class ConsoleServlet extends HttpServlet {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    static boolean isMultipart(HttpServletRequest req) {
+        String type = req.getContentType();
+        return type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
+    }
+
     /** What a page sees of the request. */
     private record Context(HttpServletRequest request, Locale locale, String username)
             implements ConsolePage.PageContext {
+        /** A form field; a file field of a multipart form gives the file's bytes in base64 ("" when none chosen). */
         @Override
         public String parameter(String name) {
-            return request.getParameter(name);
+            String value = request.getParameter(name);
+            if (value != null || !isMultipart(request)) {
+                return value;
+            }
+            try {
+                javax.servlet.http.Part part = request.getPart(name);
+                if (part == null || part.getSubmittedFileName() == null) {
+                    return null;
+                }
+                try (java.io.InputStream in = part.getInputStream()) {
+                    return Base64.getEncoder().encodeToString(in.readAllBytes());
+                }
+            } catch (IOException | javax.servlet.ServletException | IllegalStateException e) {
+                LOG.info("console upload {} not read: {}", name, e.getMessage());
+                return null;
+            }
         }
 
         @Override

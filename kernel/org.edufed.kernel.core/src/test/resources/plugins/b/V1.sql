@@ -1,0 +1,1 @@
+CREATE TABLE pb_secret (id INT NOT NULL PRIMARY KEY, secret VARCHAR(200));

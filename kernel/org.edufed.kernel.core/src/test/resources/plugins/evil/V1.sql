@@ -1,0 +1,2 @@
+CREATE TABLE pe_thing (id INT NOT NULL PRIMARY KEY);
+ALTER TABLE edufed_account ADD COLUMN pe_backdoor VARCHAR(20);
