@@ -56,10 +56,25 @@ class PluginIT {
         Files.writeString(
                 d200, Files.readString(d200).replace("\"kernelApi\": \"[0.1,1)\"", "\"kernelApi\": \"[9.0,10)\""));
         byte[] incompatible = build(v200);
+        // and a version whose health check never passes
+        Path v102 = generate("1.0.2");
+        Path health = v102.resolve("src/main/java/cn/example/hello/internal/ExampleHealth.java");
+        String healthy = Files.readString(health);
+        assertTrue(healthy.contains("return Result.ok(store.count() + \" notes\");"), healthy);
+        Files.writeString(
+                health,
+                healthy.replace(
+                        "return Result.ok(store.count() + \" notes\");",
+                        "return store.count() < 0 ? Result.ok(\"\") : Result.fail(\"deliberately unhealthy\");"));
+        byte[] unhealthy = build(v102);
 
         try (KarafNode province = KarafNode.unpack("province", "plugin-province");
                 KarafNode county = KarafNode.unpack("county", "plugin-county");
                 KarafNode school = KarafNode.unpack("school", "plugin-school")) {
+            // every node gives a new version 10 s to become healthy (60 s by default)
+            for (KarafNode n : List.of(province, county, school)) {
+                Files.writeString(n.home().resolve("etc/org.edufed.plugins.cfg"), "health.seconds = 10\n");
+            }
             FederationIT.Tree tree = FederationIT.startTree(province, county, school, "锦江区示范小学");
             String pp = tree.province();
             String cp = tree.county();
@@ -196,12 +211,33 @@ class PluginIT {
                     .body();
             assertTrue(pinned.contains("设为必装"), pinned);
 
+            // an upgrade whose health check does not pass within the school's health time: rolled back
+            String sig102 = KarafNode.json(postBinary(province, pp, "/api/v1/plugins/certify", unhealthy))
+                    .path("signature")
+                    .asText();
+            assertEquals(200, publish(province, pp, unhealthy, sig102, "locked").statusCode());
+            JsonNode sick = awaitState(school, sp, "1.0.2", "failed");
+            assertTrue(
+                    sick.path("reason").asText().contains("健康检查 hello 未通过")
+                            && sick.path("reason").asText().contains("deliberately unhealthy"),
+                    sick.toString());
+            assertEquals("1.0.0", sick.path("runningVersion").asText(), "the running version was put back");
+            FederationIT.await(() -> school.get("/api/v1/hello", "admin", sp).statusCode() == 200 ? true : null);
+
             // a county (compromised, or mistaken) plants archives through the raw item API: the school refuses them
             String genuine = running.path("digest").asText();
             byte[] tampered = kar.clone();
             tampered[tampered.length / 2] ^= 0x5a;
-            plant(county, cp, "cn.example.tampered", "ab".repeat(32), tampered, signature, running.path("descriptor"));
-            plant(county, cp, "cn.example.unsigned", genuine, null, null, running.path("descriptor"));
+            plant(
+                    county,
+                    cp,
+                    "cn.example.tampered",
+                    "ab".repeat(32),
+                    tampered,
+                    tampered.length,
+                    signature,
+                    running.path("descriptor"));
+            plant(county, cp, "cn.example.unsigned", genuine, null, kar.length, null, running.path("descriptor"));
             JsonNode t = awaitState(school, sp, "cn.example.tampered", "1.0.0", "refused");
             assertTrue(t.path("reason").asText().contains("篡改"), t.toString());
             JsonNode u = awaitState(school, sp, "cn.example.unsigned", "1.0.0", "refused");
@@ -230,7 +266,13 @@ class PluginIT {
                             .statusCode());
             JsonNode revoked = awaitState(school, sp, ID, "1.0.0", "revoked");
             assertFalse(revoked.path("reason").asText().isEmpty());
-            FederationIT.await(() -> school.get("/api/v1/hello", "admin", sp).statusCode() == 404 ? true : null);
+            FederationIT.await(() -> {
+                try {
+                    return school.get("/api/v1/hello", "admin", sp).statusCode() == 404 ? true : null;
+                } catch (java.net.http.HttpTimeoutException slow) {
+                    return null; // the REST endpoint is being rebuilt without the plugin: ask again
+                }
+            });
         }
     }
 
@@ -318,23 +360,40 @@ class PluginIT {
         return node.postJson("/api/v1/plugins/packages", "admin", password, o.toString());
     }
 
-    /** Writes a catalogue entry and its archive part as raw inheritable items, bypassing the publish checks. */
+    /**
+     * Writes a catalogue entry and its archive parts (as a publish cuts them) as raw inheritable items, bypassing
+     * the publish checks; with no archive, only the entry (for an archive of {@code size} bytes already there).
+     */
     static void plant(
-            KarafNode county, String password, String id, String digest, byte[] archive, String signature, JsonNode d)
+            KarafNode county,
+            String password,
+            String id,
+            String digest,
+            byte[] archive,
+            int size,
+            String signature,
+            JsonNode d)
             throws Exception {
-        if (archive != null) {
+        int partBytes = 22_500; // PluginTopics.PART_BYTES
+        int parts = (size + partBytes - 1) / partBytes;
+        for (int i = 0; archive != null && i < parts; i++) {
             ObjectNode part = KarafNode.JSON.createObjectNode();
-            part.put("value", Base64.getEncoder().encodeToString(archive));
+            part.put(
+                    "value",
+                    Base64.getEncoder()
+                            .encodeToString(java.util.Arrays.copyOfRange(
+                                    archive, i * partBytes, Math.min(archive.length, (i + 1) * partBytes))));
             part.put("mode", "locked");
-            HttpResponse<String> r = put(county, password, "/api/v1/inherited/plugin.archives/" + digest + ".0", part);
+            HttpResponse<String> r =
+                    put(county, password, "/api/v1/inherited/plugin.archives/" + digest + "." + i, part);
             assertEquals(200, r.statusCode(), r.body());
         }
         ObjectNode entry = KarafNode.JSON.createObjectNode();
         entry.put("id", id);
         entry.put("version", "1.0.0");
         entry.put("digest", digest);
-        entry.put("size", archive == null ? 0 : archive.length);
-        entry.put("parts", 1);
+        entry.put("size", size);
+        entry.put("parts", parts);
         if (signature != null) {
             entry.put("signature", signature);
         }
