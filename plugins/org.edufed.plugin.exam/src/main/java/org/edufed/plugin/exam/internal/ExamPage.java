@@ -500,10 +500,26 @@ public final class ExamPage implements ConsolePage {
         b.append("</table>");
         Map<String, Map<String, Integer>> stats =
                 store.stats(y.year(), accounts.scope(ctx.username(), ExamResource.READ));
+        statusTable(ctx, b, "exam-stats", t(ctx, "统计", "Statistics"), t(ctx, "学校", "School"), stats);
+        if (node.level() == Level.PROVINCE && federation != null) {
+            counties(ctx, y, b, stats);
+        }
+    }
+
+    /** A table of counts per status, a row for each unit (a school, or a county), under a heading. */
+    private static void statusTable(
+            PageContext ctx,
+            StringBuilder b,
+            String id,
+            String heading,
+            String unit,
+            Map<String, Map<String, Integer>> rows) {
         b.append("<h3>")
-                .append(t(ctx, "统计", "Statistics"))
-                .append("</h3><table id=\"exam-stats\"><tr><th>")
-                .append(t(ctx, "学校", "School"))
+                .append(heading)
+                .append("</h3><table id=\"")
+                .append(id)
+                .append("\"><tr><th>")
+                .append(unit)
                 .append("</th>");
         for (Review.Status s : Review.Status.values()) {
             b.append("<th>")
@@ -511,47 +527,27 @@ public final class ExamPage implements ConsolePage {
                     .append("</th>");
         }
         b.append("</tr>");
-        stats.forEach((school, counts) -> {
-            b.append("<tr><td>").append(ctx.escape(school)).append("</td>");
+        rows.forEach((name, counts) -> {
+            b.append("<tr><td>").append(ctx.escape(name)).append("</td>");
             for (Review.Status s : Review.Status.values()) {
                 b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
             }
             b.append("</tr>");
         });
         b.append("</table>");
-        if (node.level() == Level.PROVINCE && federation != null) {
-            counties(ctx, y, b, stats);
-        }
     }
 
     /** At the province: the counts per county, and the admission outcomes the counties reported up. */
     private void counties(PageContext ctx, Rules.ExamYear y, StringBuilder b, Map<String, Map<String, Integer>> stats)
             throws SQLException {
-        Map<String, String> parents = new java.util.HashMap<>();
-        ExamResource.parents(federation.tree(), parents);
-        Map<String, Map<String, Integer>> byCounty = new java.util.TreeMap<>();
-        stats.forEach((school, counts) -> counts.forEach((status, n) -> byCounty.computeIfAbsent(
-                        parents.getOrDefault(school, "—"), k -> new java.util.HashMap<>())
-                .merge(status, n, Integer::sum)));
+        statusTable(
+                ctx,
+                b,
+                "exam-county-stats",
+                t(ctx, "各区县统计", "Per county"),
+                t(ctx, "区县", "County"),
+                new java.util.TreeMap<>(ExamResource.byCounty(federation.tree(), stats, "—")));
         b.append("<h3>")
-                .append(t(ctx, "各区县统计", "Per county"))
-                .append("</h3><table id=\"exam-county-stats\"><tr><th>")
-                .append(t(ctx, "区县", "County"))
-                .append("</th>");
-        for (Review.Status s : Review.Status.values()) {
-            b.append("<th>")
-                    .append(ctx.escape(Texts.get(ctx.locale(), "status." + s.id)))
-                    .append("</th>");
-        }
-        b.append("</tr>");
-        byCounty.forEach((county, counts) -> {
-            b.append("<tr><td>").append(ctx.escape(county)).append("</td>");
-            for (Review.Status s : Review.Status.values()) {
-                b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
-            }
-            b.append("</tr>");
-        });
-        b.append("</table><h3>")
                 .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
                 .append("</h3><table id=\"exam-admission-summary\"><tr><th>")
                 .append(t(ctx, "区县", "County"))

@@ -797,17 +797,24 @@ public final class ExamResource implements RestResource {
             o.remove("schools");
         } else {
             // per county (the node each school registers with), as the tree was last reported up
-            Map<String, String> parents = new java.util.HashMap<>();
-            parents(federation.tree(), parents);
-            ObjectNode counties = o.putObject("counties");
-            counts.forEach((school, byStatus) -> {
-                ObjectNode c = counties.has(parents.getOrDefault(school, "unknown"))
-                        ? (ObjectNode) counties.get(parents.getOrDefault(school, "unknown"))
-                        : counties.putObject(parents.getOrDefault(school, "unknown"));
-                byStatus.forEach((status, n) -> c.put(status, c.path(status).asInt(0) + n));
-            });
+            o.set("counties", Rules.JSON.valueToTree(byCounty(federation.tree(), counts, "unknown")));
         }
         return o;
+    }
+
+    /**
+     * Counts per status of each school summed per county (the node each school registers with, as the tree was
+     * last reported up; {@code unknown} for a school the tree does not show), in the order the schools come.
+     */
+    static Map<String, Map<String, Integer>> byCounty(
+            Federation.TreeNode tree, Map<String, Map<String, Integer>> perSchool, String unknown) {
+        Map<String, String> parents = new java.util.HashMap<>();
+        parents(tree, parents);
+        Map<String, Map<String, Integer>> out = new java.util.LinkedHashMap<>();
+        perSchool.forEach((school, counts) -> counts.forEach((status, n) -> out.computeIfAbsent(
+                        parents.getOrDefault(school, unknown), k -> new java.util.LinkedHashMap<>())
+                .merge(status, n, Integer::sum)));
+        return out;
     }
 
     /** Every node below in the tree as last reported up, mapped to the node it registers with. */
