@@ -77,14 +77,9 @@ final class DryRun {
         return ALLOWED.stream().anyMatch(a -> pkg.equals(a) || pkg.startsWith(a.endsWith(".") ? a : a + "."));
     }
 
-    /** Imports outside the kernel API and the platform, per bundle; migrations carried. */
-    static List<Check> inspect(KarArchive kar) {
-        return inspect(kar, null);
-    }
-
     /**
-     * {@link #inspect(KarArchive)}, and what the plugin's features XML ({@code featuresPath} in the archive) asks of
-     * Karaf beyond the archive.
+     * Imports outside the kernel API and the platform, per bundle; migrations carried; and what the plugin's
+     * features XML ({@code featuresPath} in the archive) asks of Karaf beyond the archive.
      */
     static List<Check> inspect(KarArchive kar, String featuresPath) {
         List<Check> out = new ArrayList<>();
@@ -101,13 +96,11 @@ final class DryRun {
                 "migrations",
                 true,
                 migrations.isEmpty() ? "不带数据库迁移" : "安装时执行的迁移（已执行的跳过）：" + String.join(", ", migrations)));
-        if (featuresPath != null) {
-            List<String> beyond = beyondArchive(kar, featuresPath);
-            out.add(new Check(
-                    "feature",
-                    beyond.isEmpty(),
-                    beyond.isEmpty() ? "特性只安装安装包自带的 bundle" : "特性超出安装包：" + String.join("；", beyond)));
-        }
+        List<String> beyond = beyondArchive(kar, featuresPath);
+        out.add(new Check(
+                "feature",
+                beyond.isEmpty(),
+                beyond.isEmpty() ? "特性只安装安装包自带的 bundle" : "特性超出安装包：" + String.join("；", beyond)));
         return out;
     }
 
