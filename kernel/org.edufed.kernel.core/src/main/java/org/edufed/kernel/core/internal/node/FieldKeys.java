@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,6 +47,18 @@ public final class FieldKeys implements FieldEncryption {
 
     private final Path file;
     private final Map<String, byte[]> keys = new LinkedHashMap<>();
+    /**
+     * SM4-GCM ciphers per thread and key id, keyed once: keying builds GCM's multiplication table (4 KiB), which
+     * cost more than encrypting a field; later uses only set a new nonce ({@code init} without a key).
+     */
+    private final ThreadLocal<Map<String, GCMModeCipher>> ciphers = ThreadLocal.withInitial(HashMap::new);
+    /** HMAC-SM3 per thread, keyed with the index key once ({@code doFinal} leaves it keyed again). */
+    private final ThreadLocal<HMac> indexMacs = ThreadLocal.withInitial(() -> {
+        HMac mac = new HMac(new SM3Digest());
+        mac.init(new KeyParameter(indexKey()));
+        return mac;
+    });
+
     private String current;
     private byte[] indexKey;
     private volatile AuditLog audit;
@@ -214,8 +227,7 @@ public final class FieldKeys implements FieldEncryption {
         if (plaintext == null) {
             return null;
         }
-        HMac mac = new HMac(new SM3Digest());
-        mac.init(new KeyParameter(indexKey));
+        HMac mac = indexMacs.get();
         byte[] in = plaintext.getBytes(StandardCharsets.UTF_8);
         mac.update(in, 0, in.length);
         byte[] out = new byte[mac.getMacSize()];
@@ -226,14 +238,24 @@ public final class FieldKeys implements FieldEncryption {
     /**
      * SM4-GCM with a 128-bit tag, the key's id as associated data. BouncyCastle's lightweight classes directly:
      * the JCA lookup of a cipher by name cost more than the encryption of a field (every registration encrypts
-     * two, twice).
+     * two, twice). The cipher is this thread's for the key, set to the nonce.
      */
-    private static GCMModeCipher sm4gcm(boolean encrypt, byte[] key, byte[] nonce, String keyId) {
-        GCMModeCipher c = GCMBlockCipher.newInstance(new SM4Engine());
-        c.init(
-                encrypt,
-                new AEADParameters(new KeyParameter(key), 128, nonce, keyId.getBytes(StandardCharsets.US_ASCII)));
+    private GCMModeCipher sm4gcm(boolean encrypt, byte[] key, byte[] nonce, String keyId) {
+        byte[] aad = keyId.getBytes(StandardCharsets.US_ASCII);
+        Map<String, GCMModeCipher> mine = ciphers.get();
+        GCMModeCipher c = mine.get(keyId);
+        if (c == null) {
+            c = GCMBlockCipher.newInstance(new SM4Engine());
+            c.init(encrypt, new AEADParameters(new KeyParameter(key), 128, nonce, aad));
+            mine.put(keyId, c);
+        } else {
+            c.init(encrypt, new AEADParameters(null, 128, nonce, aad));
+        }
         return c;
+    }
+
+    private synchronized byte[] indexKey() {
+        return indexKey;
     }
 
     private static byte[] random(int n) {

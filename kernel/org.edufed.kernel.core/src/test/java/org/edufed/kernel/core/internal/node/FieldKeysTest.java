@@ -69,6 +69,50 @@ class FieldKeysTest {
     }
 
     /**
+     * Each thread keeps its ciphers keyed (only the nonce changes between values): values of two keys interleaved,
+     * a refused ciphertext in between, and many threads at once all read back what they wrote.
+     */
+    @Test
+    void ciphersKeptPerThreadStayApartAcrossKeysFailuresAndThreads() throws Exception {
+        FieldKeys keys = new FieldKeys(tmp.resolve("keys"));
+        String k1 = keys.encrypt("第一把钥匙");
+        keys.rotate();
+        String k2 = keys.encrypt("第二把钥匙");
+        String tampered = k2.substring(0, k2.length() - 2) + (k2.endsWith("A=") ? "B=" : "A=");
+        for (int i = 0; i < 3; i++) {
+            assertEquals("第一把钥匙", keys.decrypt(k1));
+            assertThrows(IllegalArgumentException.class, () -> keys.decrypt(tampered));
+            assertEquals("第二把钥匙", keys.decrypt(k2));
+            assertEquals("v" + i, keys.decrypt(keys.encrypt("v" + i)));
+        }
+        String index = keys.blindIndex("11010519491231002X");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 16; t++) {
+                int n = t;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        String v = n + "-" + i;
+                        if (!v.equals(keys.decrypt(keys.encrypt(v)))
+                                || !"第一把钥匙".equals(keys.decrypt(k1))
+                                || !index.equals(keys.blindIndex("11010519491231002X"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> r : results) {
+                assertTrue(r.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(index, new FieldKeys(tmp.resolve("keys")).blindIndex("11010519491231002X"));
+    }
+
+    /**
      * Values sealed before the lightweight BouncyCastle classes replaced the JCA lookups (SM4/GCM/NoPadding and
      * HMACSM3 through the BC provider) read the same, and their blind indexes match: databases written before
      * stay readable, and the same person is still found.
