@@ -2,20 +2,30 @@
 # bench/exam-load.sh — exam registration (中考报名) under load at a school node, and nothing acknowledged lost when
 # the node is killed with kill -9 in the middle of a run; side by side in the same run with the baseline.
 #
-#   rps, p50_ms, p99_ms  CONNECTIONS (32) concurrent clients (autocannon, bench/exam-load/load.mjs) POST
-#                 registrations for DURATION (20) seconds to the demo school's /api/v1/exam/registrations: each a
-#                 new student (valid GB 11643 ID number, Chinese name, preferences checked against the county's
-#                 plans), stored with its ID number and phone SM4-encrypted, its blind index, and its upward record
-#                 in one transaction; rps counts 201 answers (acknowledged registrations) per second
-#   (also printed, not in the JSON: the CPU time each node used per acknowledged registration during that run)
+#   Every load run: CONNECTIONS (32) concurrent clients (autocannon, bench/exam-load/load.mjs) POST registrations
+#                 to the demo school's /api/v1/exam/registrations, each a new student (valid GB 11643 ID number,
+#                 Chinese name, preferences checked against the county's plans), stored with its ID number and
+#                 phone SM4-encrypted, its blind index, and its upward record in one transaction; rps counts 201
+#                 answers (acknowledged registrations) per second.
+#   warm-up       WARMUP (150) s of that load first, not counted: a node on registration day has been running, and
+#                 its JIT (C2) compiles the hot paths in its first minutes (the warm-up's own figures are printed).
+#   rps, p50_ms, p99_ms   DURATION (20) s at the school node itself: the county and province nodes, which the demo
+#                 runs on the same two cores (a school's parents run elsewhere), are paused (SIGSTOP) meanwhile, so
+#                 the school takes its registrations with its link up the tree down, as it must on a weak link;
+#                 then they are resumed and the time until every registration of the run has reached the province
+#                 is printed (the relay: school -> county -> province, signed batches).
+#   (also printed, not in the JSON: the same load with the whole federation running on these two cores, each
+#                 node's CPU time per acknowledged registration, and the load tool's)
 #   baseline_rps  single-row durable inserts of a row the same size into embedded Derby 10.14.2.0 through plain
 #                 JDBC, from CONNECTIONS threads for DURATION seconds (bench/exam-load/Baseline.java), on the same
 #                 disk right after; ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,
 #                 ratio >= 0.25)
-#   acknowledged, lost, doubled   a second run of KILL_DURATION (20) seconds during which the school's JVM is
-#                 killed with kill -9 after KILL_AT (8) seconds, then started again: every registration answered 201
-#                 in both runs is looked for at the school (by its unique name); lost = acknowledged and missing,
-#                 doubled = present more than once (goal: 0 and 0)
+#   acknowledged, lost, doubled   a run of KILL_DURATION (20) seconds, the whole federation running, during which
+#                 the school's JVM is killed with kill -9 after KILL_AT (8) seconds, then started again: every
+#                 registration answered 201 in the runs after the warm-up is looked for at the school (by its unique name); lost =
+#                 acknowledged and missing, doubled = present more than once (goal: 0 and 0). Also printed: whether
+#                 the province then holds exactly the school's registration records (nothing lost or doubled up
+#                 the tree).
 # Starts the demo (./edufed demo) unless one runs, and stops it at the end if it started it. The registrations stay
 # in the demo (throw-away). Needs a build, Node.js and npm (installs autocannon into bench/exam-load), Java.
 # Last line: {"rps":…,"p50_ms":…,"p99_ms":…,"baseline_rps":…,"ratio":…,"acknowledged":…,"lost":…,"doubled":…}
@@ -26,6 +36,7 @@ CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-20}"
 KILL_DURATION="${KILL_DURATION:-20}"
 KILL_AT="${KILL_AT:-8}"
+WARMUP="${WARMUP:-150}"
 WORK="$ROOT/target/bench-exam"
 LOAD="$ROOT/bench/exam-load"
 DERBY="$HOME/.m2/repository/org/apache/derby/derby/10.14.2.0/derby-10.14.2.0.jar"
@@ -51,34 +62,79 @@ for ((i = 0; i < 240; i++)); do
 done
 
 # CPU time (user + system, clock ticks) each node's JVM has used so far
-ticks() { local pid; pid="$(pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/$1 " | head -1)"; awk '{print $14 + $15}' "/proc/$pid/stat"; }
+pid_of() { pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/$1 " | head -1; }
+ticks() { awk '{print $14 + $15}' "/proc/$(pid_of "$1")/stat"; }
 hz="$(getconf CLK_TCK)"
+CP="$(pw county)"; PP="$(pw province)"
+# the registration records a node holds (its own and its subtree's), from its sync status
+records() { curl -sf -u "admin:$2" "$1/api/v1/federation/status" | python3 -c '
+import json, sys
+print(next((t["records"] for t in json.load(sys.stdin)["topics"] if t["name"] == "exam.registrations"), 0))'; }
+pending() { curl -sf -u "admin:$2" "$1/api/v1/federation/status" | python3 -c '
+import json, sys; print(json.load(sys.stdin)["outbox"]["pending"])'; }
+# waits until the province holds every registration record the school holds; prints the seconds it took
+caught_up() {
+  local t0 want i; t0=$(date +%s.%N); want="$(records "$S" "$SP")"
+  for ((i = 0; i < 1200; i++)); do
+    [ "$(records http://127.0.0.1:18181 "$PP")" -ge "$want" ] && break
+    sleep 0.5
+  done
+  python3 -c "import time; print(round(time.time() - $t0, 1))"
+}
+# one load run: load <name> <seconds> <first index>; writes $WORK/<name>.json (and acked-<name>.txt, cpu-<name>.json)
+load() {
+  local name="$1" seconds="$2" first="$3" before after lb la
+  before=("$(ticks school)" "$(ticks county)" "$(ticks province)")
+  lb="$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
+  (cd "$LOAD" && node load.mjs "$S" "$SP" "$CONNECTIONS" "$seconds" "$first" "$WORK/acked-$name.txt" "$WORK/$name.json")
+  after=("$(ticks school)" "$(ticks county)" "$(ticks province)")
+  la="$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
+  printf '{"school":%s,"county":%s,"province":%s,"load":%s,"hz":%s}\n' "$(( after[0] - before[0] ))" \
+    "$(( after[1] - before[1] ))" "$(( after[2] - before[2] ))" "$(( la - lb ))" "$hz" > "$WORK/cpu-$name.json"
+  python3 - "$WORK/$name.json" "$WORK/cpu-$name.json" >&2 <<'PY'
+import json, sys
+r, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+per = lambda k: f"{1000 * c[k] / c['hz'] / max(1, r['acked']):.2f}"
+print(f"  {r['rps']:.1f} registrations/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms ({r['acked']} acknowledged, "
+      f"{r['non2xx']} refused, {r['errors']} errors); CPU ms per registration: school {per('school')}, "
+      f"county {per('county')}, province {per('province')}, load tool {per('load')}")
+PY
+}
 
-say "load: $CONNECTIONS connections for $DURATION s…"
 # a fresh range of students per run, so that a demo that ran this before is not refused as duplicates
 base=$(( $(date +%s) % 1000 * 1000000 ))
-before=("$(ticks school)" "$(ticks county)" "$(ticks province)")
-(cd "$LOAD" && node load.mjs "$S" "$SP" "$CONNECTIONS" "$DURATION" "$base" "$WORK/acked-1.txt" "$WORK/run-1.json")
-after=("$(ticks school)" "$(ticks county)" "$(ticks province)")
-printf '{"school":%s,"county":%s,"province":%s,"hz":%s}\n' "$(( after[0] - before[0] ))" "$(( after[1] - before[1] ))" \
-  "$(( after[2] - before[2] ))" "$hz" > "$WORK/cpu-1.json"
-say "  $(cat "$WORK/run-1.json")"
-say "  CPU ticks used meanwhile: $(cat "$WORK/cpu-1.json") (the county and province relay the registrations up as they come)"
+parents=("$(pid_of county)" "$(pid_of province)")
+resume() { kill -CONT "${parents[@]}" 2>/dev/null || true; }
+trap 'resume; cleanup' EXIT
+
+say "warm-up: $CONNECTIONS connections for $WARMUP s, the whole federation running (not counted)…"
+load warmup "$WARMUP" "$base"
+say "  the province has all of them $(caught_up) s later"
+
+say "the school node: $CONNECTIONS connections for $DURATION s, its county and province paused…"
+kill -STOP "${parents[@]}"
+load node "$DURATION" "$(( base + 200000 ))"
+resume
+say "  parents resumed: the province has every registration of the run $(caught_up) s later"
+
+say "the whole federation on these two cores: $CONNECTIONS connections for $DURATION s…"
+load federation "$DURATION" "$(( base + 400000 ))"
+say "  the province has all of them $(caught_up) s later"
 
 say "baseline: plain JDBC single-row durable inserts into embedded Derby, $CONNECTIONS threads for $DURATION s…"
 java -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-db" "$CONNECTIONS" "$DURATION" > "$WORK/baseline.txt"
 say "  $(cat "$WORK/baseline.txt")"
 
 say "kill -9: $CONNECTIONS connections for $KILL_DURATION s, the school killed after $KILL_AT s, then started again…"
-(cd "$LOAD" && node load.mjs "$S" "$SP" "$CONNECTIONS" "$KILL_DURATION" "$(( base + 500000 ))" "$WORK/acked-2.txt" "$WORK/run-2.json") &
+(cd "$LOAD" && node load.mjs "$S" "$SP" "$CONNECTIONS" "$KILL_DURATION" "$(( base + 600000 ))" "$WORK/acked-kill.txt" "$WORK/kill.json") &
 loader=$!
 sleep "$KILL_AT"
-pid="$(pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/school " | head -1)"
+pid="$(pid_of school)"
 [ -n "$pid" ] || die "no school node process"
 kill -9 "$pid"
 say "  killed the school (pid $pid)"
 wait "$loader"
-say "  $(cat "$WORK/run-2.json")"
+say "  $(cat "$WORK/kill.json")"
 (cd "$ROOT/target/demo/school" && bin/start >/dev/null 2>&1)
 for ((i = 0; i < 480; i++)); do
   code="$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$SP" "$S/api/v1/exam/years" || true)"
@@ -88,22 +144,19 @@ done
 [ "$code" = 200 ] || die "the school's exam API did not come back after the restart"
 say "  the school is back; counting what it holds…"
 curl -sf -u "admin:$SP" "$S/api/v1/exam/registrations?year=2027&limit=100000" > "$WORK/held.json"
+say "  the province holds $(records http://127.0.0.1:18181 "$PP") registration records after $(caught_up) s; the school $(records "$S" "$SP")"
 
 python3 - "$WORK" <<'PY'
 import json, sys, collections
 work = sys.argv[1]
-run = json.load(open(f"{work}/run-1.json"))
+run = json.load(open(f"{work}/node.json"))
 baseline = float(open(f"{work}/baseline.txt").read().split()[1])
 acked = set()
-for f in ("acked-1.txt", "acked-2.txt"):
-    acked.update(l.strip() for l in open(f"{work}/{f}") if l.strip())
+for f in ("node", "federation", "kill"):  # the newest (the listing holds up to 100,000)
+    acked.update(l.strip() for l in open(f"{work}/acked-{f}.txt") if l.strip())
 held = collections.Counter(r["name"] for r in json.load(open(f"{work}/held.json")))
 lost = sum(1 for n in acked if held[n] == 0)
 doubled = sum(1 for n, c in held.items() if c > 1)
-cpu = json.load(open(f"{work}/cpu-1.json"))
-for level in ("school", "county", "province"):
-    print(f"  CPU per acknowledged registration at the {level}: "
-          f"{1000 * cpu[level] / cpu['hz'] / max(1, run['acked']):.2f} ms", file=sys.stderr)
 print(json.dumps({"rps": round(run["rps"], 1), "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
                   "baseline_rps": round(baseline, 1), "ratio": round(run["rps"] / baseline, 2),
                   "acknowledged": len(acked), "lost": lost, "doubled": doubled}))

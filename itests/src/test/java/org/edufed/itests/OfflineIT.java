@@ -1,6 +1,7 @@
 package org.edufed.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +13,7 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 /**
- * The exchange without a link: a county that never syncs online gets the province's settings from a signed
+ * The exchange without a link: a county that never syncs online gets the province's settings from a sealed, signed
  * file and sends its records up in one; tampered files are refused; importing twice changes nothing; when
  * the link comes back, online sync finds nothing left to do (the offline result equals the online one).
  */
@@ -40,20 +41,32 @@ class OfflineIT {
             FederationIT.put(province, pp, "exam.year", "2027", "locked", 200);
             FederationIT.put(province, pp, "portal.theme", "蓝色", "overridable", 200);
 
-            // down by file
-            HttpResponse<String> feed = province.get("/api/v1/federation/offline/feed?since=0", "admin", pp);
+            // down by file: for one child, sealed for its key
+            assertEquals(
+                    400,
+                    province.get("/api/v1/federation/offline/feed?since=0", "admin", pp)
+                            .statusCode());
+            assertEquals(
+                    400,
+                    province.get("/api/v1/federation/offline/feed?since=0&child=510199", "admin", pp)
+                            .statusCode());
+            HttpResponse<String> feed =
+                    province.get("/api/v1/federation/offline/feed?since=0&child=510104", "admin", pp);
             assertEquals(200, feed.statusCode(), feed.body());
             assertTrue(
-                    feed.headers().firstValue("Content-Disposition").orElse("").contains("edufed-feed-510000"));
+                    feed.headers().firstValue("Content-Disposition").orElse("").contains("edufed-feed-510000-510104"));
+            ObjectNode bundle = (ObjectNode) KarafNode.json(feed);
+            byte[] sealed = Base64.getDecoder().decode(bundle.path("content").asText());
+            String raw = new String(sealed, StandardCharsets.ISO_8859_1);
+            assertTrue(raw.startsWith("EFS1"), "sealed for the county");
+            assertFalse(raw.contains("exam.year") || raw.contains("portal.theme"), "nothing readable without its key");
+            assertEquals("510104", bundle.path("recipient").asText());
 
             // a tampered file is refused and nothing is applied
-            ObjectNode tampered = (ObjectNode) KarafNode.json(feed);
-            String content = new String(
-                    Base64.getDecoder().decode(tampered.path("content").asText()), StandardCharsets.UTF_8);
-            tampered.put(
-                    "content",
-                    Base64.getEncoder()
-                            .encodeToString(content.replace("2027", "2099").getBytes(StandardCharsets.UTF_8)));
+            ObjectNode tampered = bundle.deepCopy();
+            byte[] changed = sealed.clone();
+            changed[changed.length - 20] ^= 1;
+            tampered.put("content", Base64.getEncoder().encodeToString(changed));
             HttpResponse<String> refused =
                     county.postJson("/api/v1/federation/offline/import", "admin", cp, tampered.toString());
             assertEquals(403, refused.statusCode(), refused.body());
@@ -63,6 +76,13 @@ class OfflineIT {
                     400,
                     county.postJson("/api/v1/federation/offline/import", "admin", cp, "{\"format\":\"x\"}")
                             .statusCode());
+            // a file of the first, unsealed format: refused with the reason
+            ObjectNode old = bundle.deepCopy();
+            old.put("format", "edufed-bundle/1");
+            HttpResponse<String> unsealed =
+                    county.postJson("/api/v1/federation/offline/import", "admin", cp, old.toString());
+            assertEquals(400, unsealed.statusCode(), unsealed.body());
+            assertTrue(unsealed.body().contains("未加密"), unsealed.body());
 
             JsonNode imported =
                     KarafNode.json(county.postJson("/api/v1/federation/offline/import", "admin", cp, feed.body()));
@@ -91,6 +111,16 @@ class OfflineIT {
                     county.postJson("/api/v1/reports", "admin", cp, "{\"title\":\"离线上报\",\"content\":{\"schools\":12}}")
                             .statusCode());
             HttpResponse<String> outbox = county.get("/api/v1/federation/offline/outbox", "admin", cp);
+            assertEquals(200, outbox.statusCode(), outbox.body());
+            assertFalse(
+                    new String(
+                                    Base64.getDecoder()
+                                            .decode(KarafNode.json(outbox)
+                                                    .path("content")
+                                                    .asText()),
+                                    StandardCharsets.UTF_8)
+                            .contains("离线上报"),
+                    "the report travels sealed for the province");
             JsonNode accepted =
                     KarafNode.json(province.postJson("/api/v1/federation/offline/import", "admin", pp, outbox.body()));
             assertEquals(

@@ -28,6 +28,15 @@ public interface NodeIdentity {
     /** Signs data with the node's private key (the key itself never leaves the kernel). */
     byte[] sign(byte[] data);
 
+    /**
+     * Opens data {@link Signatures#seal sealed} for this node with its private key (after a key rotation, data
+     * sealed for the previous key still open).
+     *
+     * @throws IllegalArgumentException when they were not sealed for this node, or were changed
+     * @since 1.3
+     */
+    byte[] unseal(byte[] sealed);
+
     /** Kernel version, as the bundle version of the kernel core. */
     String version();
 

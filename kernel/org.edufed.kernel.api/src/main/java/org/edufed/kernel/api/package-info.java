@@ -1,5 +1,5 @@
 /** Node identity, levels and health: the kernel API every bundle and plugin may use. */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.edufed.kernel.api;
 

@@ -23,7 +23,7 @@ final class FeedPages {
 
     private FeedPages() {}
 
-    /** Every node is reached (an offline bundle, for whichever child imports it). */
+    /** Every node is reached (tests of what a page holds). */
     static final Predicate<String> EVERYONE = code -> true;
 
     static ObjectNode page(

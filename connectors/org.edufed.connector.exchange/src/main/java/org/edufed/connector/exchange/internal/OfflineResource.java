@@ -33,16 +33,22 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/federation/offline}: the exchange without a link (a school with none, a USB stick). The same
- * content as online — a page of the parent's feed going down, the outbox going up — in a file signed by the
- * node that wrote it. Importing verifies the signature against the enrolled key and applies it exactly as
- * the routes would: feed pages idempotently from the watermark, upward records de-duplicated by the inbox
- * (the next online push, or the next bundle, clears them from the child's outbox as duplicates).
+ * content as online — a page of the parent's feed for one child going down, the outbox going up — in a file
+ * sealed for the node it is for ({@link Signatures#seal}: only that node's key opens it, so the ID numbers and
+ * phones of registrations on a lost stick are not readable) and signed by the node that wrote it, over the sealed
+ * bytes. Importing verifies the signature against the enrolled key, opens the content with this node's key and
+ * applies it exactly as the routes would: feed pages idempotently from the watermark, upward records
+ * de-duplicated by the inbox (the next online push, or the next bundle, clears them from the child's outbox as
+ * duplicates).
  */
 @Component(service = RestResource.class)
 @Path("/federation/offline")
 public final class OfflineResource implements RestResource {
 
-    static final String FORMAT = "edufed-bundle/1";
+    static final String FORMAT = "edufed-bundle/2";
+    /** Bundles of the first format were signed, not sealed: refused with a message to export them again. */
+    static final String UNSEALED_FORMAT = "edufed-bundle/1";
+
     static final int MAX_ITEMS = 50_000;
 
     private final FederationComponent federation;
@@ -71,24 +77,43 @@ public final class OfflineResource implements RestResource {
         this.signatures = signatures;
     }
 
-    /** This node's feed after {@code since}, for a child without a link. */
+    /**
+     * This node's feed after {@code since} for one enrolled child without a link: what that child would pull (items
+     * addressed to other branches left out), sealed for its key.
+     */
     @GET
     @Path("/feed")
     @Produces(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
-    public Response exportFeed(@QueryParam("since") @DefaultValue("0") long since) throws SQLException {
-        audit.record(AuditLog.Event.of("data.export", "feed", AuditLog.Result.SUCCESS, "since " + since));
+    public Response exportFeed(
+            @Context HttpHeaders headers,
+            @QueryParam("child") String childCode,
+            @QueryParam("since") @DefaultValue("0") long since)
+            throws SQLException {
+        Locale locale = Texts.of(headers.getAcceptableLanguages());
+        FederationStore.ChildRow child =
+                childCode == null ? null : federation.store().child(childCode).orElse(null);
+        if (child == null || !"active".equals(child.status())) {
+            throw new ProblemException(400, "bad-child", Texts.get(locale, "bundle.child"));
+        }
+        audit.record(AuditLog.Event.of(
+                "data.export",
+                "feed",
+                AuditLog.Result.SUCCESS,
+                "for " + child.node().code() + " since " + since));
         ObjectNode content = FeedPages.page(
                 federation.store(),
                 topics,
-                header("feed"),
+                header("feed", child.node().code()),
                 since,
                 MAX_ITEMS,
-                identity.level().below(),
-                FeedPages.EVERYONE);
+                Level.parse(child.node().level()),
+                FeedPages.branchOf(child));
         return file(
                 content,
-                "edufed-feed-" + identity.code() + "-" + since + "-"
+                child.algorithm(),
+                child.publicKey(),
+                "edufed-feed-" + identity.code() + "-" + child.node().code() + "-" + since + "-"
                         + content.path("next").asLong() + ".json");
     }
 
@@ -97,17 +122,25 @@ public final class OfflineResource implements RestResource {
     @Path("/outbox")
     @Produces(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.FEDERATION_ADMIN)
-    public Response exportOutbox() throws SQLException {
-        audit.record(AuditLog.Event.of("data.export", "outbox", AuditLog.Result.SUCCESS, null));
-        ObjectNode content = header("up");
-        Level parentLevel = federation
-                .store()
-                .parent()
-                .map(p -> Level.parse(p.node().level()))
-                .orElse(identity.level().above());
-        content.setAll(upward.toJson(upward.pending(MAX_ITEMS), parentLevel));
+    public Response exportOutbox(@Context HttpHeaders headers) throws SQLException {
+        Optional<FederationStore.ParentRow> parent = federation.store().parent();
+        if (parent.isEmpty()) {
+            throw new ProblemException(
+                    409, "no-parent", Texts.get(Texts.of(headers.getAcceptableLanguages()), "bundle.noParent"));
+        }
+        audit.record(AuditLog.Event.of(
+                "data.export",
+                "outbox",
+                AuditLog.Result.SUCCESS,
+                "for " + parent.get().node().code()));
+        ObjectNode content = header("up", parent.get().node().code());
+        content.setAll(upward.toJson(
+                upward.pending(MAX_ITEMS), Level.parse(parent.get().node().level())));
         return file(
-                content, "edufed-up-" + identity.code() + "-" + Instant.now().getEpochSecond() + ".json");
+                content,
+                parent.get().algorithm(),
+                parent.get().publicKey(),
+                "edufed-up-" + identity.code() + "-" + Instant.now().getEpochSecond() + ".json");
     }
 
     /** Imports a bundle written by this node's parent (feed) or by one of its children (records up). */
@@ -119,30 +152,53 @@ public final class OfflineResource implements RestResource {
     public ObjectNode importBundle(@Context HttpHeaders headers, byte[] file) throws SQLException {
         Locale locale = Texts.of(headers.getAcceptableLanguages());
         JsonNode bundle = Json.parse(file);
+        if (bundle != null && UNSEALED_FORMAT.equals(bundle.path("format").asText())) {
+            throw bad(locale, "bundle.unsealed");
+        }
         if (bundle == null || !FORMAT.equals(bundle.path("format").asText())) {
             throw bad(locale, "bundle.format");
         }
-        byte[] content;
+        byte[] sealed;
         byte[] signature;
         try {
-            content = Base64.getDecoder().decode(bundle.path("content").asText());
+            sealed = Base64.getDecoder().decode(bundle.path("content").asText());
             signature = Base64.getDecoder().decode(bundle.path("signature").asText());
         } catch (IllegalArgumentException e) {
             throw bad(locale, "bundle.format");
         }
         String signer = bundle.path("signer").asText();
-        JsonNode body = Json.parse(content);
-        if (body == null || !signer.equals(body.path("from").asText())) {
-            throw bad(locale, "bundle.format");
-        }
-        String kind = body.path("kind").asText();
+        String kind = bundle.path("kind").asText();
+        // the signature first (over the sealed bytes), so nothing but a known node's file is opened
         if ("feed".equals(kind)) {
             Optional<FederationStore.ParentRow> parent = federation.store().parent();
             if (parent.isEmpty()
                     || !parent.get().node().code().equals(signer)
-                    || !signedByParent(parent.get(), bundle, content, signature)) {
+                    || !signedByParent(parent.get(), bundle, sealed, signature)) {
                 throw refuse(signer, "bundle.notFromParent", locale);
             }
+        } else if ("up".equals(kind)) {
+            Optional<FederationStore.ChildRow> child = federation.store().child(signer);
+            if (child.isEmpty()
+                    || !"active".equals(child.get().status())
+                    || !signatures.verify(child.get().algorithm(), child.get().publicKey(), sealed, signature)) {
+                throw refuse(signer, "bundle.notFromChild", locale);
+            }
+        } else {
+            throw bad(locale, "bundle.format");
+        }
+        JsonNode body;
+        try {
+            body = Json.parse(identity.unseal(sealed));
+        } catch (IllegalArgumentException e) {
+            throw refuse(signer, "bundle.notForUs", locale);
+        }
+        if (body == null
+                || !signer.equals(body.path("from").asText())
+                || !kind.equals(body.path("kind").asText())
+                || !identity.code().equals(body.path("to").asText())) {
+            throw refuse(signer, "bundle.notForUs", locale);
+        }
+        if ("feed".equals(kind)) {
             int applied;
             try {
                 applied = sync.apply(body.path("since").asLong(), body);
@@ -159,23 +215,15 @@ public final class OfflineResource implements RestResource {
                     .put("applied", applied)
                     .put("next", body.path("next").asLong());
         }
-        if ("up".equals(kind)) {
-            Optional<FederationStore.ChildRow> child = federation.store().child(signer);
-            if (child.isEmpty()
-                    || !"active".equals(child.get().status())
-                    || !signatures.verify(child.get().algorithm(), child.get().publicKey(), content, signature)) {
-                throw refuse(signer, "bundle.notFromChild", locale);
-            }
-            ObjectNode answer = upward.accept(child.get(), body);
-            audit.record(AuditLog.Event.of(
-                    "data.import",
-                    signer,
-                    AuditLog.Result.SUCCESS,
-                    "records up: " + body.path("items").size()));
-            answer.put("kind", kind);
-            return answer;
-        }
-        throw bad(locale, "bundle.format");
+        FederationStore.ChildRow child = federation.store().child(signer).orElseThrow();
+        ObjectNode answer = upward.accept(child, body);
+        audit.record(AuditLog.Event.of(
+                "data.import",
+                signer,
+                AuditLog.Result.SUCCESS,
+                "records up: " + body.path("items").size()));
+        answer.put("kind", kind);
+        return answer;
     }
 
     /**
@@ -196,22 +244,29 @@ public final class OfflineResource implements RestResource {
         return true;
     }
 
-    private ObjectNode header(String kind) {
+    private ObjectNode header(String kind, String to) {
         return Json.object()
                 .put("kind", kind)
                 .put("from", identity.code())
+                .put("to", to)
                 .put("createdAt", Instant.now().toString());
     }
 
-    /** The signed file: the content bytes as written, and this node's signature over exactly those bytes. */
-    private Response file(ObjectNode content, String name) throws SQLException {
-        byte[] bytes = Json.bytes(content);
+    /**
+     * The file: the content sealed for its recipient's key, and this node's signature over exactly the sealed
+     * bytes. Who signed it and what kind it is are outside too (to verify before opening), and inside again.
+     */
+    private Response file(ObjectNode content, String recipientAlgorithm, String recipientKey, String name)
+            throws SQLException {
+        byte[] sealed = signatures.seal(recipientAlgorithm, recipientKey, Json.bytes(content));
         ObjectNode bundle = Json.object()
                 .put("format", FORMAT)
+                .put("kind", content.path("kind").asText())
                 .put("signer", identity.code())
+                .put("recipient", content.path("to").asText())
                 .put("algorithm", identity.signatureAlgorithm())
-                .put("content", Base64.getEncoder().encodeToString(bytes))
-                .put("signature", Base64.getEncoder().encodeToString(identity.sign(bytes)));
+                .put("content", Base64.getEncoder().encodeToString(sealed))
+                .put("signature", Base64.getEncoder().encodeToString(identity.sign(sealed)));
         ArrayNode rotations = bundle.putArray("keyRotations");
         federation.store().keyRotations(KeyRotations.CARRIED).forEach(e -> rotations.add(Json.parse(e)));
         return Response.ok(Json.bytes(bundle), MediaType.APPLICATION_JSON)

@@ -672,6 +672,11 @@ class InheritanceTest {
         }
 
         @Override
+        public byte[] unseal(byte[] sealed) {
+            throw new UnsupportedOperationException("not used by the settings engine");
+        }
+
+        @Override
         public String version() {
             return "test";
         }

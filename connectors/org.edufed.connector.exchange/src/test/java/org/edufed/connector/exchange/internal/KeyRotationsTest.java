@@ -35,6 +35,11 @@ class KeyRotationsTest {
                 return false;
             }
         }
+
+        @Override
+        public byte[] seal(String algorithm, String publicKeyPem, byte[] data) {
+            throw new UnsupportedOperationException("not used by key rotations");
+        }
     };
 
     static KeyPair pair() throws Exception {
@@ -107,6 +112,11 @@ class KeyRotationsTest {
             @Override
             public byte[] sign(byte[] data) {
                 return KeyRotationsTest.sign(current, data);
+            }
+
+            @Override
+            public byte[] unseal(byte[] sealed) {
+                throw new UnsupportedOperationException("not used by key rotations");
             }
         };
     }

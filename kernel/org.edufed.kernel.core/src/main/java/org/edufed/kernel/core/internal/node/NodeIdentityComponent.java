@@ -129,6 +129,19 @@ public final class NodeIdentityComponent implements NodeIdentity {
     }
 
     @Override
+    public byte[] unseal(byte[] sealed) {
+        try {
+            return keys.unseal(sealed);
+        } catch (IllegalArgumentException e) {
+            NodeKeys previous = NodeKeys.previous(keyDir, keys.algorithm());
+            if (previous == null || !Sealing.isSealed(sealed)) {
+                throw e;
+            }
+            return previous.unseal(sealed);
+        }
+    }
+
+    @Override
     public String version() {
         return version;
     }

@@ -92,6 +92,34 @@ public final class NodeKeys {
         }
     }
 
+    /**
+     * The key pair this node had before its last rotation ({@code node-key.previous.pem}), or {@code null} when
+     * there was none or it cannot be read.
+     */
+    static NodeKeys previous(Path dir, KeyAlgorithm algorithm) {
+        Path priv = dir.resolve("node-key.previous.pem");
+        Path pub = dir.resolve("node-pub.previous.pem");
+        if (!Files.exists(priv) || !Files.exists(pub)) {
+            return null;
+        }
+        try {
+            KeyFactory kf = KeyFactory.getInstance("EC", BC);
+            return new NodeKeys(
+                    algorithm,
+                    new KeyPair(
+                            kf.generatePublic(new X509EncodedKeySpec(readPem(pub))),
+                            kf.generatePrivate(new PKCS8EncodedKeySpec(readPem(priv)))),
+                    false);
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Opens data {@link Sealing sealed} for this key pair. */
+    byte[] unseal(byte[] sealed) {
+        return Sealing.open(keyPair.getPrivate(), sealed);
+    }
+
     /** A fresh key pair of the same algorithm, in memory only (see {@link #install}). */
     public NodeKeys next() {
         try {

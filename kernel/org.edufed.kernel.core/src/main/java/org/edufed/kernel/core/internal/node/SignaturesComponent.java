@@ -17,4 +17,14 @@ public final class SignaturesComponent implements Signatures {
         PublicKey key = NodeKeys.parsePublicKey(publicKeyPem);
         return key != null && NodeKeys.verify(alg, key, data, signature);
     }
+
+    @Override
+    public byte[] seal(String algorithm, String publicKeyPem, byte[] data) {
+        KeyAlgorithm alg = NodeKeys.bySignature(algorithm);
+        PublicKey key = publicKeyPem == null ? null : NodeKeys.parsePublicKey(publicKeyPem);
+        if (alg == null || key == null || data == null) {
+            throw new IllegalArgumentException("not a node key to seal for");
+        }
+        return Sealing.seal(alg, key, data);
+    }
 }
