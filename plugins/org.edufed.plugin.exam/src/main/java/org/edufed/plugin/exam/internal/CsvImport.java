@@ -152,24 +152,38 @@ final class CsvImport {
         return new File(records, List.copyOf(extra));
     }
 
-    /** The rows of a CSV file (UTF-8, an optional BOM), its header checked; the whole file refused when it is not one. */
+    /**
+     * The text of a CSV file: UTF-8 (an optional BOM), or else GB18030 — what Excel writes on a Chinese Windows
+     * ("CSV (逗号分隔)" is GBK, which GB18030 contains); refused when it is neither.
+     */
+    static String text(byte[] body) {
+        String text;
+        try {
+            text = decode(StandardCharsets.UTF_8, body);
+        } catch (CharacterCodingException e) {
+            try {
+                text = decode(java.nio.charset.Charset.forName("GB18030"), body);
+            } catch (CharacterCodingException | IllegalArgumentException notGb) {
+                throw new Rules.Invalid("file", "exam.csvType");
+            }
+        }
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    private static String decode(java.nio.charset.Charset charset, byte[] body) throws CharacterCodingException {
+        return charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(body))
+                .toString();
+    }
+
+    /** The rows of a CSV file ({@link #text}), its header checked; the whole file refused when it is not one. */
     static List<CSVRecord> records(byte[] body, java.util.function.Predicate<CSVRecord> header, String headerKey) {
         if (body == null || body.length == 0 || body.length > MAX_BYTES) {
             throw new Rules.Invalid("file", body == null || body.length == 0 ? headerKey : "exam.csvTooLarge");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new Rules.Invalid("file", "exam.csvType");
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
+        String text = text(body);
         List<CSVRecord> records;
         try (CSVParser parser =
                 CSVFormat.DEFAULT.builder().setTrim(true).build().parse(new StringReader(text))) {

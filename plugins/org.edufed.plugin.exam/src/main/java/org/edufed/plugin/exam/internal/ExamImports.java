@@ -121,7 +121,7 @@ public final class ExamImports {
                 ps.setString(2, year);
                 ps.setString(3, RUNNING);
                 ps.setInt(4, file.rows());
-                ps.setString(5, fields.encrypt(new String(body, StandardCharsets.UTF_8)));
+                ps.setString(5, fields.encrypt(CsvImport.text(body))); // kept as UTF-8 whatever it came in
                 ps.setString(6, Actor.current().name());
                 ps.setTimestamp(7, now);
                 ps.setTimestamp(8, now);

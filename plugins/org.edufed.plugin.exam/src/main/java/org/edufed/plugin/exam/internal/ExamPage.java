@@ -161,13 +161,13 @@ public final class ExamPage implements ConsolePage {
         b.append("</div>");
     }
 
-    /** The import form: the CSV pasted (the console posts forms, not files), its columns explained. */
+    /** The import form: a CSV file chosen (UTF-8 or GBK, as Excel saves it) or pasted, its columns explained. */
     private void importForm(PageContext ctx, Rules.ExamYear y, StringBuilder b) {
         StringBuilder header = new StringBuilder("姓名,身份证号,监护人电话,志愿");
         y.fields().forEach(f -> header.append(',').append(f.labelZh()));
         b.append("<details><summary>")
                 .append(t(ctx, "批量导入（CSV）", "Import from CSV"))
-                .append("</summary><form method=\"post\" id=\"exam-import-form\">")
+                .append("</summary><form method=\"post\" id=\"exam-import-form\" enctype=\"multipart/form-data\">")
                 .append(ctx.csrfField())
                 .append("<input type=\"hidden\" name=\"action\" value=\"import\">")
                 .append("<input type=\"hidden\" name=\"year\" value=\"")
@@ -178,6 +178,14 @@ public final class ExamPage implements ConsolePage {
                 .append(ctx.escape(header.toString()))
                 .append("</code>")
                 .append(t(ctx, "；志愿写作 1:学校码|学校码;2:学校码", "; preferences as 1:code|code;2:code"))
+                .append("</p><p><label>")
+                .append(t(
+                        ctx,
+                        "选择文件（UTF-8 或 GBK 编码，Excel 另存为 CSV 即可）：",
+                        "Choose a file (UTF-8 or GBK, as Excel saves CSV): "))
+                .append(
+                        "<input type=\"file\" name=\"csvFile\" id=\"exam-csv-file\" accept=\".csv,text/csv\"></label></p><p>")
+                .append(t(ctx, "或粘贴内容：", "or paste it: "))
                 .append("</p><textarea name=\"csv\" id=\"exam-csv\" rows=\"8\" cols=\"80\"></textarea><br>")
                 .append("<button type=\"submit\" id=\"exam-import-submit\">")
                 .append(t(ctx, "开始导入", "Start the import"))
@@ -617,8 +625,12 @@ public final class ExamPage implements ConsolePage {
                 if (!Rules.YEAR.matcher(year).matches()) {
                     throw new Rules.Invalid("year", "exam.badYear");
                 }
-                ExamImports.Job job =
-                        imports.start(year, value(ctx, "csv").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                String file = ctx.parameter("csvFile"); // a chosen file, in base64 (empty when none)
+                ExamImports.Job job = imports.start(
+                        year,
+                        file != null && !file.isEmpty()
+                                ? java.util.Base64.getDecoder().decode(file)
+                                : value(ctx, "csv").getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 // on to the job's page, which follows the progress
                 return "<meta http-equiv=\"refresh\" content=\"0;url=/console/exam?year=" + year + "&amp;import="
                         + job.id() + "\"><p class=\"ok\" id=\"exam-message\">"

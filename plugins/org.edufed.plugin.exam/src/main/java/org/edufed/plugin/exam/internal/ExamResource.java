@@ -500,7 +500,7 @@ public final class ExamResource implements RestResource {
     }
 
     /**
-     * Registrations from a CSV file ({@code text/csv}, UTF-8, header {@code 姓名,身份证号,监护人电话,志愿} or
+     * Registrations from a CSV file ({@code text/csv}, UTF-8 or GBK/GB18030 as Excel saves it, header {@code 姓名,身份证号,监护人电话,志愿} or
      * {@code name,idNumber,guardianPhone,preferences}, then a column per extra field of the year named by its code
      * or label; preferences as {@code 1:5101040001|5101040002;2:…}), as a job: the file is checked as a whole
      * (422 when it is not one to import), then {@code 202} with the job ({@code Location: …/imports/{id}}) while

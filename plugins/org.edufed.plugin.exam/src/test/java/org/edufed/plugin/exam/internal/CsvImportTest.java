@@ -62,6 +62,25 @@ class CsvImportTest {
                 stored.get(0).preferences());
     }
 
+    /** Excel on a Chinese Windows saves "CSV" in GBK: read the same as UTF-8; bytes of neither are refused. */
+    @Test
+    void aFileSavedByExcelInGbkReadsLikeUtf8() throws Exception {
+        String csv = "姓名,身份证号,监护人电话,志愿\n" + "韩梅梅," + RulesTest.id("510104", "20111203", "123")
+                + ",13800138000,1:5101040001\n";
+        byte[] gbk = csv.getBytes(java.nio.charset.Charset.forName("GBK"));
+        assertEquals(csv, CsvImport.text(gbk));
+        assertEquals(csv, CsvImport.text(("\uFEFF" + csv).getBytes(StandardCharsets.UTF_8)));
+        Rules.ExamYear y = Rules.year("2027", RulesTest.YEAR_JSON);
+        CsvImport.Report report =
+                CsvImport.run(gbk, "2027", this::store, r -> Rules.check(r, y, RulesTest.plans(), RulesTest.OPEN));
+        assertEquals(1, report.created(), report.refused().toString());
+        assertEquals("韩梅梅", stored.get(0).name());
+        Rules.Invalid e = org.junit.jupiter.api.Assertions.assertThrows(
+                Rules.Invalid.class,
+                () -> CsvImport.text(new byte[] {(byte) 0x81, 0x20, (byte) 0xFF, (byte) 0xFE, 0x00}));
+        assertEquals("exam.csvType", e.problems.get(0).key());
+    }
+
     @Test
     void aWholeFileIsRefusedBeforeAnyRowIsStored() {
         assertEquals(
@@ -73,10 +92,11 @@ class CsvImportTest {
         assertEquals(
                 "exam.csvHeader",
                 assertThrows(Rules.Invalid.class, () -> run("")).problems.get(0).key());
-        byte[] gbk = "姓名,身份证号,监护人电话,志愿\n".getBytes(java.nio.charset.Charset.forName("GBK"));
+        // neither UTF-8 nor GB18030 (a lead byte without its second byte): not a text file
+        byte[] binary = {'P', 'K', 3, 4, (byte) 0x81, 0x20, (byte) 0xFF, 0};
         assertEquals(
                 "exam.csvType",
-                assertThrows(Rules.Invalid.class, () -> CsvImport.run(gbk, "2027", this::store, r -> List.of()))
+                assertThrows(Rules.Invalid.class, () -> CsvImport.run(binary, "2027", this::store, r -> List.of()))
                         .problems
                         .get(0)
                         .key());
