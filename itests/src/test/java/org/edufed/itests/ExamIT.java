@@ -232,6 +232,9 @@ class ExamIT {
             assertEquals(
                     404,
                     exam(school, sp, "GET", "/imports/" + "0".repeat(36), null).statusCode());
+            JsonNode jobs = KarafNode.json(exam(school, sp, "GET", "/imports?year=2027", null));
+            assertEquals(job.path("id").asText(), jobs.get(0).path("id").asText(), jobs.toString());
+            assertEquals(1, jobs.get(0).path("accepted").asInt(), jobs.toString());
             JsonNode mine = KarafNode.json(exam(school, sp, "GET", "/registrations?year=2027", null));
             assertEquals(3, mine.size(), mine.toString());
             JsonNode liRow = find(mine, "name", "李雷");
@@ -663,6 +666,7 @@ class ExamIT {
             });
             assertTrue(
                     progress.contains("exam-import-progress") && progress.contains("exam-import-problems"), progress);
+            assertTrue(progress.contains("id=\"exam-imports\"") && progress.contains(jobId), "the latest imports");
 
             // the province lets counties narrow the window and add fields; the county adds one its schools must ask
             ok(

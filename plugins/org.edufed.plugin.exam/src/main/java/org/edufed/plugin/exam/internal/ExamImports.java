@@ -185,6 +185,35 @@ public final class ExamImports {
         }
     }
 
+    /** The newest jobs of a year (without their problems), newest first. */
+    List<Job> jobs(String year, int limit) throws SQLException {
+        List<Job> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT job_id, state, total, done, accepted, refused,"
+                        + " created_by, created_at, updated_at FROM exam_import WHERE exam_year = ?"
+                        + " ORDER BY created_at DESC, job_id")) {
+            ps.setString(1, year);
+            ps.setMaxRows(Math.max(1, limit));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Job(
+                            rs.getString(1),
+                            year,
+                            rs.getString(2),
+                            rs.getInt(3),
+                            rs.getInt(4),
+                            rs.getInt(5),
+                            rs.getInt(6),
+                            List.of(),
+                            rs.getString(7),
+                            rs.getTimestamp(8).toInstant(),
+                            rs.getTimestamp(9).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Waits until a job ends (or the time is up); the job as it stands then. */
     Job await(String id, long millis) throws SQLException, InterruptedException {
         long until = System.nanoTime() + millis * 1_000_000L;

@@ -104,6 +104,55 @@ public final class ExamPage implements ConsolePage {
                 .replaceFirst("</p>", java.util.regex.Matcher.quoteReplacement("：" + link + "</p>"));
     }
 
+    /** The year's latest imports, each a link to its progress and report. */
+    private void importJobs(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+        List<ExamImports.Job> jobs = imports == null ? List.of() : imports.jobs(y.year(), 10);
+        if (jobs.isEmpty()) {
+            return;
+        }
+        b.append("<table id=\"exam-imports\"><tr><th>")
+                .append(t(ctx, "导入开始于", "Import started"))
+                .append("</th><th>")
+                .append(t(ctx, "操作人", "By"))
+                .append("</th><th>")
+                .append(t(ctx, "状态", "State"))
+                .append("</th><th>")
+                .append(t(ctx, "行数", "Rows"))
+                .append("</th><th>")
+                .append(t(ctx, "已导入", "Imported"))
+                .append("</th><th>")
+                .append(t(ctx, "未通过", "Refused"))
+                .append("</th></tr>");
+        for (ExamImports.Job j : jobs) {
+            String state =
+                    switch (j.state()) {
+                        case ExamImports.RUNNING -> t(ctx, "导入中", "running");
+                        case ExamImports.DONE -> t(ctx, "已完成", "done");
+                        default -> t(ctx, "失败", "failed");
+                    };
+            b.append("<tr><td><a href=\"/console/exam?year=")
+                    .append(ctx.escape(y.year()))
+                    .append("&amp;import=")
+                    .append(ctx.escape(j.id()))
+                    .append("\">")
+                    .append(ctx.escape(j.createdAt()
+                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            .toString()))
+                    .append("</a></td><td>")
+                    .append(ctx.escape(j.createdBy()))
+                    .append("</td><td>")
+                    .append(state)
+                    .append("</td><td>")
+                    .append(j.total())
+                    .append("</td><td>")
+                    .append(j.accepted())
+                    .append("</td><td>")
+                    .append(j.refused())
+                    .append("</td></tr>");
+        }
+        b.append("</table>");
+    }
+
     /** The progress of an import job: a bar while it runs (the page reloads itself), then the report. */
     private void importJob(PageContext ctx, StringBuilder b) throws SQLException {
         String id = ctx.parameter("import");
@@ -326,6 +375,7 @@ public final class ExamPage implements ConsolePage {
             b.append("<h3>").append(t(ctx, "登记考生", "Register a student")).append("</h3>");
             form(ctx, y, plans, b, keep, "register");
             importForm(ctx, y, b);
+            importJobs(ctx, y, b);
             b.append("<h3>")
                     .append(t(ctx, "本校报名", "Registrations of this school"))
                     .append("</h3>");

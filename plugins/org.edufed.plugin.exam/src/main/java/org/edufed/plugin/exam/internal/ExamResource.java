@@ -539,6 +539,20 @@ public final class ExamResource implements RestResource {
                 .build();
     }
 
+    /** The import jobs of a year at this node, newest first (at most 100): state and counts, no problems. */
+    @GET
+    @Path("/imports")
+    @RequiresPermission(REGISTER)
+    public List<ObjectNode> importJobs(@QueryParam("year") String year) throws SQLException {
+        List<ObjectNode> out = new ArrayList<>();
+        for (ExamImports.Job j : imports.jobs(requireYear(year), 100)) {
+            ObjectNode o = job(j);
+            o.remove("problems");
+            out.add(o);
+        }
+        return out;
+    }
+
     /** An import job: its state ({@code running}, {@code done}, {@code failed}), counts and problems so far. */
     @GET
     @Path("/imports/{id}")

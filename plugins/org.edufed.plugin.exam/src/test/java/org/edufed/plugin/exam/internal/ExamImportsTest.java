@@ -240,6 +240,12 @@ class ExamImportsTest {
                         .equals("exam.badIdNumber")),
                 "no row refused as a duplicate of itself");
         assertEquals(0, count("SELECT COUNT(*) FROM exam_import WHERE file_cipher IS NOT NULL"), "file dropped");
+        // the year's jobs list it, with its counts
+        List<ExamImports.Job> jobs = second.jobs("2027", 10);
+        assertEquals(List.of(job.id()), jobs.stream().map(ExamImports.Job::id).toList());
+        assertEquals(GOOD, jobs.get(0).accepted());
+        assertEquals(ExamImports.DONE, jobs.get(0).state());
+        assertTrue(second.jobs("2028", 10).isEmpty());
     }
 
     @Test
