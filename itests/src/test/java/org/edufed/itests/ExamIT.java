@@ -729,6 +729,16 @@ class ExamIT {
                             .path("hukou")
                             .asText());
             assertTrue(console.get("/console/exam").body().contains("户籍所在地"), "the console form asks for it");
+            // kept encrypted on the way (outbox, records at every level) and read at the county
+            JsonNode atCounty = FederationIT.await(() -> {
+                for (JsonNode r : KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027", null))) {
+                    if ("褚十二".equals(r.path("name").asText())) {
+                        return r;
+                    }
+                }
+                return null;
+            });
+            assertEquals("510104", atCounty.path("extra").path("hukou").asText(), atCounty.toString());
             // the county narrows the window: registration opens tomorrow in its subtree
             ok(
                     exam(

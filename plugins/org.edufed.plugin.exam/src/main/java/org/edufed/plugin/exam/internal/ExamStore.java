@@ -242,7 +242,7 @@ public final class ExamStore {
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
                     ps.setString(13, account);
-                    ps.setString(14, r.extraJson());
+                    ps.setString(14, sealExtra(r.extraJson()));
                     ps.executeUpdate();
                 }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
@@ -313,7 +313,26 @@ public final class ExamStore {
         }
     }
 
-    /** The record that travels up: the ID number and phone travel in clear only inside the signed envelope. */
+    /**
+     * The extra fields' values as stored: encrypted with the node's field key like the ID number and phone (a
+     * county may ask for a household registration, an address).
+     */
+    private String sealExtra(String json) {
+        return json == null ? null : fields.encrypt(json);
+    }
+
+    /** The extra fields of a stored row ({@code null} when none); rows written before they were encrypted read too. */
+    private JsonNode openExtra(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        return parse(stored.startsWith("{") ? stored : fields.decrypt(stored));
+    }
+
+    /**
+     * The record that travels up: the ID number, phone and extra fields travel in clear only inside the signed
+     * envelope.
+     */
     private String payload(Registration r, Instant at) {
         ObjectNode o = Rules.JSON
                 .createObjectNode()
@@ -327,7 +346,7 @@ public final class ExamStore {
                 .put("at", at.toString());
         o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
         if (r.extraJson() != null) {
-            o.set("extra", parse(r.extraJson()));
+            o.put("extra", r.extraJson()); // as text: the exchange keeps it encrypted wherever it stores the record
         }
         return o.toString();
     }
@@ -367,7 +386,7 @@ public final class ExamStore {
                 ps.setString(7, fields.encrypt(r.guardianPhone()));
                 ps.setString(8, r.preferencesJson());
                 ps.setTimestamp(9, now);
-                ps.setString(10, r.extraJson());
+                ps.setString(10, sealExtra(r.extraJson()));
                 ps.setString(11, id);
                 ps.setLong(12, current.version());
                 if (ps.executeUpdate() != 1) {
@@ -475,7 +494,7 @@ public final class ExamStore {
                         .map(i -> parse(i.value()))
                         .orElse(null),
                 rs.getTimestamp(10).toInstant(),
-                rs.getString(11) == null ? null : parse(rs.getString(11)));
+                openExtra(rs.getString(11)));
     }
 
     private Decision inherited(String key) {
@@ -532,7 +551,10 @@ public final class ExamStore {
                             : null;
                     Date birth = Date.valueOf(LocalDate.parse(p.path("birth").asText()));
                     String prefs = p.path("preferences").toString();
-                    String extra = p.path("extra").isObject() ? p.path("extra").toString() : null;
+                    // encrypted under this node's key as the exchange stored it (an object from a node before)
+                    JsonNode given = p.path("extra");
+                    String extra =
+                            given.isTextual() ? given.asText() : given.isObject() ? sealExtra(given.toString()) : null;
                     up.setLong(1, r.version());
                     up.setString(2, p.path("year").asText());
                     up.setString(3, p.path("name").asText());
@@ -696,7 +718,7 @@ public final class ExamStore {
                 county,
                 province,
                 rs.getTimestamp(11).toInstant(),
-                rs.getString(21) == null ? null : parse(rs.getString(21)));
+                openExtra(rs.getString(21)));
     }
 
     /**

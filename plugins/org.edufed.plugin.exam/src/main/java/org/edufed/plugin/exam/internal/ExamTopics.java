@@ -197,7 +197,7 @@ final class ExamTopics {
 
         @Override
         public Set<String> sensitiveFields() {
-            return Set.of("idNumber", "guardianPhone");
+            return Set.of("idNumber", "guardianPhone", "extra");
         }
 
         @Override

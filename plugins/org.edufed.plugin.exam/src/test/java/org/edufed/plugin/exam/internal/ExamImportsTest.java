@@ -152,7 +152,7 @@ class ExamImportsTest {
     static Object migrate(DataSource ds) throws SQLException, IOException {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            for (String v : List.of("V1.sql", "V2.sql", "V3.sql", "V4.derby.sql")) {
+            for (String v : List.of("V1.sql", "V2.sql", "V3.sql", "V4.derby.sql", "V5.derby.sql")) {
                 try (InputStream in =
                         ExamStore.class.getClassLoader().getResourceAsStream("org/edufed/plugin/exam/db/" + v)) {
                     String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)^--.*$", "");
@@ -164,7 +164,7 @@ class ExamImportsTest {
                 }
             }
         }
-        return 4;
+        return 5;
     }
 
     static Object inTransaction(DataSource ds, Storage.TransactionalWork<?> work) throws SQLException {
@@ -203,6 +203,35 @@ class ExamImportsTest {
             rs.next();
             return rs.getInt(1);
         }
+    }
+
+    /** The values of a year's extra fields are kept encrypted like the ID number and phone, and read back. */
+    @Test
+    void extraFieldsAreKeptEncrypted() throws Exception {
+        String id = store.register(new Rules.Registration(
+                "2027",
+                "李雷",
+                RulesTest.id("510104", "20120101", "001"),
+                "13800138000",
+                java.util.Map.of("1", List.of("5101040001")),
+                java.util.Map.of("hukou", "510104", "address", "锦江区红星路")));
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT extra_fields FROM exam_registration")) {
+            ResultSet rs = ps.executeQuery();
+            rs.next();
+            assertTrue(rs.getString(1).startsWith("enc:{"), "through the node's field encryption");
+        }
+        ExamStore.Mine mine = store.mine(id).orElseThrow();
+        assertEquals("锦江区红星路", mine.extra().path("address").asText());
+        assertEquals("510104", mine.extra().path("hukou").asText());
+        // a row written before extra fields were encrypted still reads
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("UPDATE exam_registration SET extra_fields = ?")) {
+            ps.setString(1, "{\"hukou\":\"510105\"}");
+            ps.executeUpdate();
+        }
+        assertEquals(
+                "510105", store.mine(id).orElseThrow().extra().path("hukou").asText());
     }
 
     @Test
