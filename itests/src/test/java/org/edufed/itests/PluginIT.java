@@ -107,16 +107,19 @@ class PluginIT {
             JsonNode hello = KarafNode.json(school.get("/api/v1/hello?name=" + enc("李雷"), "admin", sp));
             assertEquals("你好，李雷！", hello.path("greeting").asText());
             assertEquals("2151010001", hello.path("node").asText());
-            // its inheritable setting, set at the province, reaches the school
-            assertEquals(
-                    200,
-                    province.sendJson(
-                                    "PUT",
-                                    "/api/v1/inherited/hello.settings/greeting",
-                                    "admin",
-                                    pp,
-                                    "{\"value\":\"欢迎，{name}！\",\"mode\":\"locked\"}")
-                            .statusCode());
+            // its inheritable setting, set at the province, reaches the school (the province installs the plugin
+            // for itself as it publishes it, on its own time: its topic is known once that install has run)
+            awaitState(province, pp, "1.0.0", "running");
+            HttpResponse<String> set = FederationIT.await(() -> {
+                HttpResponse<String> r = province.sendJson(
+                        "PUT",
+                        "/api/v1/inherited/hello.settings/greeting",
+                        "admin",
+                        pp,
+                        "{\"value\":\"欢迎，{name}！\",\"mode\":\"locked\"}");
+                return r.statusCode() == 404 ? null : r;
+            });
+            assertEquals(200, set.statusCode(), set.body());
             FederationIT.await(() -> KarafNode.json(school.get("/api/v1/hello?name=" + enc("李雷"), "admin", sp))
                             .path("greeting")
                             .asText()
