@@ -169,6 +169,7 @@ public final class OfflineResource implements RestResource {
         String signer = bundle.path("signer").asText();
         String kind = bundle.path("kind").asText();
         // the signature first (over the sealed bytes), so nothing but a known node's file is opened
+        FederationStore.ChildRow child = null;
         if ("feed".equals(kind)) {
             Optional<FederationStore.ParentRow> parent = federation.store().parent();
             if (parent.isEmpty()
@@ -177,10 +178,10 @@ public final class OfflineResource implements RestResource {
                 throw refuse(signer, "bundle.notFromParent", locale);
             }
         } else if ("up".equals(kind)) {
-            Optional<FederationStore.ChildRow> child = federation.store().child(signer);
-            if (child.isEmpty()
-                    || !"active".equals(child.get().status())
-                    || !signatures.verify(child.get().algorithm(), child.get().publicKey(), sealed, signature)) {
+            child = federation.store().child(signer).orElse(null);
+            if (child == null
+                    || !"active".equals(child.status())
+                    || !signatures.verify(child.algorithm(), child.publicKey(), sealed, signature)) {
                 throw refuse(signer, "bundle.notFromChild", locale);
             }
         } else {
@@ -215,7 +216,6 @@ public final class OfflineResource implements RestResource {
                     .put("applied", applied)
                     .put("next", body.path("next").asLong());
         }
-        FederationStore.ChildRow child = federation.store().child(signer).orElseThrow();
         ObjectNode answer = upward.accept(child, body);
         audit.record(AuditLog.Event.of(
                 "data.import",

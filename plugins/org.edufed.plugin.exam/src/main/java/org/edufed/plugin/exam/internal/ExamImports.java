@@ -144,25 +144,13 @@ public final class ExamImports {
         }
         try (Connection c = storage.dataSource().getConnection()) {
             Job j;
-            try (PreparedStatement ps = c.prepareStatement("SELECT exam_year, state, total, done, accepted, refused,"
-                    + " created_by, created_at, updated_at FROM exam_import WHERE job_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(JOB + " WHERE job_id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    j = new Job(
-                            id,
-                            rs.getString(1),
-                            rs.getString(2),
-                            rs.getInt(3),
-                            rs.getInt(4),
-                            rs.getInt(5),
-                            rs.getInt(6),
-                            new ArrayList<>(),
-                            rs.getString(7),
-                            rs.getTimestamp(8).toInstant(),
-                            rs.getTimestamp(9).toInstant());
+                    j = job(rs, new ArrayList<>());
                 }
             }
             try (PreparedStatement ps = c.prepareStatement(
@@ -189,29 +177,36 @@ public final class ExamImports {
     List<Job> jobs(String year, int limit) throws SQLException {
         List<Job> out = new ArrayList<>();
         try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT job_id, state, total, done, accepted, refused,"
-                        + " created_by, created_at, updated_at FROM exam_import WHERE exam_year = ?"
-                        + " ORDER BY created_at DESC, job_id")) {
+                PreparedStatement ps =
+                        c.prepareStatement(JOB + " WHERE exam_year = ? ORDER BY created_at DESC, job_id")) {
             ps.setString(1, year);
             ps.setMaxRows(Math.max(1, limit));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Job(
-                            rs.getString(1),
-                            year,
-                            rs.getString(2),
-                            rs.getInt(3),
-                            rs.getInt(4),
-                            rs.getInt(5),
-                            rs.getInt(6),
-                            List.of(),
-                            rs.getString(7),
-                            rs.getTimestamp(8).toInstant(),
-                            rs.getTimestamp(9).toInstant()));
+                    out.add(job(rs, List.of()));
                 }
             }
         }
         return out;
+    }
+
+    private static final String JOB = "SELECT job_id, exam_year, state, total, done, accepted, refused, created_by,"
+            + " created_at, updated_at FROM exam_import";
+
+    /** The job of a row of {@link #JOB}. */
+    private static Job job(ResultSet rs, List<CsvImport.RowError> problems) throws SQLException {
+        return new Job(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getInt(4),
+                rs.getInt(5),
+                rs.getInt(6),
+                rs.getInt(7),
+                problems,
+                rs.getString(8),
+                rs.getTimestamp(9).toInstant(),
+                rs.getTimestamp(10).toInstant());
     }
 
     /** Waits until a job ends (or the time is up); the job as it stands then. */
