@@ -1,7 +1,11 @@
 package org.edufed.plugin.exam.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -51,8 +55,22 @@ public final class ExamExports {
         this.audit = audit;
     }
 
-    /** An export: the file's name, its bytes, the rows in it and how many carry personal data in full. */
-    record Export(String filename, byte[] csv, int rows, int personal) {}
+    /**
+     * An export: the file's name, and the CSV written to a stream as it is read from the database (a county's
+     * year of registrations is not held in memory); the export is audited when written.
+     */
+    interface Export {
+        String filename();
+
+        /**
+         * Writes the CSV; stops after {@code maxRows} rows (then {@link Written#complete()} is false and the file is
+         * cut short, for a caller that must hold it).
+         */
+        Written writeTo(OutputStream out, int maxRows) throws IOException, SQLException;
+    }
+
+    /** What an export wrote: its rows, how many carry personal data in full, and whether it is whole. */
+    record Written(int rows, int personal, boolean complete) {}
 
     /** Thrown when the user may not export here (answered 403). */
     static final class Forbidden extends RuntimeException {
@@ -73,59 +91,13 @@ public final class ExamExports {
     }
 
     /** The registrations of a year the user may see. */
-    Export registrations(String user, String year, Locale l) throws SQLException {
+    Export registrations(String user, String year, Locale l) {
         Scope scope = scope(user, ExamResource.EXPORT);
         if (scope.isEmpty()) {
             throw new Forbidden();
         }
         Scope personal = scope(user, ExamResource.PERSONAL);
-        boolean en = "en".equals(l.getLanguage());
-        List<List<String>> rows = new ArrayList<>();
-        int full = 0;
-        if (node.level() == Level.SCHOOL) {
-            Map<String, String[]> ciphers = personal.isEmpty() ? Map.of() : store.ciphers(year, false);
-            for (ExamStore.Mine m : store.mine(year, Integer.MAX_VALUE)) {
-                String[] c = ciphers.get(m.id());
-                full += c == null ? 0 : 1;
-                rows.add(row(
-                        l,
-                        node.code(),
-                        m.globalId(),
-                        m.name(),
-                        m.gender(),
-                        m.birth().toString(),
-                        c == null ? m.idNumber() : fields.decrypt(c[0]),
-                        c == null ? m.guardianPhone() : fields.decrypt(c[1]),
-                        m.preferences(),
-                        m.status(),
-                        m.reason(),
-                        m.extra(),
-                        m.result() == null
-                                ? ""
-                                : m.result().path("highSchoolName").asText()));
-            }
-        } else {
-            Map<String, String[]> ciphers = personal.isEmpty() ? Map.of() : store.ciphers(year, true);
-            for (ExamStore.Received r : store.received(year, scope, null, null, Integer.MAX_VALUE)) {
-                String[] c = personal.covers(r.school()) ? ciphers.get(r.globalId()) : null;
-                full += c == null ? 0 : 1;
-                rows.add(row(
-                        l,
-                        r.school(),
-                        r.globalId(),
-                        r.name(),
-                        r.gender(),
-                        r.birth().toString(),
-                        c == null ? r.idNumber() : fields.decrypt(c[0]),
-                        c == null ? r.guardianPhone() : c[1] == null ? null : fields.decrypt(c[1]),
-                        r.preferences(),
-                        r.status(),
-                        r.reason(),
-                        r.extra(),
-                        ""));
-            }
-        }
-        List<String> header = en
+        List<String> header = "en".equals(l.getLanguage())
                 ? List.of(
                         "school",
                         "registration",
@@ -140,12 +112,95 @@ public final class ExamExports {
                         "extra",
                         "admission")
                 : List.of("学校", "报名号", "姓名", "性别", "出生日期", "身份证号", "监护人电话", "志愿", "状态", "原因", "附加信息", "录取学校");
-        audit.record(AuditLog.Event.of(
-                "exam.export",
-                "registrations/" + year,
-                AuditLog.Result.SUCCESS,
-                rows.size() + " rows, personal data " + (full == 0 ? "masked" : "in full for " + full + " rows")));
-        return new Export("exam-registrations-" + year + ".csv", csv(header, rows), rows.size(), full);
+        return new Export() {
+            @Override
+            public String filename() {
+                return "exam-registrations-" + year + ".csv";
+            }
+
+            @Override
+            public Written writeTo(OutputStream out, int maxRows) throws IOException, SQLException {
+                int[] counts = new int[2]; // rows, rows with personal data in full
+                boolean[] cut = {false};
+                boolean written = false;
+                try {
+                    CSVPrinter p = printer(out, header);
+                    if (node.level() == Level.SCHOOL) {
+                        store.eachMine(year, Integer.MAX_VALUE, (m, idCipher, phoneCipher) -> {
+                            if (counts[0] == maxRows) {
+                                cut[0] = true;
+                                return false;
+                            }
+                            boolean full = !personal.isEmpty();
+                            print(
+                                    p,
+                                    row(
+                                            l,
+                                            node.code(),
+                                            m.globalId(),
+                                            m.name(),
+                                            m.gender(),
+                                            m.birth().toString(),
+                                            full ? fields.decrypt(idCipher) : m.idNumber(),
+                                            full ? fields.decrypt(phoneCipher) : m.guardianPhone(),
+                                            m.preferences(),
+                                            m.status(),
+                                            m.reason(),
+                                            m.extra(),
+                                            m.result() == null
+                                                    ? ""
+                                                    : m.result()
+                                                            .path("highSchoolName")
+                                                            .asText()));
+                            counts[0]++;
+                            counts[1] += full ? 1 : 0;
+                            return true;
+                        });
+                    } else {
+                        store.eachReceived(year, scope, null, (r, idCipher, phoneCipher) -> {
+                            if (counts[0] == maxRows) {
+                                cut[0] = true;
+                                return false;
+                            }
+                            boolean full = personal.covers(r.school());
+                            print(
+                                    p,
+                                    row(
+                                            l,
+                                            r.school(),
+                                            r.globalId(),
+                                            r.name(),
+                                            r.gender(),
+                                            r.birth().toString(),
+                                            full ? fields.decrypt(idCipher) : r.idNumber(),
+                                            full
+                                                    ? (phoneCipher == null ? null : fields.decrypt(phoneCipher))
+                                                    : r.guardianPhone(),
+                                            r.preferences(),
+                                            r.status(),
+                                            r.reason(),
+                                            r.extra(),
+                                            ""));
+                            counts[0]++;
+                            counts[1] += full ? 1 : 0;
+                            return true;
+                        });
+                    }
+                    p.flush(); // the stream is the caller's to close
+                    written = true;
+                } finally {
+                    // audited whatever happened: personal data may have left before a failure
+                    audit.record(AuditLog.Event.of(
+                            "exam.export",
+                            "registrations/" + year,
+                            written ? AuditLog.Result.SUCCESS : AuditLog.Result.FAILURE,
+                            counts[0] + " rows" + (cut[0] ? " (cut at the console's limit)" : "")
+                                    + ", personal data "
+                                    + (counts[1] == 0 ? "masked" : "in full for " + counts[1] + " rows")));
+                }
+                return new Written(counts[0], counts[1], !cut[0]);
+            }
+        };
     }
 
     private static List<String> row(
@@ -246,31 +301,44 @@ public final class ExamExports {
         List<String> header = en
                 ? List.of("school", "registration", "name", "batch", "highSchool", "score", "rank")
                 : List.of("毕业学校", "报名号", "姓名", "批次", "录取学校", "成绩", "名次");
-        audit.record(AuditLog.Event.of(
-                "exam.export", "results/" + year, AuditLog.Result.SUCCESS, rows.size() + " rows, no personal data"));
-        return new Export("exam-results-" + year + ".csv", csv(header, rows), rows.size(), 0);
+        return new Export() {
+            @Override
+            public String filename() {
+                return "exam-results-" + year + ".csv";
+            }
+
+            @Override
+            public Written writeTo(OutputStream out, int maxRows) throws IOException {
+                int n = Math.min(rows.size(), maxRows);
+                CSVPrinter p = printer(out, header);
+                for (List<String> r : rows.subList(0, n)) {
+                    print(p, r);
+                }
+                p.flush(); // the stream is the caller's to close
+                audit.record(AuditLog.Event.of(
+                        "exam.export", "results/" + year, AuditLog.Result.SUCCESS, n + " rows, no personal data"));
+                return new Written(n, 0, n == rows.size());
+            }
+        };
     }
 
-    /**
-     * A CSV file in UTF-8 with a BOM; a cell that a spreadsheet would read as a formula ({@code = + - @}) is
-     * prefixed with {@code '}.
-     */
-    static byte[] csv(List<String> header, List<List<String>> rows) {
-        StringBuilder out = new StringBuilder("\uFEFF");
-        try (CSVPrinter p = new CSVPrinter(
-                out, CSVFormat.DEFAULT.builder().setRecordSeparator("\r\n").build())) {
-            p.printRecord(header);
-            for (List<String> r : rows) {
-                List<String> safe = new ArrayList<>(r.size());
-                for (String cell : r) {
-                    String v = cell == null ? "" : cell;
-                    safe.add(!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0 ? "'" + v : v);
-                }
-                p.printRecord(safe);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e); // a StringBuilder does not fail
+    /** A CSV printer writing UTF-8 with a BOM (so that Excel reads the Chinese right), the header printed. */
+    static CSVPrinter printer(OutputStream out, List<String> header) throws IOException {
+        Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 16 * 1024);
+        w.write('\uFEFF');
+        CSVPrinter p = new CSVPrinter(
+                w, CSVFormat.DEFAULT.builder().setRecordSeparator("\r\n").build());
+        p.printRecord(header);
+        return p;
+    }
+
+    /** Prints a row; a cell that a spreadsheet would read as a formula ({@code = + - @}) is prefixed with {@code '}. */
+    static void print(CSVPrinter p, List<String> row) throws IOException {
+        List<String> safe = new ArrayList<>(row.size());
+        for (String cell : row) {
+            String v = cell == null ? "" : cell;
+            safe.add(!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0 ? "'" + v : v);
         }
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        p.printRecord(safe);
     }
 }

@@ -88,16 +88,42 @@ public final class ExamPage implements ConsolePage {
                 .append("</button></form>");
     }
 
-    /** A finished export: a message and the file as a download link (the console serves pages, not files). */
-    private String exported(PageContext ctx, ExamExports.Export e) {
+    /**
+     * Rows of an export the console hands over itself, as a download link in the page (the console serves pages,
+     * not files): a school's year or a small county's; a larger export is the API's, which streams it.
+     */
+    static final int CONSOLE_EXPORT_ROWS = 20_000;
+
+    /** A finished export: a message and the file as a download link, or where to get a larger file. */
+    private String exported(PageContext ctx, ExamExports.Export e) throws SQLException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ExamExports.Written w;
+        try {
+            w = e.writeTo(bytes, CONSOLE_EXPORT_ROWS);
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex); // an in-memory stream does not fail
+        }
+        if (!w.complete()) {
+            String api =
+                    "/api/v1/exam/export/" + (e.filename().startsWith("exam-results-") ? "results" : "registrations")
+                            + "?year=" + ctx.escape(value(ctx, "year"));
+            return render(
+                    ctx,
+                    null,
+                    t(
+                            ctx,
+                            "超过 " + CONSOLE_EXPORT_ROWS + " 行，控制台无法直接下载；请通过接口导出：GET " + api,
+                            "More than " + CONSOLE_EXPORT_ROWS + " rows, too many for the console; export them"
+                                    + " through the API: GET " + api));
+        }
         String link = "<a id=\"exam-download\" download=\"" + ctx.escape(e.filename())
                 + "\" href=\"data:text/csv;charset=utf-8;base64,"
-                + java.util.Base64.getEncoder().encodeToString(e.csv()) + "\">"
+                + java.util.Base64.getEncoder().encodeToString(bytes.toByteArray()) + "\">"
                 + ctx.escape(e.filename()) + "</a>";
         String msg = t(ctx, "已导出 ", "Exported ")
-                + e.rows()
+                + w.rows()
                 + t(ctx, " 行", " rows")
-                + (e.personal() > 0
+                + (w.personal() > 0
                         ? t(ctx, "（含完整个人信息，已记入审计日志）", " (personal data in full, audited)")
                         : t(ctx, "（个人信息已隐去）", " (personal data masked)"));
         return render(ctx, msg, null)

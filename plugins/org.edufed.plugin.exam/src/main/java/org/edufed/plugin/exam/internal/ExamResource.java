@@ -24,6 +24,7 @@ import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
+import javax.ws.rs.core.StreamingOutput;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.crypto.FieldEncryption;
@@ -745,11 +746,20 @@ public final class ExamResource implements RestResource {
 
     // --- exports ----------------------------------------------------------------------------------------------
 
+    /**
+     * An export as the answer, written as it is read (a county's year of registrations is never held in memory);
+     * the row count is in the audit log, not in a header, which goes out before the rows.
+     */
     private Response csv(ExamExports.Export e) {
-        return Response.ok(e.csv(), "text/csv;charset=UTF-8")
+        StreamingOutput body = out -> {
+            try {
+                e.writeTo(out, Integer.MAX_VALUE);
+            } catch (SQLException ex) {
+                throw new IOException("the export failed while reading the registrations", ex);
+            }
+        };
+        return Response.ok(body, "text/csv;charset=UTF-8")
                 .header("Content-Disposition", "attachment; filename=\"" + e.filename() + "\"")
-                .header("X-Rows", e.rows())
-                .header("X-Personal-Rows", e.personal())
                 .build();
     }
 

@@ -2,6 +2,7 @@ package org.edufed.plugin.exam.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;
@@ -438,18 +439,38 @@ public final class ExamStore {
     /** Registrations made here for a year, newest first. */
     List<Mine> mine(String year, int limit) throws SQLException {
         List<Mine> out = new ArrayList<>();
+        try {
+            eachMine(year, limit, (m, idCipher, phoneCipher) -> out.add(m));
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // adding to a list does not fail
+        }
+        return out;
+    }
+
+    /**
+     * What an export is handed for each row as it is read: the row, and its ID number's and phone's ciphertexts;
+     * answers whether to go on.
+     */
+    interface RowSink<T> {
+        boolean accept(T row, String idCipher, String phoneCipher) throws IOException;
+    }
+
+    /**
+     * Every registration made here for a year, newest first, handed to {@code sink} as it is read: an export of
+     * a county's hundreds of thousands holds one row at a time, not the year.
+     */
+    void eachMine(String year, int limit, RowSink<Mine> sink) throws SQLException, IOException {
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps =
                         c.prepareStatement(MINE + " WHERE exam_year = ? ORDER BY updated_at DESC, reg_id")) {
             ps.setString(1, year);
             ps.setMaxRows(limit);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(mine(rs));
+                while (rs.next() && sink.accept(mine(rs), rs.getString(7), rs.getString(8))) {
+                    // handed on
                 }
             }
         }
-        return out;
     }
 
     /** The ciphertexts of a registration made here (for a full view through {@link FieldEncryption#reveal}). */
@@ -651,6 +672,28 @@ public final class ExamStore {
      */
     List<Received> received(String year, Scope scope, String school, Status status, int limit) throws SQLException {
         List<Received> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        try {
+            eachReceived(year, scope, school, (r, idCipher, phoneCipher) -> {
+                if (status == null || status.id.equals(r.status())) {
+                    out.add(r);
+                }
+                return out.size() < limit;
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // adding to a list does not fail
+        }
+        return out;
+    }
+
+    /**
+     * Every registration received for a year whose school is in {@code scope} (and is {@code school} unless
+     * null), in the order they arrived, handed to {@code sink} as it is read.
+     */
+    void eachReceived(String year, Scope scope, String school, RowSink<Received> sink)
+            throws SQLException, IOException {
         Scope.Condition where = scope.where("r.origin");
         String sql = RECEIVED + " WHERE r.exam_year = ? AND r.withdrawn = FALSE AND " + where.sql()
                 + (school == null ? "" : " AND r.origin = ?") + " ORDER BY r.received_at, r.global_id";
@@ -665,15 +708,11 @@ public final class ExamStore {
                 ps.setString(p, school);
             }
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next() && out.size() < limit) {
-                    Received r = received(rs);
-                    if (status == null || status.id.equals(r.status())) {
-                        out.add(r);
-                    }
+                while (rs.next() && sink.accept(received(rs), rs.getString(8), rs.getString(9))) {
+                    // handed on
                 }
             }
         }
-        return out;
     }
 
     Optional<Received> received(String globalId) throws SQLException {
@@ -719,27 +758,6 @@ public final class ExamStore {
                 province,
                 rs.getTimestamp(11).toInstant(),
                 openExtra(rs.getString(21)));
-    }
-
-    /**
-     * The ciphertexts of the ID number and phone of every registration of a year, made here (by id) or received
-     * here (by global id), for an export with personal data.
-     */
-    Map<String, String[]> ciphers(String year, boolean receivedHere) throws SQLException {
-        Map<String, String[]> out = new HashMap<>();
-        try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        receivedHere
-                                ? "SELECT global_id, id_cipher, phone_cipher FROM exam_received WHERE exam_year = ?"
-                                : "SELECT reg_id, id_cipher, phone_cipher FROM exam_registration WHERE exam_year = ?")) {
-            ps.setString(1, year);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-                }
-            }
-        }
-        return out;
     }
 
     /** The ciphertexts of a registration received here. */

@@ -45,6 +45,8 @@ class ExamImportsTest {
     EmbeddedDataSource ds;
     Storage storage;
     ExamStore store;
+    FieldEncryption fields;
+    NodeIdentity node;
 
     @SuppressWarnings("unchecked")
     static <T> T fake(Class<T> type, java.lang.reflect.InvocationHandler h) {
@@ -118,13 +120,13 @@ class ExamImportsTest {
             }
             return none(m.getReturnType());
         });
-        FieldEncryption fields = fake(FieldEncryption.class, (p, m, a) -> switch (m.getName()) {
+        fields = fake(FieldEncryption.class, (p, m, a) -> switch (m.getName()) {
             case "encrypt" -> "enc:" + a[0];
             case "decrypt" -> ((String) a[0]).substring(4);
             case "blindIndex" -> "idx:" + a[0];
             default -> none(m.getReturnType());
         });
-        NodeIdentity node = fake(NodeIdentity.class, (p, m, a) -> switch (m.getName()) {
+        node = fake(NodeIdentity.class, (p, m, a) -> switch (m.getName()) {
             case "code" -> "2151010001";
             case "level" -> Level.SCHOOL;
             default -> none(m.getReturnType());
@@ -232,6 +234,67 @@ class ExamImportsTest {
         }
         assertEquals(
                 "510105", store.mine(id).orElseThrow().extra().path("hukou").asText());
+    }
+
+    /**
+     * An export is written as the registrations are read, personal data in full only with the permission, and
+     * audited with its count; the console's copy stops at its limit and says so.
+     */
+    @Test
+    void exportsStreamTheRowsAndAuditThem() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            store.register(new Rules.Registration(
+                    "2027",
+                    "李雷" + "甲乙丙丁戊".charAt(i),
+                    RulesTest.id("510104", "20120101", "00" + i),
+                    "13800138000",
+                    java.util.Map.of("1", List.of("5101040001")),
+                    null));
+        }
+        List<String> audited = new java.util.ArrayList<>();
+        AuditLog audit = fake(AuditLog.class, (p, m, a) -> {
+            if (m.getName().equals("record")) {
+                audited.add(((AuditLog.Event) a[0]).detail());
+            }
+            return null;
+        });
+        for (boolean personal : new boolean[] {true, false}) {
+            org.edufed.kernel.api.security.AccountService accounts =
+                    fake(org.edufed.kernel.api.security.AccountService.class, (p, m, a) -> switch (m.getName()) {
+                        case "isPermitted" -> personal || !ExamResource.PERSONAL.equals(a[1]);
+                        case "scope" -> personal || !ExamResource.PERSONAL.equals(a[1])
+                                ? org.edufed.kernel.api.security.Scope.ALL
+                                : org.edufed.kernel.api.security.Scope.NONE;
+                        default -> none(m.getReturnType());
+                    });
+            ExamExports exports = new ExamExports(store, node, accounts, fields, audit);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ExamExports.Written w = exports.registrations("clerk", "2027", java.util.Locale.SIMPLIFIED_CHINESE)
+                    .writeTo(out, Integer.MAX_VALUE);
+            assertEquals(new ExamExports.Written(5, personal ? 5 : 0, true), w);
+            String csv = out.toString(StandardCharsets.UTF_8);
+            assertEquals(6, csv.split("\r\n").length, csv);
+            assertEquals(personal, csv.contains(RulesTest.id("510104", "20120101", "003")), csv);
+            assertEquals(personal, csv.contains("13800138000"), csv);
+        }
+        assertEquals(List.of("5 rows, personal data in full for 5 rows", "5 rows, personal data masked"), audited);
+        // the console's copy, cut at its limit
+        ExamExports exports = new ExamExports(
+                store,
+                node,
+                fake(org.edufed.kernel.api.security.AccountService.class, (p, m, a) -> switch (m.getName()) {
+                    case "isPermitted" -> true;
+                    case "scope" -> org.edufed.kernel.api.security.Scope.ALL;
+                    default -> none(m.getReturnType());
+                }),
+                fields,
+                audit);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertEquals(
+                new ExamExports.Written(2, 2, false),
+                exports.registrations("clerk", "2027", java.util.Locale.ENGLISH).writeTo(out, 2));
+        assertEquals(3, out.toString(StandardCharsets.UTF_8).split("\r\n").length);
+        assertEquals("2 rows (cut at the console's limit), personal data in full for 2 rows", audited.get(2));
     }
 
     @Test
