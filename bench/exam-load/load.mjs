@@ -1,5 +1,5 @@
 // Load client of bench/exam-load.sh: POSTs registrations (each with a fresh, valid GB 11643 ID number and a
-// unique Chinese name) to a school node's /api/v1/exam/registrations with autocannon, and writes the names of
+// unique Chinese name) to a school node's /api/v1/exam/registrations with autocannon, and writes the ids of
 // the acknowledged (201) ones, one a line, for the durability check.
 //   node load.mjs <base-url> <password> <connections> <seconds> <first-index> <acked-file> <result-file>
 import autocannon from 'autocannon';
@@ -9,14 +9,17 @@ const [base, password, connections, seconds, first, ackedFile, resultFile] = pro
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const HAN = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月山川风云雨雪春夏秋冬松竹梅兰';
 const DAY0 = Date.UTC(2010, 8, 1); // eligibility from 2010-09-01 for 1,095 days
+// districts of Sichuan (GB/T 2260): 20 x 1,095 days x 1,000 sequences = 21,900,000 distinct ID numbers
+const REGIONS = ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114', '510115', '510116',
+  '510117', '510118', '510121', '510129', '510131', '510132', '510181', '510182', '510183', '510184'];
 const auth = 'Basic ' + Buffer.from('admin:' + password).toString('base64');
 
-/** Registration number i: a birth day and a sequence unique to i (1,095 days x 1,000 sequences). */
+/** Registration number i: a district, a birth day and a sequence unique to i. */
 function idNumber(i) {
   const d = new Date(DAY0 + (i % 1095) * 86400000);
   const seq = String(Math.floor(i / 1095) % 1000).padStart(3, '0');
   const birth = d.getUTCFullYear() + String(d.getUTCMonth() + 1).padStart(2, '0') + String(d.getUTCDate()).padStart(2, '0');
-  const head = '510105' + birth + seq;
+  const head = REGIONS[Math.floor(i / 1095000) % REGIONS.length] + birth + seq;
   let sum = 0;
   for (let k = 0; k < 17; k++) sum += (head.charCodeAt(k) - 48) * W[k];
   return head + '10X98765432'[sum % 11];
@@ -47,7 +50,7 @@ const result = await autocannon({
         year: '2027', name: context.name, idNumber: idNumber(i), guardianPhone: '13800138000',
         preferences: { '1': ['5101040001', '5101040002'], '2': ['5101040002'] } }) };
     },
-    onResponse: (status, body, context) => { if (status === 201) acked.push(context.name); },
+    onResponse: (status, body) => { if (status === 201) acked.push(JSON.parse(body).id); },
   }],
 });
 writeFileSync(ackedFile, acked.join('\n') + (acked.length ? '\n' : ''));

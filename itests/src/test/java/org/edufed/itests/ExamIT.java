@@ -681,7 +681,8 @@ class ExamIT {
                                             "\"countyMay\":{\"narrowWindow\":true,\"extraFields\":true},\"tieRule\"")),
                     200);
             String hukou = "{\"fields\":[{\"code\":\"hukou\",\"label\":{\"zh-CN\":\"户籍所在地\",\"en\":\"Household\"},"
-                    + "\"pattern\":\"[0-9]{6}\"}]}";
+                    + "\"pattern\":\"[0-9]{6}\"},{\"code\":\"address\",\"label\":{\"zh-CN\":\"家庭住址\","
+                    + "\"en\":\"Home address\"},\"personal\":true}]}";
             FederationIT.await(
                     () -> exam(county, cp, "PUT", "/county-rules/2027", hukou).statusCode() == 200 ? true : null);
             JsonNode wider = ok(
@@ -697,7 +698,7 @@ class ExamIT {
                                     .path("effective")
                                     .path("fields")
                                     .size()
-                            == 1
+                            == 2
                     ? true
                     : null);
             String chu = idNumber("510104", "20120202", "557");
@@ -715,19 +716,17 @@ class ExamIT {
                             "POST",
                             "/registrations",
                             registration("褚十二", chu, "{\"1\":[\"5101040002\"]}")
-                                    .replace("}}", "},\"extra\":{\"hukou\":\"510104\"}}")),
+                                    .replace("}}", "},\"extra\":{\"hukou\":\"510104\",\"address\":\"锦江区红星路二段\"}}")),
                     201);
-            assertEquals(
-                    "510104",
-                    KarafNode.json(exam(
-                                    school,
-                                    sp,
-                                    "GET",
-                                    "/registrations/" + withHukou.path("id").asText(),
-                                    null))
-                            .path("extra")
-                            .path("hukou")
-                            .asText());
+            JsonNode shown = KarafNode.json(exam(
+                    school, sp, "GET", "/registrations/" + withHukou.path("id").asText(), null));
+            assertEquals("510104", shown.path("extra").path("hukou").asText(), shown.toString());
+            // the personal field masked wherever the registration is listed, in full only in the audited view
+            assertEquals("锦******段", shown.path("extra").path("address").asText(), shown.toString());
+            assertFalse(shown.path("extra").has("@personal"), shown.toString());
+            JsonNode inFull = KarafNode.json(exam(
+                    school, sp, "GET", "/registrations/" + withHukou.path("id").asText() + "/personal", null));
+            assertEquals("锦江区红星路二段", inFull.path("extra").path("address").asText(), inFull.toString());
             assertTrue(console.get("/console/exam").body().contains("户籍所在地"), "the console form asks for it");
             // kept encrypted on the way (outbox, records at every level) and read at the county
             JsonNode atCounty = FederationIT.await(() -> {
@@ -739,6 +738,24 @@ class ExamIT {
                 return null;
             });
             assertEquals("510104", atCounty.path("extra").path("hukou").asText(), atCounty.toString());
+            assertEquals("锦******段", atCounty.path("extra").path("address").asText(), atCounty.toString());
+            // the province does not hold the county's rules: the flag travelled with the registration
+            JsonNode atProvince = FederationIT.await(() -> {
+                for (JsonNode r : KarafNode.json(exam(province, pp, "GET", "/reviews?year=2027", null))) {
+                    if ("褚十二".equals(r.path("name").asText())) {
+                        return r;
+                    }
+                }
+                return null;
+            });
+            assertEquals("锦******段", atProvince.path("extra").path("address").asText(), atProvince.toString());
+            JsonNode provinceFull = KarafNode.json(exam(
+                    province,
+                    pp,
+                    "GET",
+                    "/reviews/" + atProvince.path("globalId").asText() + "/personal",
+                    null));
+            assertEquals("锦江区红星路二段", provinceFull.path("extra").path("address").asText(), provinceFull.toString());
             // the county narrows the window: registration opens tomorrow in its subtree
             ok(
                     exam(

@@ -77,7 +77,20 @@ public final class UpwardComponent implements Upward {
 
     @Override
     public void enqueueAll(Connection c, String topic, List<Entry> entries) throws SQLException {
-        forwardAll(c, keepNewest(c, items(topic, entries)));
+        Connection own = platformView(c);
+        forwardAll(own, keepNewest(own, items(topic, entries)));
+    }
+
+    /**
+     * A connection a plugin handed over to write its records in its own transaction, as the platform uses it. A
+     * plugin's connection checks each statement and lets one of the platform's through only after refusing it
+     * and looking at the stack for who issued it; unwrapped (what it allows the platform, never the plugin), the
+     * same pooled connection and transaction take the exchange's few statements directly: one look at the stack
+     * per call instead of one per statement and a proxy call per parameter (5 % of a school's CPU when its
+     * students register).
+     */
+    static Connection platformView(Connection c) throws SQLException {
+        return c.unwrap(Connection.class);
     }
 
     /**
@@ -87,8 +100,9 @@ public final class UpwardComponent implements Upward {
      */
     void enqueueCreated(Connection c, String topic, List<Entry> entries) throws SQLException {
         List<Item> items = items(topic, entries);
-        insertAll(c, items);
-        forwardAll(c, items);
+        Connection own = platformView(c);
+        insertAll(own, items);
+        forwardAll(own, items);
     }
 
     /** The outbox items of this node's entries, checked. */

@@ -126,7 +126,7 @@ public final class ExamExports {
                 try {
                     CSVPrinter p = printer(out, header);
                     if (node.level() == Level.SCHOOL) {
-                        store.eachMine(year, Integer.MAX_VALUE, (m, idCipher, phoneCipher) -> {
+                        store.eachMine(year, Integer.MAX_VALUE, (m, idCipher, phoneCipher, extra) -> {
                             if (counts[0] == maxRows) {
                                 cut[0] = true;
                                 return false;
@@ -146,7 +146,7 @@ public final class ExamExports {
                                             m.preferences(),
                                             m.status(),
                                             m.reason(),
-                                            m.extra(),
+                                            full ? store.extra(extra, true) : m.extra(),
                                             m.result() == null
                                                     ? ""
                                                     : m.result()
@@ -157,7 +157,7 @@ public final class ExamExports {
                             return true;
                         });
                     } else {
-                        store.eachReceived(year, scope, null, (r, idCipher, phoneCipher) -> {
+                        store.eachReceived(year, scope, null, (r, idCipher, phoneCipher, extra) -> {
                             if (counts[0] == maxRows) {
                                 cut[0] = true;
                                 return false;
@@ -179,7 +179,7 @@ public final class ExamExports {
                                             r.preferences(),
                                             r.status(),
                                             r.reason(),
-                                            r.extra(),
+                                            full ? store.extra(extra, true) : r.extra(),
                                             ""));
                             counts[0]++;
                             counts[1] += full ? 1 : 0;

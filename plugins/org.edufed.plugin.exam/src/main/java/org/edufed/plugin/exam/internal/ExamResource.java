@@ -481,7 +481,10 @@ public final class ExamResource implements RestResource {
         return corrected(id, json);
     }
 
-    /** The full ID number and phone of a registration made here; every such view is in the audit trail. */
+    /**
+     * The full ID number, phone and extra fields (the personal ones unmasked) of a registration made here; every
+     * such view is in the audit trail.
+     */
     @GET
     @Path("/registrations/{id}/personal")
     @RequiresPermission(PERSONAL)
@@ -496,6 +499,9 @@ public final class ExamResource implements RestResource {
         o.put("idNumber", fields.reveal(ciphers[0], subject, "exam.review"));
         if (ciphers[1] != null) {
             o.put("guardianPhone", fields.reveal(ciphers[1], subject, "exam.review"));
+        }
+        if (ciphers[2] != null) {
+            o.set("extra", store.extraRevealed(ciphers[2], subject, "exam.review"));
         }
         return o;
     }

@@ -243,7 +243,7 @@ public final class ExamStore {
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
                     ps.setString(13, account);
-                    ps.setString(14, sealExtra(r.extraJson()));
+                    ps.setString(14, sealExtra(extraJson(r)));
                     ps.executeUpdate();
                 }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
@@ -322,12 +322,68 @@ public final class ExamStore {
         return json == null ? null : fields.encrypt(json);
     }
 
-    /** The extra fields of a stored row ({@code null} when none); rows written before they were encrypted read too. */
-    private JsonNode openExtra(String stored) {
+    /**
+     * The key under which a registration's extra fields carry the codes of those the year marks personal: kept and
+     * sent up with the values, since a province that masks them does not hold the county's rules that named them.
+     * (Field codes start with a letter.)
+     */
+    static final String PERSONAL_CODES = "@personal";
+
+    /** The extra fields' values of a registration as kept and sent up: with the codes of its personal ones. */
+    private String extraJson(Registration r) {
+        String json = r.extraJson();
+        List<String> personal = json == null
+                ? List.of()
+                : year(r.year())
+                        .map(y -> y.fields().stream()
+                                .filter(Rules.Field::personal)
+                                .map(Rules.Field::code)
+                                .toList())
+                        .orElse(List.of());
+        if (personal.isEmpty()) {
+            return json;
+        }
+        ObjectNode o = (ObjectNode) parse(json);
+        com.fasterxml.jackson.databind.node.ArrayNode codes = o.putArray(PERSONAL_CODES);
+        personal.stream().filter(o::has).forEach(codes::add);
+        return o.toString();
+    }
+
+    /**
+     * The extra fields of a stored row ({@code null} when none), the personal ones masked unless {@code inFull};
+     * rows written before they were encrypted read too. (Decrypted here without an audit entry: a caller showing
+     * them in full audits its view, as an export does, or uses {@link #extraRevealed}.)
+     */
+    JsonNode extra(String stored, boolean inFull) {
         if (stored == null) {
             return null;
         }
-        return parse(stored.startsWith("{") ? stored : fields.decrypt(stored));
+        return shown(parse(stored.startsWith("{") ? stored : fields.decrypt(stored)), inFull);
+    }
+
+    /** The extra fields of a stored row in full, the decryption in the audit trail (a personal view). */
+    JsonNode extraRevealed(String stored, String subject, String purpose) {
+        if (stored == null) {
+            return null;
+        }
+        return shown(parse(stored.startsWith("{") ? stored : fields.reveal(stored, subject, purpose)), true);
+    }
+
+    private static JsonNode shown(JsonNode all, boolean inFull) {
+        if (!(all instanceof ObjectNode o)) {
+            return all;
+        }
+        ObjectNode out = o.deepCopy();
+        out.remove(PERSONAL_CODES);
+        if (!inFull) {
+            for (JsonNode code : o.path(PERSONAL_CODES)) {
+                JsonNode v = out.get(code.asText());
+                if (v != null && v.isTextual()) {
+                    out.put(code.asText(), FieldEncryption.mask(v.asText()));
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -346,8 +402,9 @@ public final class ExamStore {
                 .put("school", node.code())
                 .put("at", at.toString());
         o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
-        if (r.extraJson() != null) {
-            o.put("extra", r.extraJson()); // as text: the exchange keeps it encrypted wherever it stores the record
+        String extra = extraJson(r);
+        if (extra != null) {
+            o.put("extra", extra); // as text: the exchange keeps it encrypted wherever it stores the record
         }
         return o.toString();
     }
@@ -387,7 +444,7 @@ public final class ExamStore {
                 ps.setString(7, fields.encrypt(r.guardianPhone()));
                 ps.setString(8, r.preferencesJson());
                 ps.setTimestamp(9, now);
-                ps.setString(10, sealExtra(r.extraJson()));
+                ps.setString(10, sealExtra(extraJson(r)));
                 ps.setString(11, id);
                 ps.setLong(12, current.version());
                 if (ps.executeUpdate() != 1) {
@@ -440,7 +497,7 @@ public final class ExamStore {
     List<Mine> mine(String year, int limit) throws SQLException {
         List<Mine> out = new ArrayList<>();
         try {
-            eachMine(year, limit, (m, idCipher, phoneCipher) -> out.add(m));
+            eachMine(year, limit, (m, idCipher, phoneCipher, extra) -> out.add(m));
         } catch (IOException e) {
             throw new IllegalStateException(e); // adding to a list does not fail
         }
@@ -448,11 +505,11 @@ public final class ExamStore {
     }
 
     /**
-     * What an export is handed for each row as it is read: the row, and its ID number's and phone's ciphertexts;
-     * answers whether to go on.
+     * What an export is handed for each row as it is read: the row, its ID number's and phone's ciphertexts and
+     * its extra fields as stored (for {@link #extra}); answers whether to go on.
      */
     interface RowSink<T> {
-        boolean accept(T row, String idCipher, String phoneCipher) throws IOException;
+        boolean accept(T row, String idCipher, String phoneCipher, String extraStored) throws IOException;
     }
 
     /**
@@ -466,24 +523,29 @@ public final class ExamStore {
             ps.setString(1, year);
             ps.setMaxRows(limit);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next() && sink.accept(mine(rs), rs.getString(7), rs.getString(8))) {
+                while (rs.next() && sink.accept(mine(rs), rs.getString(7), rs.getString(8), rs.getString(11))) {
                     // handed on
                 }
             }
         }
     }
 
-    /** The ciphertexts of a registration made here (for a full view through {@link FieldEncryption#reveal}). */
+    /**
+     * The ciphertexts of a registration made here, ID number, phone and extra fields as stored (for a full view
+     * through {@link FieldEncryption#reveal} and {@link #extraRevealed}).
+     */
     Optional<String[]> mineCiphers(String id) throws SQLException {
         if (id == null || !id.matches("[0-9a-f-]{36}")) {
             return Optional.empty();
         }
         try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps =
-                        c.prepareStatement("SELECT id_cipher, phone_cipher FROM exam_registration WHERE reg_id = ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id_cipher, phone_cipher, extra_fields FROM exam_registration WHERE reg_id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+                return rs.next()
+                        ? Optional.of(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                        : Optional.empty();
             }
         }
     }
@@ -515,7 +577,7 @@ public final class ExamStore {
                         .map(i -> parse(i.value()))
                         .orElse(null),
                 rs.getTimestamp(10).toInstant(),
-                openExtra(rs.getString(11)));
+                extra(rs.getString(11), false));
     }
 
     private Decision inherited(String key) {
@@ -676,7 +738,7 @@ public final class ExamStore {
             return out;
         }
         try {
-            eachReceived(year, scope, school, (r, idCipher, phoneCipher) -> {
+            eachReceived(year, scope, school, (r, idCipher, phoneCipher, extra) -> {
                 if (status == null || status.id.equals(r.status())) {
                     out.add(r);
                 }
@@ -708,7 +770,7 @@ public final class ExamStore {
                 ps.setString(p, school);
             }
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next() && sink.accept(received(rs), rs.getString(8), rs.getString(9))) {
+                while (rs.next() && sink.accept(received(rs), rs.getString(8), rs.getString(9), rs.getString(21))) {
                     // handed on
                 }
             }
@@ -757,17 +819,19 @@ public final class ExamStore {
                 county,
                 province,
                 rs.getTimestamp(11).toInstant(),
-                openExtra(rs.getString(21)));
+                extra(rs.getString(21), false));
     }
 
-    /** The ciphertexts of a registration received here. */
+    /** The ciphertexts of a registration received here (as {@link #mineCiphers}). */
     Optional<String[]> receivedCiphers(String globalId) throws SQLException {
         try (Connection c = storage.dataSource().getConnection();
-                PreparedStatement ps =
-                        c.prepareStatement("SELECT id_cipher, phone_cipher FROM exam_received WHERE global_id = ?")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id_cipher, phone_cipher, extra_fields FROM exam_received WHERE global_id = ?")) {
             ps.setString(1, globalId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new String[] {rs.getString(1), rs.getString(2)}) : Optional.empty();
+                return rs.next()
+                        ? Optional.of(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                        : Optional.empty();
             }
         }
     }

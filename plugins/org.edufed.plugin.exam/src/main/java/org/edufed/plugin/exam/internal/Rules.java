@@ -201,9 +201,15 @@ final class Rules {
 
     /**
      * A required field a registration must carry beyond the fixed ones: its code (as the API and CSV column name
-     * it), a label in zh-CN and English, and the pattern its value must match in whole.
+     * it), a label in zh-CN and English, the pattern its value must match in whole, and whether it is personal
+     * data (an address, a household registration): masked in lists like the ID number, shown in full only with
+     * {@code exam:personal}, each full view audited.
      */
-    record Field(String code, String labelZh, String labelEn, String pattern) {
+    record Field(String code, String labelZh, String labelEn, String pattern, boolean personal) {
+
+        Field(String code, String labelZh, String labelEn, String pattern) {
+            this(code, labelZh, labelEn, pattern, false);
+        }
 
         String label(java.util.Locale locale) {
             return "en".equals(locale.getLanguage()) ? labelEn : labelZh;
@@ -219,13 +225,14 @@ final class Rules {
                 ObjectNode o = a.addObject().put("code", f.code());
                 o.putObject("label").put("zh-CN", f.labelZh()).put("en", f.labelEn());
                 o.put("pattern", f.pattern());
+                o.put("personal", f.personal());
             });
             return a;
         }
     }
 
     /**
-     * The fields of a JSON array ({@code [{"code", "label": {"zh-CN", "en"}, "pattern"}]}, at most 10), every
+     * The fields of a JSON array ({@code [{"code", "label": {"zh-CN", "en"}, "pattern", "personal"}]}, at most 10), every
      * problem added under {@code fields}.
      */
     static List<Field> fields(JsonNode a, List<Problem> problems) {
@@ -259,7 +266,7 @@ final class Rules {
             } else if (!compiles) {
                 problems.add(new Problem("fields", "exam.badFieldPattern"));
             } else {
-                out.add(new Field(code, zh, en, pattern));
+                out.add(new Field(code, zh, en, pattern, f.path("personal").asBoolean(false)));
                 continue;
             }
             break;

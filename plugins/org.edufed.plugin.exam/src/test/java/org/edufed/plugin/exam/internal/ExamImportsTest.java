@@ -237,6 +237,27 @@ class ExamImportsTest {
     }
 
     /**
+     * Extra fields the year marks personal travel with their codes beside the values: masked where registrations
+     * are listed, in full for a personal view or an export with the permission; rows without the codes read as
+     * before.
+     */
+    @Test
+    void personalExtraFieldsAreMaskedUnlessShownInFull() {
+        String stored = "enc:{\"hukou\":\"510104\",\"address\":\"锦江区红星路\",\"@personal\":[\"address\"]}";
+        com.fasterxml.jackson.databind.JsonNode masked = store.extra(stored, false);
+        assertEquals("锦****路", masked.path("address").asText(), masked.toString());
+        assertEquals("510104", masked.path("hukou").asText());
+        assertTrue(!masked.has(ExamStore.PERSONAL_CODES), "the codes are not shown");
+        com.fasterxml.jackson.databind.JsonNode full = store.extra(stored, true);
+        assertEquals("锦江区红星路", full.path("address").asText());
+        assertTrue(!full.has(ExamStore.PERSONAL_CODES));
+        assertEquals(
+                "锦江区红星路",
+                store.extra("{\"address\":\"锦江区红星路\"}", false).path("address").asText(),
+                "a row from before the flag");
+    }
+
+    /**
      * An export is written as the registrations are read, personal data in full only with the permission, and
      * audited with its count; the console's copy stops at its limit and says so.
      */

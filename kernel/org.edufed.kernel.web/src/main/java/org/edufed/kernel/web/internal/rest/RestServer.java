@@ -16,6 +16,7 @@ import javax.ws.rs.GET;
 import javax.ws.rs.POST;
 import javax.ws.rs.PUT;
 import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
 import javax.ws.rs.core.Context;
 import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.Response;
@@ -204,8 +205,11 @@ public final class RestServer implements HealthCheck {
     }
 
     /**
-     * The fallback endpoint's one resource: every method on every path is not found — or, for the few
-     * milliseconds {@code /v1} is being swapped for a rebuilt one, unavailable (503, retry in a second).
+     * The fallback endpoint's one resource: every method on every path is not found — except under {@code /v1}
+     * and while {@code /v1} is being swapped for a rebuilt one: unavailable (503, retry in a second). A request
+     * under {@code /v1} reaches the fallback only when no {@code /v1} endpoint was registered as it was routed:
+     * before the first publication, or during a swap (testing the swap flag alone answered 404 to a request routed
+     * during a swap and answered just after it: a client installing a plugin met it).
      */
     @Path("/")
     public static final class NotFound {
@@ -215,9 +219,11 @@ public final class RestServer implements HealthCheck {
             this.updating = updating;
         }
 
-        private ProblemException notFound(HttpHeaders headers) {
+        ProblemException notFound(HttpHeaders headers, String path) {
             java.util.Locale locale = Messages.fromAcceptLanguage(headers.getAcceptableLanguages());
-            if (updating.getAsBoolean()) {
+            String under = ADDRESS.substring(1);
+            String p = path.startsWith("/") ? path.substring(1) : path;
+            if (updating.getAsBoolean() || p.equals(under) || p.startsWith(under + "/")) {
                 return new ProblemException(503, "unavailable", Messages.get(locale, "problem.updating"));
             }
             return new ProblemException(404, "not-found", Messages.get(locale, "problem.not-found"));
@@ -225,26 +231,26 @@ public final class RestServer implements HealthCheck {
 
         @GET
         @Path("{any: .*}")
-        public Response get(@Context HttpHeaders headers) {
-            throw notFound(headers);
+        public Response get(@Context HttpHeaders headers, @PathParam("any") String any) {
+            throw notFound(headers, any);
         }
 
         @POST
         @Path("{any: .*}")
-        public Response post(@Context HttpHeaders headers) {
-            throw notFound(headers);
+        public Response post(@Context HttpHeaders headers, @PathParam("any") String any) {
+            throw notFound(headers, any);
         }
 
         @PUT
         @Path("{any: .*}")
-        public Response put(@Context HttpHeaders headers) {
-            throw notFound(headers);
+        public Response put(@Context HttpHeaders headers, @PathParam("any") String any) {
+            throw notFound(headers, any);
         }
 
         @DELETE
         @Path("{any: .*}")
-        public Response delete(@Context HttpHeaders headers) {
-            throw notFound(headers);
+        public Response delete(@Context HttpHeaders headers, @PathParam("any") String any) {
+            throw notFound(headers, any);
         }
     }
 
