@@ -740,7 +740,7 @@ class ExamIT {
             assertEquals("510104", atCounty.path("extra").path("hukou").asText(), atCounty.toString());
             assertEquals("锦******段", atCounty.path("extra").path("address").asText(), atCounty.toString());
             // the province does not hold the county's rules: the flag travelled with the registration
-            JsonNode atProvince = FederationIT.await(() -> {
+            JsonNode chuAtProvince = FederationIT.await(() -> {
                 for (JsonNode r : KarafNode.json(exam(province, pp, "GET", "/reviews?year=2027", null))) {
                     if ("褚十二".equals(r.path("name").asText())) {
                         return r;
@@ -748,12 +748,12 @@ class ExamIT {
                 }
                 return null;
             });
-            assertEquals("锦******段", atProvince.path("extra").path("address").asText(), atProvince.toString());
+            assertEquals("锦******段", chuAtProvince.path("extra").path("address").asText(), chuAtProvince.toString());
             JsonNode provinceFull = KarafNode.json(exam(
                     province,
                     pp,
                     "GET",
-                    "/reviews/" + atProvince.path("globalId").asText() + "/personal",
+                    "/reviews/" + chuAtProvince.path("globalId").asText() + "/personal",
                     null));
             assertEquals("锦江区红星路二段", provinceFull.path("extra").path("address").asText(), provinceFull.toString());
             // the county narrows the window: registration opens tomorrow in its subtree
