@@ -130,25 +130,40 @@ public final class ExamPage implements ConsolePage {
                 .replaceFirst("</p>", java.util.regex.Matcher.quoteReplacement("：" + link + "</p>"));
     }
 
+    /**
+     * Opens a table with its header row: {@code id}, then each column's heading in zh-CN and English, in pairs
+     * (an empty pair for a column without one).
+     */
+    private static void table(PageContext ctx, StringBuilder b, String id, String... headings) {
+        b.append("<table id=\"").append(id).append("\"><tr>");
+        for (int i = 0; i + 1 < headings.length; i += 2) {
+            b.append("<th>").append(t(ctx, headings[i], headings[i + 1])).append("</th>");
+        }
+        b.append("</tr>");
+    }
+
     /** The year's latest imports, each a link to its progress and report. */
     private void importJobs(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
         List<ExamImports.Job> jobs = imports == null ? List.of() : imports.jobs(y.year(), 10);
         if (jobs.isEmpty()) {
             return;
         }
-        b.append("<table id=\"exam-imports\"><tr><th>")
-                .append(t(ctx, "导入开始于", "Import started"))
-                .append("</th><th>")
-                .append(t(ctx, "操作人", "By"))
-                .append("</th><th>")
-                .append(t(ctx, "状态", "State"))
-                .append("</th><th>")
-                .append(t(ctx, "行数", "Rows"))
-                .append("</th><th>")
-                .append(t(ctx, "已导入", "Imported"))
-                .append("</th><th>")
-                .append(t(ctx, "未通过", "Refused"))
-                .append("</th></tr>");
+        table(
+                ctx,
+                b,
+                "exam-imports",
+                "导入开始于",
+                "Import started",
+                "操作人",
+                "By",
+                "状态",
+                "State",
+                "行数",
+                "Rows",
+                "已导入",
+                "Imported",
+                "未通过",
+                "Refused");
         for (ExamImports.Job j : jobs) {
             String state =
                     switch (j.state()) {
@@ -220,11 +235,7 @@ public final class ExamPage implements ConsolePage {
                                 : "")
                 .append("</p>");
         if (!j.problems().isEmpty()) {
-            b.append("<table id=\"exam-import-problems\"><tr><th>")
-                    .append(t(ctx, "行", "Line"))
-                    .append("</th><th>")
-                    .append(t(ctx, "问题", "Problems"))
-                    .append("</th></tr>");
+            table(ctx, b, "exam-import-problems", "行", "Line", "问题", "Problems");
             for (CsvImport.RowError e : j.problems()) {
                 b.append("<tr><td>").append(e.line()).append("</td><td>");
                 List<String> msgs = new ArrayList<>();
@@ -484,17 +495,20 @@ public final class ExamPage implements ConsolePage {
             Map<String, Rules.Plan> plans,
             StringBuilder b,
             List<ExamStore.Mine> rows) {
-        b.append("<table id=\"exam-registrations\"><tr><th>")
-                .append(t(ctx, "姓名", "Name"))
-                .append("</th><th>")
-                .append(t(ctx, "身份证号", "ID number"))
-                .append("</th><th>")
-                .append(t(ctx, "志愿", "Preferences"))
-                .append("</th><th>")
-                .append(t(ctx, "状态", "Status"))
-                .append("</th><th>")
-                .append(t(ctx, "录取结果", "Admission"))
-                .append("</th></tr>");
+        table(
+                ctx,
+                b,
+                "exam-registrations",
+                "姓名",
+                "Name",
+                "身份证号",
+                "ID number",
+                "志愿",
+                "Preferences",
+                "状态",
+                "Status",
+                "录取结果",
+                "Admission");
         for (ExamStore.Mine m : rows) {
             b.append("<tr><td>")
                     .append(ctx.escape(m.name()))
@@ -540,15 +554,7 @@ public final class ExamPage implements ConsolePage {
                 node.level() == Level.PROVINCE ? Review.Status.COUNTY_APPROVED : Review.Status.SUBMITTED;
         exportButtons(ctx, y, b);
         b.append("<h3>").append(t(ctx, "待本级审核", "Awaiting this level's review")).append("</h3>");
-        b.append("<table id=\"exam-reviews\"><tr><th>")
-                .append(t(ctx, "学校", "School"))
-                .append("</th><th>")
-                .append(t(ctx, "姓名", "Name"))
-                .append("</th><th>")
-                .append(t(ctx, "身份证号", "ID number"))
-                .append("</th><th>")
-                .append(t(ctx, "志愿", "Preferences"))
-                .append("</th><th></th></tr>");
+        table(ctx, b, "exam-reviews", "学校", "School", "姓名", "Name", "身份证号", "ID number", "志愿", "Preferences", "", "");
         var scope = accounts.scope(ctx.username(), ExamResource.REVIEW);
         for (ExamStore.Received r : store.received(y.year(), scope, null, awaiting, 200)) {
             b.append("<tr><td>")
@@ -633,13 +639,8 @@ public final class ExamPage implements ConsolePage {
                 new java.util.TreeMap<>(ExamResource.byCounty(federation.tree(), stats, "—")));
         b.append("<h3>")
                 .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
-                .append("</h3><table id=\"exam-admission-summary\"><tr><th>")
-                .append(t(ctx, "区县", "County"))
-                .append("</th><th>")
-                .append(t(ctx, "录取学校", "High school"))
-                .append("</th><th>")
-                .append(t(ctx, "录取人数", "Admitted"))
-                .append("</th></tr>");
+                .append("</h3>");
+        table(ctx, b, "exam-admission-summary", "区县", "County", "录取学校", "High school", "录取人数", "Admitted");
         for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : store.admissionSummaries(
                         y.year(), accounts.scope(ctx.username(), ExamResource.READ))
                 .entrySet()) {
