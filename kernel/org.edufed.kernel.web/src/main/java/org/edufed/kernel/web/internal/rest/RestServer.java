@@ -222,11 +222,27 @@ public final class RestServer implements HealthCheck {
         ProblemException notFound(HttpHeaders headers, String path) {
             java.util.Locale locale = Messages.fromAcceptLanguage(headers.getAcceptableLanguages());
             String under = ADDRESS.substring(1);
-            String p = path.startsWith("/") ? path.substring(1) : path;
+            String p = normalized(path);
             if (updating.getAsBoolean() || p.equals(under) || p.startsWith(under + "/")) {
                 return new ProblemException(503, "unavailable", Messages.get(locale, "problem.updating"));
             }
             return new ProblemException(404, "not-found", Messages.get(locale, "problem.not-found"));
+        }
+
+        /**
+         * The path as it was routed: {@code .} and {@code ..} segments resolved ({@code v1/a/../../etc} is
+         * {@code etc}, which a {@code /v1} endpoint would not have been given either).
+         */
+        static String normalized(String path) {
+            java.util.Deque<String> out = new java.util.ArrayDeque<>();
+            for (String segment : path.split("/")) {
+                if (segment.equals("..")) {
+                    out.pollLast();
+                } else if (!segment.isEmpty() && !segment.equals(".")) {
+                    out.addLast(segment);
+                }
+            }
+            return String.join("/", out);
         }
 
         @GET

@@ -30,6 +30,14 @@ class RestServerFallbackTest {
         assertEquals(404, idle.notFound(HEADERS, "v2/inherited").status());
         assertEquals(404, idle.notFound(HEADERS, "v10/x").status());
         assertEquals(404, idle.notFound(HEADERS, "secret").status());
+        // a path that walked out of /v1 was not routed there: not found, as any hostile path
+        assertEquals(
+                404,
+                idle.notFound(HEADERS, "v1/accounts/import/../../../etc/passwd").status());
+        assertEquals(
+                503,
+                idle.notFound(HEADERS, "v1/./accounts/../federation/status").status());
+        assertEquals(404, idle.notFound(HEADERS, "v1/..").status());
         RestServer.NotFound swapping = new RestServer.NotFound(() -> true);
         assertEquals(503, swapping.notFound(HEADERS, "v2/inherited").status());
     }
