@@ -1,5 +1,3 @@
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -10,35 +8,95 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The baseline of bench/exam-load.sh: single-row durable inserts (autocommit, Derby's defaults) of a row the size
  * of a registration into embedded Derby 10.14.2.0, from as many threads as the load has connections, for the
- * same time. Prints {@code baseline_rps <rate>}.
+ * same time. Prints {@code baseline_rps <rate>}. Then, for comparison only (not the issue's baseline), the same
+ * threads for the same time writing in plain JDBC what a registration writes at a school: three rows of those
+ * sizes (the registration, the exchange's record of it, its outbox row) in one durable transaction; prints
+ * {@code baseline_tx_rps <transactions per second>}.
  *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds>
  */
 public class Baseline {
+
+    /** What a thread prepares on its connection once, then runs as many times as it can. */
+    interface Work {
+        Step prepare(Connection c) throws Exception;
+    }
+
+    /** One unit of work. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    static final String CIPHER = "k1:" + "A".repeat(80);
+    static final String PREFS = "{\"1\":[\"5101040001\",\"5101040002\"],\"2\":[\"5101040002\"]}";
+
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args[0]);
+        String url = "jdbc:derby:" + java.nio.file.Path.of(args[0]).toAbsolutePath() + ";create=true";
         int threads = Integer.parseInt(args[1]);
         long seconds = Long.parseLong(args[2]);
-        String url = "jdbc:derby:" + dir.toAbsolutePath() + ";create=true";
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.executeUpdate("CREATE TABLE reg (id VARCHAR(36) NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL,"
                     + " id_cipher VARCHAR(200) NOT NULL, phone_cipher VARCHAR(200) NOT NULL,"
                     + " preferences VARCHAR(2000) NOT NULL, created_at TIMESTAMP NOT NULL)");
+            s.executeUpdate("CREATE TABLE rec (topic VARCHAR(64) NOT NULL, global_id VARCHAR(300) NOT NULL,"
+                    + " payload VARCHAR(32000) NOT NULL, received_at TIMESTAMP NOT NULL, PRIMARY KEY (topic, global_id))");
+            s.executeUpdate("CREATE TABLE outbox (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                    + " topic VARCHAR(64) NOT NULL, global_id VARCHAR(300) NOT NULL, payload VARCHAR(32000) NOT NULL,"
+                    + " created_at TIMESTAMP NOT NULL)");
         }
-        String cipher = "k1:" + "A".repeat(80);
+        System.out.printf("baseline_rps %.1f%n", rate(url, threads, seconds, c -> {
+            PreparedStatement ps = c.prepareStatement("INSERT INTO reg VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
+            return () -> {
+                bindRegistration(ps, UUID.randomUUID().toString());
+                ps.executeUpdate();
+            };
+        }));
+        String payload = "{\"year\":\"2027\",\"name\":\"考生甲乙丙\",\"idNumber\":\"" + CIPHER + "\",\"guardianPhone\":\""
+                + CIPHER + "\",\"preferences\":" + PREFS + "}";
+        System.out.printf("baseline_tx_rps %.1f%n", rate(url, threads, seconds, c -> {
+            c.setAutoCommit(false);
+            PreparedStatement reg = c.prepareStatement("INSERT INTO reg VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
+            PreparedStatement rec = c.prepareStatement("INSERT INTO rec VALUES (?, ?, ?, CURRENT_TIMESTAMP)");
+            PreparedStatement out = c.prepareStatement(
+                    "INSERT INTO outbox (topic, global_id, payload, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)");
+            return () -> {
+                String id = UUID.randomUUID().toString();
+                bindRegistration(reg, id);
+                reg.executeUpdate();
+                for (PreparedStatement ps : new PreparedStatement[] {rec, out}) {
+                    ps.setString(1, "exam.registrations");
+                    ps.setString(2, "2151010001:" + id);
+                    ps.setString(3, payload);
+                    ps.executeUpdate();
+                }
+                c.commit();
+            };
+        }));
+        try {
+            DriverManager.getConnection("jdbc:derby:;shutdown=true");
+        } catch (java.sql.SQLException expected) {
+            // Derby says so with an exception
+        }
+    }
+
+    static void bindRegistration(PreparedStatement ps, String id) throws Exception {
+        ps.setString(1, id);
+        ps.setString(2, "考生甲乙丙");
+        ps.setString(3, CIPHER);
+        ps.setString(4, CIPHER);
+        ps.setString(5, PREFS);
+    }
+
+    /** Units of work per second from {@code threads} threads, each on its own connection, for {@code seconds}. */
+    static double rate(String url, int threads, long seconds, Work work) throws Exception {
         AtomicLong done = new AtomicLong();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         Thread[] ts = new Thread[threads];
         for (int t = 0; t < threads; t++) {
             ts[t] = new Thread(() -> {
-                try (Connection c = DriverManager.getConnection(url);
-                        PreparedStatement ps = c.prepareStatement("INSERT INTO reg VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)")) {
+                try (Connection c = DriverManager.getConnection(url)) {
+                    Step step = work.prepare(c);
                     while (System.nanoTime() < end) {
-                        ps.setString(1, UUID.randomUUID().toString());
-                        ps.setString(2, "考生甲乙丙");
-                        ps.setString(3, cipher);
-                        ps.setString(4, cipher);
-                        ps.setString(5, "{\"1\":[\"5101040001\",\"5101040002\"],\"2\":[\"5101040002\"]}");
-                        ps.executeUpdate();
+                        step.run();
                         done.incrementAndGet();
                     }
                 } catch (Exception e) {
@@ -51,12 +109,6 @@ public class Baseline {
         for (Thread t : ts) {
             t.join();
         }
-        double secs = (System.nanoTime() - start) / 1e9;
-        System.out.printf("baseline_rps %.1f%n", done.get() / secs);
-        try {
-            DriverManager.getConnection("jdbc:derby:;shutdown=true");
-        } catch (java.sql.SQLException expected) {
-            // Derby says so with an exception
-        }
+        return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 }
