@@ -218,6 +218,7 @@ public final class ExamStore {
     String register(Registration r, String account, Storage.TransactionalWork<?> also) throws SQLException {
         String id = UUID.randomUUID().toString();
         String index = fields.blindIndex(r.idNumber());
+        String extra = extraJson(r);
         try {
             storage.inTransaction(c -> {
                 // the same person twice: refused by the unique index on (year, blind index) below, at no cost to
@@ -243,10 +244,10 @@ public final class ExamStore {
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
                     ps.setString(13, account);
-                    ps.setString(14, sealExtra(extraJson(r)));
+                    ps.setString(14, sealExtra(extra));
                     ps.executeUpdate();
                 }
-                upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, now.toInstant()), false);
+                upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, extra, now.toInstant()), false);
                 if (also != null) {
                     also.run(c);
                 }
@@ -387,10 +388,10 @@ public final class ExamStore {
     }
 
     /**
-     * The record that travels up: the ID number, phone and extra fields travel in clear only inside the signed
-     * envelope.
+     * The record that travels up ({@code extra}: the extra fields as {@link #extraJson} gives them): the ID
+     * number, phone and extra fields travel in clear only inside the signed envelope.
      */
-    private String payload(Registration r, Instant at) {
+    private String payload(Registration r, String extra, Instant at) {
         ObjectNode o = Rules.JSON
                 .createObjectNode()
                 .put("year", r.year())
@@ -402,7 +403,6 @@ public final class ExamStore {
                 .put("school", node.code())
                 .put("at", at.toString());
         o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
-        String extra = extraJson(r);
         if (extra != null) {
             o.put("extra", extra); // as text: the exchange keeps it encrypted wherever it stores the record
         }
@@ -426,6 +426,7 @@ public final class ExamStore {
             throw new Invalid("year", "exam.yearChanged");
         }
         String index = fields.blindIndex(r.idNumber());
+        String extra = extraJson(r);
         long version = current.version() + 1;
         return storage.inTransaction(c -> {
             if (registered(c, r.year(), index, id)) {
@@ -444,14 +445,14 @@ public final class ExamStore {
                 ps.setString(7, fields.encrypt(r.guardianPhone()));
                 ps.setString(8, r.preferencesJson());
                 ps.setTimestamp(9, now);
-                ps.setString(10, sealExtra(extraJson(r)));
+                ps.setString(10, sealExtra(extra));
                 ps.setString(11, id);
                 ps.setLong(12, current.version());
                 if (ps.executeUpdate() != 1) {
                     throw new Invalid("id", "exam.changedMeanwhile");
                 }
             }
-            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, version, payload(r, now.toInstant()), false);
+            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, version, payload(r, extra, now.toInstant()), false);
             return version;
         });
     }
