@@ -35,7 +35,7 @@
 #                 the tree).
 # Starts the demo (./edufed demo) unless one runs, and stops it at the end if it started it. The registrations stay
 # in the demo (throw-away). Needs a build, Java, and wrk (Debian: apt-get install wrk) or Node.js and npm (installs
-# autocannon into bench/exam-load). The load tool runs on the same two cores: wrk spends ~0.02 ms of CPU a request,
+# autocannon into bench/exam-load). The load tool runs on the same two cores: wrk spends ~0.05 ms of CPU a request,
 # autocannon ~0.12 ms (both printed per run), which the node does not get.
 # Last line: {"rps":…,"p50_ms":…,"p99_ms":…,"baseline_rps":…,"ratio":…,"acknowledged":…,"lost":…,"doubled":…}
 set -euo pipefail

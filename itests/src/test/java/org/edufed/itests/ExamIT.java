@@ -729,25 +729,13 @@ class ExamIT {
             assertEquals("锦江区红星路二段", inFull.path("extra").path("address").asText(), inFull.toString());
             assertTrue(console.get("/console/exam").body().contains("户籍所在地"), "the console form asks for it");
             // kept encrypted on the way (outbox, records at every level) and read at the county
-            JsonNode atCounty = FederationIT.await(() -> {
-                for (JsonNode r : KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027", null))) {
-                    if ("褚十二".equals(r.path("name").asText())) {
-                        return r;
-                    }
-                }
-                return null;
-            });
+            JsonNode atCounty = FederationIT.await(
+                    () -> find(KarafNode.json(exam(county, cp, "GET", "/reviews?year=2027", null)), "name", "褚十二"));
             assertEquals("510104", atCounty.path("extra").path("hukou").asText(), atCounty.toString());
             assertEquals("锦******段", atCounty.path("extra").path("address").asText(), atCounty.toString());
             // the province does not hold the county's rules: the flag travelled with the registration
-            JsonNode chuAtProvince = FederationIT.await(() -> {
-                for (JsonNode r : KarafNode.json(exam(province, pp, "GET", "/reviews?year=2027", null))) {
-                    if ("褚十二".equals(r.path("name").asText())) {
-                        return r;
-                    }
-                }
-                return null;
-            });
+            JsonNode chuAtProvince = FederationIT.await(
+                    () -> find(KarafNode.json(exam(province, pp, "GET", "/reviews?year=2027", null)), "name", "褚十二"));
             assertEquals("锦******段", chuAtProvince.path("extra").path("address").asText(), chuAtProvince.toString());
             JsonNode provinceFull = KarafNode.json(exam(
                     province,

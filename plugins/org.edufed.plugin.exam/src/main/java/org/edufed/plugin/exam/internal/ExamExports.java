@@ -120,52 +120,43 @@ public final class ExamExports {
 
             @Override
             public Written writeTo(OutputStream out, int maxRows) throws IOException, SQLException {
-                int[] counts = new int[2]; // rows, rows with personal data in full
-                boolean[] cut = {false};
+                Rows rows = new Rows(maxRows);
                 boolean written = false;
                 try {
                     CSVPrinter p = printer(out, header);
                     if (node.level() == Level.SCHOOL) {
-                        store.eachMine(year, Integer.MAX_VALUE, (m, idCipher, phoneCipher, extra) -> {
-                            if (counts[0] == maxRows) {
-                                cut[0] = true;
-                                return false;
-                            }
-                            boolean full = !personal.isEmpty();
-                            print(
-                                    p,
-                                    row(
-                                            l,
-                                            node.code(),
-                                            m.globalId(),
-                                            m.name(),
-                                            m.gender(),
-                                            m.birth().toString(),
-                                            full ? fields.decrypt(idCipher) : m.idNumber(),
-                                            full ? fields.decrypt(phoneCipher) : m.guardianPhone(),
-                                            m.preferences(),
-                                            m.status(),
-                                            m.reason(),
-                                            full ? store.extra(extra, true) : m.extra(),
-                                            m.result() == null
-                                                    ? ""
-                                                    : m.result()
-                                                            .path("highSchoolName")
-                                                            .asText()));
-                            counts[0]++;
-                            counts[1] += full ? 1 : 0;
-                            return true;
-                        });
+                        boolean full = !personal.isEmpty();
+                        store.eachMine(
+                                year,
+                                Integer.MAX_VALUE,
+                                (m, idCipher, phoneCipher, extra) -> rows.print(
+                                        p,
+                                        full,
+                                        () -> row(
+                                                l,
+                                                node.code(),
+                                                m.globalId(),
+                                                m.name(),
+                                                m.gender(),
+                                                m.birth().toString(),
+                                                full ? fields.decrypt(idCipher) : m.idNumber(),
+                                                full ? fields.decrypt(phoneCipher) : m.guardianPhone(),
+                                                m.preferences(),
+                                                m.status(),
+                                                m.reason(),
+                                                full ? store.extra(extra, true) : m.extra(),
+                                                m.result() == null
+                                                        ? ""
+                                                        : m.result()
+                                                                .path("highSchoolName")
+                                                                .asText())));
                     } else {
                         store.eachReceived(year, scope, null, (r, idCipher, phoneCipher, extra) -> {
-                            if (counts[0] == maxRows) {
-                                cut[0] = true;
-                                return false;
-                            }
                             boolean full = personal.covers(r.school());
-                            print(
+                            return rows.print(
                                     p,
-                                    row(
+                                    full,
+                                    () -> row(
                                             l,
                                             r.school(),
                                             r.globalId(),
@@ -181,9 +172,6 @@ public final class ExamExports {
                                             r.reason(),
                                             full ? store.extra(extra, true) : r.extra(),
                                             ""));
-                            counts[0]++;
-                            counts[1] += full ? 1 : 0;
-                            return true;
                         });
                     }
                     p.flush(); // the stream is the caller's to close
@@ -194,13 +182,37 @@ public final class ExamExports {
                             "exam.export",
                             "registrations/" + year,
                             written ? AuditLog.Result.SUCCESS : AuditLog.Result.FAILURE,
-                            counts[0] + " rows" + (cut[0] ? " (cut at the console's limit)" : "")
+                            rows.rows + " rows" + (rows.cut ? " (cut at the console's limit)" : "")
                                     + ", personal data "
-                                    + (counts[1] == 0 ? "masked" : "in full for " + counts[1] + " rows")));
+                                    + (rows.personal == 0 ? "masked" : "in full for " + rows.personal + " rows")));
                 }
-                return new Written(counts[0], counts[1], !cut[0]);
+                return new Written(rows.rows, rows.personal, !rows.cut);
             }
         };
+    }
+
+    /** An export's rows as they are printed, up to a limit: how many, how many in full, whether it was cut. */
+    private static final class Rows {
+        private final int max;
+        int rows;
+        int personal;
+        boolean cut;
+
+        Rows(int max) {
+            this.max = max;
+        }
+
+        /** Prints a row ({@code full}: with personal data in full) unless the limit is reached; whether to go on. */
+        boolean print(CSVPrinter p, boolean full, java.util.function.Supplier<List<String>> row) throws IOException {
+            if (rows == max) {
+                cut = true;
+                return false;
+            }
+            ExamExports.print(p, row.get());
+            rows++;
+            personal += full ? 1 : 0;
+            return true;
+        }
     }
 
     private static List<String> row(

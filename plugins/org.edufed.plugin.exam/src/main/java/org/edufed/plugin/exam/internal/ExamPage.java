@@ -94,8 +94,11 @@ public final class ExamPage implements ConsolePage {
      */
     static final int CONSOLE_EXPORT_ROWS = 20_000;
 
-    /** A finished export: a message and the file as a download link, or where to get a larger file. */
-    private String exported(PageContext ctx, ExamExports.Export e) throws SQLException {
+    /**
+     * A finished export: a message and the file as a download link, or, for a larger file, the API call ({@code
+     * api}) that gives it.
+     */
+    private String exported(PageContext ctx, ExamExports.Export e, String api) throws SQLException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         ExamExports.Written w;
         try {
@@ -104,9 +107,6 @@ public final class ExamPage implements ConsolePage {
             throw new IllegalStateException(ex); // an in-memory stream does not fail
         }
         if (!w.complete()) {
-            String api =
-                    "/api/v1/exam/export/" + (e.filename().startsWith("exam-results-") ? "results" : "registrations")
-                            + "?year=" + ctx.escape(value(ctx, "year"));
             return render(
                     ctx,
                     null,
@@ -721,11 +721,13 @@ public final class ExamPage implements ConsolePage {
                     throw new Rules.Invalid("year", "exam.badYear");
                 }
                 try {
+                    boolean results = "export-results".equals(action);
                     return exported(
                             ctx,
-                            "export-results".equals(action)
+                            results
                                     ? exports.results(ctx.username(), year, ctx.locale())
-                                    : exports.registrations(ctx.username(), year, ctx.locale()));
+                                    : exports.registrations(ctx.username(), year, ctx.locale()),
+                            "/api/v1/exam/export/" + (results ? "results" : "registrations") + "?year=" + year);
                 } catch (ExamExports.Forbidden e) {
                     return render(ctx, null, Texts.get(ctx.locale(), "exam.outOfScope"));
                 }

@@ -356,35 +356,33 @@ public final class ExamStore {
      * them in full audits its view, as an export does, or uses {@link #extraRevealed}.)
      */
     JsonNode extra(String stored, boolean inFull) {
-        if (stored == null) {
-            return null;
-        }
-        return shown(parse(stored.startsWith("{") ? stored : fields.decrypt(stored)), inFull);
+        return opened(stored, fields::decrypt, inFull);
     }
 
     /** The extra fields of a stored row in full, the decryption in the audit trail (a personal view). */
     JsonNode extraRevealed(String stored, String subject, String purpose) {
+        return opened(stored, cipher -> fields.reveal(cipher, subject, purpose), true);
+    }
+
+    /** A stored row's extra fields decrypted with {@code decrypt} (clear JSON from before read as is), shown. */
+    private JsonNode opened(String stored, java.util.function.UnaryOperator<String> decrypt, boolean inFull) {
         if (stored == null) {
             return null;
         }
-        return shown(parse(stored.startsWith("{") ? stored : fields.reveal(stored, subject, purpose)), true);
-    }
-
-    private static JsonNode shown(JsonNode all, boolean inFull) {
+        JsonNode all = parse(stored.startsWith("{") ? stored : decrypt.apply(stored));
         if (!(all instanceof ObjectNode o)) {
             return all;
         }
-        ObjectNode out = o.deepCopy();
-        out.remove(PERSONAL_CODES);
-        if (!inFull) {
-            for (JsonNode code : o.path(PERSONAL_CODES)) {
-                JsonNode v = out.get(code.asText());
+        JsonNode codes = o.remove(PERSONAL_CODES); // parsed just now: changed in place
+        if (!inFull && codes != null) {
+            for (JsonNode code : codes) {
+                JsonNode v = o.get(code.asText());
                 if (v != null && v.isTextual()) {
-                    out.put(code.asText(), FieldEncryption.mask(v.asText()));
+                    o.put(code.asText(), FieldEncryption.mask(v.asText()));
                 }
             }
         }
-        return out;
+        return o;
     }
 
     /**
