@@ -30,6 +30,20 @@ public interface Storage {
     /** Runs work in one transaction: committed when it returns, rolled back when it throws. */
     <T> T inTransaction(TransactionalWork<T> work) throws SQLException;
 
+    /**
+     * Runs work in a transaction it may share with other callers' work arriving at the same time (group commit):
+     * for many small, independent writes at once, such as a registration day. Each piece runs under its own
+     * savepoint, possibly on another caller's thread (with this caller's {@link
+     * org.edufed.kernel.api.audit.Actor}); it returns when the shared transaction has committed. When the work
+     * throws, its own changes are rolled back and the exception comes back to this caller only; the others go on.
+     * When the shared transaction cannot go on, each piece is run again in a transaction of its own — so, as for
+     * {@link #inTransaction}, the work must keep its effects inside the transaction and must not rely on thread
+     * locals other than the actor. Under light load it is {@link #inTransaction}.
+     */
+    default <T> T inSharedTransaction(TransactionalWork<T> work) throws SQLException {
+        return inTransaction(work);
+    }
+
     /** Work on one connection inside a transaction. */
     @FunctionalInterface
     interface TransactionalWork<T> {

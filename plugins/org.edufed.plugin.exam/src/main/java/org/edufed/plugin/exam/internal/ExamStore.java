@@ -195,7 +195,8 @@ public final class ExamStore {
             JsonNode extra) {}
 
     /**
-     * Stores a new registration and queues it for the levels above, in one transaction; returns its id.
+     * Stores a new registration and queues it for the levels above, in one transaction (which it may share with
+     * other registrations made at the same time: it returns once that is committed); returns its id.
      *
      * @throws Invalid with {@code exam.duplicate} when this person is registered here for the year already
      */
@@ -220,7 +221,8 @@ public final class ExamStore {
         String index = fields.blindIndex(r.idNumber());
         String extra = extraJson(r);
         try {
-            storage.inTransaction(c -> {
+            // shared with the registrations arriving at the same moment: one commit for many on a busy day
+            storage.inSharedTransaction(c -> {
                 // the same person twice: refused by the unique index on (year, blind index) below, at no cost to
                 // the registrations that are not
                 if (account != null && !ownIds(c, account, r.year()).isEmpty()) {

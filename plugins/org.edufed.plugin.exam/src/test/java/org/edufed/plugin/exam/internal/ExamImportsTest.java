@@ -78,7 +78,7 @@ class ExamImportsTest {
         storage = fake(Storage.class, (p, m, a) -> switch (m.getName()) {
             case "dataSource" -> source;
             case "migrate" -> migrate(source);
-            case "inTransaction" -> inTransaction(source, (Storage.TransactionalWork<?>) a[0]);
+            case "inTransaction", "inSharedTransaction" -> inTransaction(source, (Storage.TransactionalWork<?>) a[0]);
             default -> none(m.getReturnType());
         });
         NodeRef province = new NodeRef("province", "510000", "省");

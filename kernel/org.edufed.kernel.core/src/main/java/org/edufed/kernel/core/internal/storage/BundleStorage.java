@@ -38,6 +38,8 @@ public final class BundleStorage implements Storage {
     private volatile PluginConnections scoped;
     private volatile ComponentServiceObjects<PluginGuard> guardObjects;
     private volatile PluginGuard guard;
+    /** The bundle's shared transactions: its own, so that a group runs on one plugin's checked connection. */
+    private final GroupCommit groups = new GroupCommit(this::dataSource, GroupCommit.leaders());
 
     @Activate
     public BundleStorage(@Reference StorageComponent storage, ComponentContext context) {
@@ -110,6 +112,11 @@ public final class BundleStorage implements Storage {
     @Override
     public <T> T inTransaction(TransactionalWork<T> work) throws SQLException {
         return Transactions.run(dataSource(), work);
+    }
+
+    @Override
+    public <T> T inSharedTransaction(TransactionalWork<T> work) throws SQLException {
+        return groups.run(work);
     }
 
     /** The checked view when the using bundle belongs to a plugin. */

@@ -1,0 +1,265 @@
+package org.edufed.kernel.core.internal.storage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.edufed.kernel.api.audit.Actor;
+import org.edufed.kernel.api.storage.Storage.TransactionalWork;
+
+/**
+ * Group commit: small independent transactions that arrive together share one database transaction and its
+ * commit. A caller queues its work; a caller that gets one of the few {@linkplain #leaders leads} takes what is
+ * queued (up to {@link #MAX_GROUP}), runs each piece under its own savepoint with the actor of the caller who
+ * queued it, commits once, and wakes the callers. A piece that throws is rolled back to its savepoint and its
+ * caller gets the exception; the others are not touched. Nothing is acknowledged before the commit: when the
+ * shared transaction cannot go on (a deadlock or lock timeout rolls it back, a savepoint cannot be rolled back,
+ * the commit fails) each piece not yet refused is run again alone in its own transaction ({@link Transactions},
+ * with its retries) — so, as for {@link Transactions}, work must keep its effects inside the transaction.
+ *
+ * <p>A caller that finds nothing else queued and a lead free runs its work in a transaction of its own, as
+ * {@link Transactions#run} would: under light load nothing changes. Under load, one commit (one log flush, one
+ * pooled connection taken and given back) serves a group, and the groups use at most {@code leaders} connections
+ * instead of one per request.
+ */
+final class GroupCommit {
+
+    /** The most pieces of work in one transaction: enough to share the commit, few enough to keep latency low. */
+    static final int MAX_GROUP = 32;
+
+    /**
+     * How long a waiting caller sleeps before it looks again on its own. It is woken when its work is done and when
+     * a lead is given back while it is first in the queue, so this only bounds the cost of a missed wake-up.
+     */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /**
+     * How many groups run at once: one per processor (at least two), so that both cores of a school's box write
+     * while requests are read and answered.
+     */
+    static int leaders() {
+        return Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    }
+
+    private final Supplier<DataSource> dataSource;
+    private final Semaphore leads;
+    private final ConcurrentLinkedQueue<Piece<?>> queued = new ConcurrentLinkedQueue<>();
+
+    /**
+     * @param dataSource where the connections come from (asked for each group: a plugin's view is looked up per
+     *     call)
+     * @param leaders how many groups may run at once, each on its own connection
+     */
+    GroupCommit(Supplier<DataSource> dataSource, int leaders) {
+        this.dataSource = dataSource;
+        this.leads = new Semaphore(leaders);
+    }
+
+    /** One caller's work, its actor, and what came of it. */
+    private static final class Piece<T> {
+        final TransactionalWork<T> work;
+        final Actor.Who who;
+        final Thread caller = Thread.currentThread();
+        volatile boolean done;
+        T result;
+        Throwable failure;
+
+        Piece(TransactionalWork<T> work) {
+            this.work = work;
+            this.who = Actor.current();
+        }
+
+        void runAlone(DataSource ds) {
+            try (Actor.Scope s = Actor.as(who.name(), who.address())) {
+                result = Transactions.run(ds, work);
+            } catch (SQLException | RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        void finish() {
+            done = true;
+            if (caller != Thread.currentThread()) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    /** Runs the work, alone or with others queued at the same time; returns once it is committed. */
+    <T> T run(TransactionalWork<T> work) throws SQLException {
+        if (queued.isEmpty() && leads.tryAcquire()) {
+            try {
+                return Transactions.run(dataSource.get(), work);
+            } finally {
+                leads.release();
+                wakeNext();
+            }
+        }
+        Piece<T> piece = new Piece<>(work);
+        queued.add(piece);
+        while (!piece.done) {
+            if (leads.tryAcquire()) {
+                try {
+                    lead();
+                } finally {
+                    leads.release();
+                }
+                wakeNext();
+            } else {
+                LockSupport.parkNanos(this, RECHECK_NANOS);
+            }
+        }
+        return outcome(piece);
+    }
+
+    /** How many pieces of work wait for a lead (counted one by one: for tests and diagnostics). */
+    int queued() {
+        return queued.size();
+    }
+
+    /** Wakes a waiting caller to lead the work still queued, if any (a lead has just been given back). */
+    private void wakeNext() {
+        Piece<?> next = queued.peek();
+        if (next != null) {
+            LockSupport.unpark(next.caller);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T outcome(Piece<T> piece) throws SQLException {
+        Throwable f = piece.failure;
+        if (f == null) {
+            return piece.result;
+        }
+        // rethrown on the caller's thread with the caller's stack, the cause's type kept
+        if (f instanceof SQLException e) {
+            throw e;
+        }
+        if (f instanceof RuntimeException e) {
+            throw e;
+        }
+        throw (Error) f;
+    }
+
+    /** Takes what is queued and runs it as one group. */
+    private void lead() {
+        List<Piece<?>> group = new ArrayList<>(Math.min(MAX_GROUP, 8));
+        for (Piece<?> p; group.size() < MAX_GROUP && (p = queued.poll()) != null; ) {
+            group.add(p);
+        }
+        if (group.isEmpty()) {
+            return;
+        }
+        DataSource ds;
+        try {
+            ds = dataSource.get();
+        } catch (RuntimeException e) {
+            group.forEach(p -> p.failure = e);
+            group.forEach(Piece::finish);
+            return;
+        }
+        try {
+            if (group.size() == 1) {
+                group.get(0).runAlone(ds);
+            } else if (!together(ds, group)) {
+                for (Piece<?> p : group) {
+                    if (p.failure == null) {
+                        p.result = null;
+                        p.runAlone(ds);
+                    }
+                }
+            }
+        } catch (Throwable e) {
+            for (Piece<?> p : group) {
+                if (!p.done && p.failure == null) {
+                    p.failure = e;
+                }
+            }
+        } finally {
+            group.forEach(Piece::finish);
+        }
+    }
+
+    /**
+     * Runs the group in one transaction, each piece under its own savepoint. Returns whether it committed; when
+     * not, the transaction is rolled back and the pieces that did not fail on their own are to be run again.
+     */
+    private static boolean together(DataSource ds, List<Piece<?>> group) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                for (Piece<?> p : group) {
+                    if (!runOne(c, p)) {
+                        c.rollback();
+                        return false;
+                    }
+                }
+                c.commit();
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is gone; the pieces run again on another
+                }
+                return false;
+            } finally {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // as above: the pool drops a broken connection
+                }
+            }
+        } catch (SQLException e) {
+            return false; // no connection: each piece tries alone, and gets its own error
+        }
+    }
+
+    /**
+     * Runs one piece under a savepoint; {@code false} when the shared transaction cannot go on (the piece's
+     * failure rolled it back, or its savepoint could not be rolled back) and the piece is to run again alone.
+     */
+    private static <T> boolean runOne(Connection c, Piece<T> p) throws SQLException {
+        Savepoint sp = c.setSavepoint();
+        try (Actor.Scope s = Actor.as(p.who.name(), p.who.address())) {
+            p.result = p.work.run(c);
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException q && endsTransaction(q)) {
+                return false;
+            }
+            try {
+                c.rollback(sp);
+            } catch (SQLException lost) {
+                return false;
+            }
+            p.result = null;
+            p.failure = e;
+            return true;
+        }
+        c.releaseSavepoint(sp);
+        return true;
+    }
+
+    /**
+     * Whether an error ended the transaction, not only the statement: SQLSTATE class 40 (transaction rollback:
+     * deadlock, lock timeout, serialisation) or 08 (connection exception).
+     */
+    static boolean endsTransaction(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("40") || state.startsWith("08")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,256 @@
+package org.edufed.kernel.core.internal.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.edufed.kernel.api.audit.Actor;
+import org.edufed.kernel.api.storage.Dialect;
+import org.edufed.kernel.api.storage.Storage.TransactionalWork;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Given callers writing at the same time through one {@link GroupCommit}, when their work is queued while a lead is
+ * busy, then it runs as one transaction with one commit, each caller gets its own outcome (a refused piece rolled
+ * back to its savepoint, the others kept), and a group whose transaction cannot go on is run again piece by piece.
+ */
+class GroupCommitTest {
+
+    @TempDir
+    Path tmp;
+
+    private TestDatabases.TestStorage db;
+    private DataSource counted;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger commits = new AtomicInteger();
+    private ExecutorService callers;
+
+    static List<Dialect> dialects() {
+        return TestDatabases.available();
+    }
+
+    void open(Dialect dialect) throws SQLException {
+        db = TestDatabases.open(dialect, tmp);
+        try (Connection c = db.dataSource().getConnection();
+                Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE gc_row (id INTEGER NOT NULL PRIMARY KEY, actor VARCHAR(40))");
+        }
+        DataSource raw = db.dataSource();
+        counted = (DataSource)
+                Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {DataSource.class}, (p, m, a) -> {
+                    if (!m.getName().equals("getConnection")) {
+                        return m.invoke(raw, a);
+                    }
+                    connections.incrementAndGet();
+                    Connection c = raw.getConnection();
+                    return Proxy.newProxyInstance(
+                            getClass().getClassLoader(), new Class<?>[] {Connection.class}, (cp, cm, ca) -> {
+                                if (cm.getName().equals("commit")) {
+                                    commits.incrementAndGet();
+                                }
+                                try {
+                                    return cm.invoke(c, ca);
+                                } catch (java.lang.reflect.InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+                });
+        callers = Executors.newFixedThreadPool(12);
+    }
+
+    @BeforeEach
+    void reset() {
+        connections.set(0);
+        commits.set(0);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (callers != null) {
+            callers.shutdownNow();
+            assertTrue(callers.awaitTermination(10, TimeUnit.SECONDS));
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    private static void insert(Connection c, int id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO gc_row (id, actor) VALUES (?, ?)")) {
+            ps.setInt(1, id);
+            ps.setString(2, Actor.current().name());
+            ps.executeUpdate();
+        }
+    }
+
+    private Map<Integer, String> rows() throws SQLException {
+        Map<Integer, String> out = new TreeMap<>();
+        try (Connection c = db.dataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id, actor FROM gc_row")) {
+            while (rs.next()) {
+                out.put(rs.getInt(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Starts a caller whose work holds the only lead until {@code release} opens, then {@code n} callers (as users
+     * {@code u<i>}) whose work runs {@code work(i)}; waits until all of those are queued, opens the gate, and gives
+     * back their outcomes in order.
+     */
+    private List<Future<Object>> queuedBehindBusyLead(
+            GroupCommit groups, int n, java.util.function.IntFunction<TransactionalWork<Object>> work)
+            throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Object> first = callers.submit(() -> groups.run(c -> {
+            holding.countDown();
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            insert(c, 0);
+            return "first";
+        }));
+        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        List<Future<Object>> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            int k = i;
+            out.add(callers.submit(() -> {
+                try (Actor.Scope s = Actor.as("u" + k, "127.0.0.1")) {
+                    return groups.run(work.apply(k));
+                }
+            }));
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (groups.queued() < n && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(n, groups.queued(), "all callers queued behind the busy lead");
+        release.countDown();
+        assertEquals("first", first.get(10, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void workQueuedTogetherSharesOneCommitAndKeepsEachCallersActor(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 1);
+        List<Future<Object>> out = queuedBehindBusyLead(groups, 10, i -> c -> {
+            insert(c, i);
+            return "r" + i;
+        });
+        for (int i = 1; i <= 10; i++) {
+            assertEquals("r" + i, out.get(i - 1).get(10, TimeUnit.SECONDS));
+        }
+        Map<Integer, String> rows = rows();
+        assertEquals(11, rows.size());
+        for (int i = 1; i <= 10; i++) {
+            assertEquals("u" + i, rows.get(i), "the work ran as its caller");
+        }
+        assertEquals(2, commits.get(), "the first alone, the ten queued behind it in one transaction");
+        assertEquals(2, connections.get());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aRefusedPieceIsRolledBackToItsSavepointAndOnlyItsCallerHearsOfIt(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 1);
+        List<Future<Object>> out = queuedBehindBusyLead(groups, 5, i -> c -> {
+            if (i == 3) {
+                insert(c, 300); // written, then undone with the piece
+                insert(c, 1); // the same key as caller 1's row: refused
+            }
+            if (i == 4) {
+                throw new IllegalArgumentException("bad input");
+            }
+            insert(c, i);
+            return i;
+        });
+        assertEquals(1, out.get(0).get(10, TimeUnit.SECONDS));
+        assertEquals(2, out.get(1).get(10, TimeUnit.SECONDS));
+        Throwable duplicate = assertThrows(Exception.class, () -> out.get(2).get(10, TimeUnit.SECONDS))
+                .getCause();
+        SQLException sql = assertInstanceOf(SQLException.class, duplicate);
+        assertEquals("23505", sql.getSQLState());
+        Throwable bad = assertThrows(Exception.class, () -> out.get(3).get(10, TimeUnit.SECONDS))
+                .getCause();
+        assertEquals(
+                "bad input",
+                assertInstanceOf(IllegalArgumentException.class, bad).getMessage());
+        assertEquals(5, out.get(4).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(0, 1, 2, 5), new ArrayList<>(rows().keySet()));
+        assertEquals(2, commits.get());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aGroupWhoseTransactionEndsIsRunAgainPieceByPiece(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 1);
+        AtomicInteger lockRaces = new AtomicInteger();
+        List<Future<Object>> out = queuedBehindBusyLead(groups, 4, i -> c -> {
+            insert(c, i);
+            if (i == 2 && lockRaces.getAndIncrement() == 0) {
+                throw new SQLException("deadlock (as the database would say)", "40001");
+            }
+            return i;
+        });
+        for (int i = 1; i <= 4; i++) {
+            assertEquals(i, out.get(i - 1).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4), new ArrayList<>(rows().keySet()), "each row once");
+        assertEquals(2, lockRaces.get());
+        assertEquals(1 + 4, commits.get(), "the first, then each of the four alone");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void underLoadEveryCallerGetsItsOwnRowOnceWithFewerCommits(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 2);
+        int n = 600;
+        List<Future<Object>> out = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            int k = i;
+            out.add(callers.submit(() -> groups.run(c -> {
+                insert(c, k);
+                return k;
+            })));
+        }
+        for (int i = 1; i <= n; i++) {
+            assertEquals(i, out.get(i - 1).get(30, TimeUnit.SECONDS));
+        }
+        assertEquals(n, rows().size());
+        assertEquals(0, groups.queued());
+        assertTrue(commits.get() <= n, commits.get() + " commits");
+    }
+}
