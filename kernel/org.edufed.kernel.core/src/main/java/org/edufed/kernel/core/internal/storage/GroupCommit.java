@@ -21,7 +21,7 @@ import org.edufed.kernel.api.storage.Storage.TransactionalWork;
  * queued it, commits once, and wakes the callers. A piece that throws is rolled back to its savepoint and its
  * caller gets the exception; the others are not touched. Nothing is acknowledged before the commit: when the
  * shared transaction cannot go on (a deadlock or lock timeout rolls it back, a savepoint cannot be rolled back,
- * the commit fails) each piece not yet refused is run again alone in its own transaction ({@link Transactions},
+ * the commit fails) each piece is run again alone in its own transaction ({@link Transactions},
  * with its retries) — so, as for {@link Transactions}, work must keep its effects inside the transaction.
  *
  * <p>A caller that finds nothing else queued and a lead free runs its work in a transaction of its own, as
@@ -104,6 +104,7 @@ final class GroupCommit {
         }
         Piece<T> piece = new Piece<>(work);
         queued.add(piece);
+        boolean interrupted = false;
         while (!piece.done) {
             if (leads.tryAcquire()) {
                 try {
@@ -114,7 +115,12 @@ final class GroupCommit {
                 wakeNext();
             } else {
                 LockSupport.parkNanos(this, RECHECK_NANOS);
+                // queued work is run and its outcome given whatever happens: an interrupt is kept for afterwards
+                interrupted |= Thread.interrupted();
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         return outcome(piece);
     }
@@ -170,10 +176,10 @@ final class GroupCommit {
                 group.get(0).runAlone(ds);
             } else if (!together(ds, group)) {
                 for (Piece<?> p : group) {
-                    if (p.failure == null) {
-                        p.result = null;
-                        p.runAlone(ds);
-                    }
+                    // all of them, also those refused in the group: a duplicate of a piece that now fails is not
+                    p.result = null;
+                    p.failure = null;
+                    p.runAlone(ds);
                 }
             }
         } catch (Throwable e) {
