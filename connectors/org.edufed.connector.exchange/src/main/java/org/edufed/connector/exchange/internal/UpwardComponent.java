@@ -47,6 +47,7 @@ public final class UpwardComponent implements Upward {
     private final Topics topics;
     private final AuditLog audit;
     private final FieldEncryption fields;
+    private final OutboxIds ids = new OutboxIds();
 
     @Activate
     public UpwardComponent(
@@ -182,13 +183,15 @@ public final class UpwardComponent implements Upward {
         if (!hasParentLevel || items.isEmpty()) {
             return;
         }
+        long id = ids.take(c, items.size());
         try (PreparedStatement ins =
                 c.prepareStatement("INSERT INTO edufed_fed_outbox (topic, global_id, origin, version,"
-                        + " deleted, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                        + " deleted, payload, created_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             Timestamp now = Timestamp.from(Instant.now());
             for (Item item : items) {
                 bind(ins, item);
                 ins.setTimestamp(7, now);
+                ins.setLong(8, id++);
                 ins.addBatch();
             }
             ins.executeBatch();
