@@ -31,6 +31,8 @@ import org.edufed.kernel.api.storage.Storage.TransactionalWork;
  */
 final class GroupCommit {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupCommit.class);
+
     /** The most pieces of work in one transaction: enough to share the commit, few enough to keep latency low. */
     static final int MAX_GROUP = 32;
 
@@ -197,26 +199,37 @@ final class GroupCommit {
      * Runs the group in one transaction, each piece under its own savepoint. Returns whether it committed; when
      * not, the transaction is rolled back and the pieces that did not fail on their own are to be run again.
      */
-    private static boolean together(DataSource ds, List<Piece<?>> group) throws SQLException {
+    private static boolean together(DataSource ds, List<Piece<?>> group) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            boolean committed = false;
             try {
                 for (Piece<?> p : group) {
-                    if (!runOne(c, p)) {
-                        c.rollback();
+                    SQLException ended = runOne(c, p);
+                    if (ended != null) {
+                        LOG.warn(
+                                "a shared transaction of {} could not go on ({} {}); each runs again alone",
+                                group.size(),
+                                ended.getSQLState(),
+                                ended.getMessage());
                         return false;
                     }
                 }
                 c.commit();
+                committed = true;
                 return true;
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException ignored) {
-                    // the connection is gone; the pieces run again on another
-                }
+                LOG.warn("a shared transaction of {} failed ({}); each runs again alone", group.size(), e.toString());
                 return false;
             } finally {
+                if (!committed) {
+                    // also when a piece threw an Error: setAutoCommit(true) below would commit what is there
+                    try {
+                        c.rollback();
+                    } catch (SQLException ignored) {
+                        // the connection is gone; the pieces run again on another
+                    }
+                }
                 try {
                     c.setAutoCommit(true);
                 } catch (SQLException ignored) {
@@ -229,28 +242,29 @@ final class GroupCommit {
     }
 
     /**
-     * Runs one piece under a savepoint; {@code false} when the shared transaction cannot go on (the piece's
-     * failure rolled it back, or its savepoint could not be rolled back) and the piece is to run again alone.
+     * Runs one piece under a savepoint. Returns {@code null} when the group can go on (the piece done, or refused
+     * and rolled back to its savepoint), or the error that ended the shared transaction (the piece's failure rolled
+     * it back, or its savepoint could not be rolled back): the pieces are then to run again alone.
      */
-    private static <T> boolean runOne(Connection c, Piece<T> p) throws SQLException {
+    private static <T> SQLException runOne(Connection c, Piece<T> p) throws SQLException {
         Savepoint sp = c.setSavepoint();
         try (Actor.Scope s = Actor.as(p.who.name(), p.who.address())) {
             p.result = p.work.run(c);
         } catch (SQLException | RuntimeException e) {
             if (e instanceof SQLException q && endsTransaction(q)) {
-                return false;
+                return q;
             }
             try {
                 c.rollback(sp);
             } catch (SQLException lost) {
-                return false;
+                return lost;
             }
             p.result = null;
             p.failure = e;
-            return true;
+            return null;
         }
         c.releaseSavepoint(sp);
-        return true;
+        return null;
     }
 
     /**

@@ -234,6 +234,26 @@ class GroupCommitTest {
 
     @ParameterizedTest
     @MethodSource("dialects")
+    void anErrorInAPieceLeavesNothingOfItsGroupCommitted(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 1);
+        List<Future<Object>> out = queuedBehindBusyLead(groups, 3, i -> c -> {
+            insert(c, i);
+            if (i == 3) {
+                throw new AssertionError("a bug in the work");
+            }
+            return i;
+        });
+        for (Future<Object> f : out) {
+            Throwable e = assertThrows(Exception.class, () -> f.get(10, TimeUnit.SECONDS))
+                    .getCause();
+            assertInstanceOf(AssertionError.class, e);
+        }
+        assertEquals(List.of(0), new ArrayList<>(rows().keySet()), "only the first caller's row");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
     void underLoadEveryCallerGetsItsOwnRowOnceWithFewerCommits(Dialect dialect) throws Exception {
         open(dialect);
         GroupCommit groups = new GroupCommit(() -> counted, 2);

@@ -56,12 +56,27 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
                     ? Messages.get(locale, "problem." + type, AuthenticationFilter.consumes())
                     : Messages.get(locale, "problem." + type);
             problem = Problem.of(type, status, text, path);
+        } else if (clientGone(error)) {
+            // the client closed the connection while the answer was written: nothing went wrong here, and no one
+            // is left to read an incident number
+            LOG.debug("client gone at {}: {}", path, error.toString());
+            problem = Problem.of("client-gone", 499, "client closed the connection", path);
         } else {
             String incident = UUID.randomUUID().toString().substring(0, 8);
             LOG.error("incident {} at {}", incident, path, error);
             problem = Problem.of("internal-error", 500, Messages.get(locale, "problem.internal-error", incident), path);
         }
         return response(problem);
+    }
+
+    /** Whether the error is the servlet container's word that the client closed the connection (Jetty's EOF). */
+    static boolean clientGone(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t.getClass().getName().equals("org.eclipse.jetty.io.EofException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Answers JSON the body reader could not parse (more specific than Throwable, so it wins). */
