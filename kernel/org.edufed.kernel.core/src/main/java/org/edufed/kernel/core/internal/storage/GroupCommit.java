@@ -96,6 +96,9 @@ final class GroupCommit {
 
     /** Runs the work, alone or with others queued at the same time; returns once it is committed. */
     <T> T run(TransactionalWork<T> work) throws SQLException {
+        if (!enabled()) {
+            return Transactions.run(dataSource.get(), work);
+        }
         if (queued.isEmpty() && leads.tryAcquire()) {
             try {
                 return Transactions.run(dataSource.get(), work);
@@ -125,6 +128,17 @@ final class GroupCommit {
             Thread.currentThread().interrupt();
         }
         return outcome(piece);
+    }
+
+    /**
+     * The system property that turns group commit off ({@code false}): each piece of work then runs in a
+     * transaction of its own. Read at every call, so that an operator can change it on a running node (Karaf's
+     * {@code system:property}) should shared transactions ever misbehave on a database.
+     */
+    static final String SWITCH = "edufed.storage.groupCommit";
+
+    static boolean enabled() {
+        return !"false".equals(System.getProperty(SWITCH));
     }
 
     /** How many pieces of work wait for a lead (counted one by one: for tests and diagnostics). */

@@ -254,6 +254,43 @@ class GroupCommitTest {
 
     @ParameterizedTest
     @MethodSource("dialects")
+    void switchedOffEachCallerRunsAloneAtOnce(Dialect dialect) throws Exception {
+        open(dialect);
+        GroupCommit groups = new GroupCommit(() -> counted, 1);
+        CountDownLatch release = new CountDownLatch(1);
+        System.setProperty(GroupCommit.SWITCH, "false");
+        try {
+            Future<Object> first = callers.submit(() -> groups.run(c -> {
+                try {
+                    assertTrue(release.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                insert(c, 0);
+                return 0;
+            }));
+            for (int i = 1; i <= 3; i++) {
+                int k = i;
+                // not queued behind the first, which still holds its transaction
+                Integer done = groups.run(c -> {
+                    insert(c, k);
+                    return k;
+                });
+                assertEquals(k, done);
+            }
+            assertEquals(0, groups.queued());
+            release.countDown();
+            assertEquals(0, first.get(10, TimeUnit.SECONDS));
+        } finally {
+            System.clearProperty(GroupCommit.SWITCH);
+            release.countDown();
+        }
+        assertEquals(4, commits.get(), "one transaction each");
+        assertEquals(4, rows().size());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
     void underLoadEveryCallerGetsItsOwnRowOnceWithFewerCommits(Dialect dialect) throws Exception {
         open(dialect);
         GroupCommit groups = new GroupCommit(() -> counted, 2);
