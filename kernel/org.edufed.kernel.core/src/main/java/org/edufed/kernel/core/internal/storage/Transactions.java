@@ -53,7 +53,8 @@ public final class Transactions {
                 T result = work.run(c);
                 c.commit();
                 return result;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too: setAutoCommit(true) below would commit what the work had written
                 c.rollback();
                 throw e;
             } finally {

@@ -250,6 +250,14 @@ class GroupCommitTest {
             assertInstanceOf(AssertionError.class, e);
         }
         assertEquals(List.of(0), new ArrayList<>(rows().keySet()), "only the first caller's row");
+        // alone (its own transaction), the same
+        assertThrows(
+                AssertionError.class,
+                () -> groups.run(c -> {
+                    insert(c, 9);
+                    throw new AssertionError("a bug in the work");
+                }));
+        assertEquals(List.of(0), new ArrayList<>(rows().keySet()), "nothing of the lone caller's either");
     }
 
     @ParameterizedTest
