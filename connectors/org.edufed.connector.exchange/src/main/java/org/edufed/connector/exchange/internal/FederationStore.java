@@ -353,22 +353,36 @@ public final class FederationStore {
      * Appends entries to the feed inside the caller's transaction, in order. The sequence row is locked until
      * commit, so appends serialise and a reader never sees seq n+1 committed before seq n; seqs have no gaps.
      */
+    /**
+     * Raises the named sequence of {@code edufed_fed_seq} to at least {@code floor} and then by {@code by}, in the
+     * caller's transaction (the row stays locked until it ends); returns the new value: the values from {@code
+     * new - by} up to {@code new - 1} are the caller's.
+     */
+    static long advanceSequence(Connection c, String name, long floor, long by) throws SQLException {
+        try (PreparedStatement up = c.prepareStatement("UPDATE edufed_fed_seq SET value = CASE WHEN value >"
+                + " CAST(? AS BIGINT) THEN value ELSE CAST(? AS BIGINT) END + CAST(? AS BIGINT) WHERE name = ?")) {
+            up.setLong(1, floor);
+            up.setLong(2, floor);
+            up.setLong(3, by);
+            up.setString(4, name);
+            if (up.executeUpdate() != 1) {
+                throw new SQLException("edufed_fed_seq has no row " + name);
+            }
+        }
+        try (PreparedStatement q = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     void appendAll(Connection c, List<FeedEntry> entries) throws SQLException {
         if (entries.isEmpty()) {
             return;
         }
-        try (PreparedStatement up =
-                c.prepareStatement("UPDATE edufed_fed_seq SET value = value + ? WHERE name = 'feed'")) {
-            up.setLong(1, entries.size());
-            up.executeUpdate();
-        }
-        long last;
-        try (PreparedStatement q = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = 'feed'");
-                ResultSet rs = q.executeQuery()) {
-            rs.next();
-            last = rs.getLong(1);
-        }
-        long seq = last - entries.size();
+        long seq = advanceSequence(c, "feed", 0, entries.size()) - entries.size();
         Timestamp now = Timestamp.from(Instant.now());
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO edufed_fed_feed (seq, topic, item_key, payload, created_at) VALUES (?, ?, ?, ?, ?)")) {

@@ -6,16 +6,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * The ids of outbox rows, handed out by the exchange from blocks it reserves in {@code edufed_fed_seq} (row {@code outbox}), not by the
- * database's identity generator. The parent de-duplicates by (child, outbox id), so an id must never come twice
+ * The ids of outbox rows, handed out by the exchange from blocks it reserves in {@code edufed_fed_seq} (row {@code
+ * outbox}), not by the database's identity generator. The parent de-duplicates by (child, outbox id), so an id must never come twice
  * — and Derby's identity generator, shared by every transaction, reserves its ranges in a nested transaction that
  * falls back to the writer's own when it finds the catalogue row locked by it: should that writer's transaction
  * then roll back, the reservation rolls back with it while the generator goes on from memory, and every later
  * insert fails ("a lock could not be obtained") until the node restarts. Many registrations sharing one
  * transaction (group commit) made that happen within a minute of a busy start.
  *
- * <p>A block is reserved in the transaction of the writer that needs it, the row locked
- * first, so that reservations follow one another; the new top is above both what is stored and what this node
+ * <p>A block is reserved in the transaction of the writer that needs it, the row locked first, so that
+ * reservations follow one another; the new top is above both what is stored and what this node
  * has handed out already, so a reservation undone by its writer's rollback is never handed out twice. At the
  * first reservation after a start the stored top is raised to above the highest id still in the outbox and the
  * highest acknowledged by the parent (which covers the one case a rollback could have left: a block undone, then
@@ -63,20 +63,7 @@ final class OutboxIds {
             floor = Math.max(floor, highestUsed(c) + 1);
         }
         long size = Math.max(BLOCK, n);
-        long top;
-        try (PreparedStatement up =
-                c.prepareStatement("UPDATE edufed_fed_seq SET value = CASE WHEN value > CAST(? AS BIGINT)"
-                        + " THEN value ELSE CAST(? AS BIGINT) END + CAST(? AS BIGINT) WHERE name = 'outbox'")) {
-            up.setLong(1, floor);
-            up.setLong(2, floor);
-            up.setLong(3, size);
-            up.executeUpdate();
-        }
-        try (PreparedStatement q = c.prepareStatement("SELECT value FROM edufed_fed_seq WHERE name = 'outbox'");
-                ResultSet rs = q.executeQuery()) {
-            rs.next();
-            top = rs.getLong(1);
-        }
+        long top = FederationStore.advanceSequence(c, "outbox", floor, size);
         synchronized (this) {
             seeded = true;
             long start = top - size;

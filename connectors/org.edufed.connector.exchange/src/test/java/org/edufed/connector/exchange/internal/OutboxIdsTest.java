@@ -46,6 +46,17 @@ class OutboxIdsTest {
         }
     }
 
+    /** Takes {@code n} ids and writes an outbox row with each, in one transaction; returns the first. */
+    private static long taken(TestDatabases.TestStorage storage, OutboxIds ids, int n) throws SQLException {
+        return storage.inTransaction(c -> {
+            long first = ids.take(c, n);
+            for (long k = first; k < first + n; k++) {
+                insert(c, k);
+            }
+            return first;
+        });
+    }
+
     @ParameterizedTest
     @MethodSource("dialects")
     void idsAreConsecutiveWithinABlockAndNeverComeTwice(Dialect d) throws Exception {
@@ -55,13 +66,7 @@ class OutboxIdsTest {
             Set<Long> seen = new HashSet<>();
             long previous = 0;
             for (int i = 0; i < 2 * OutboxIds.BLOCK + 7; i++) {
-                long id = storage.inTransaction(c -> {
-                    long first = ids.take(c, 3);
-                    for (long k = first; k < first + 3; k++) {
-                        insert(c, k);
-                    }
-                    return first;
-                });
+                long id = taken(storage, ids, 3);
                 assertTrue(id > previous, id + " after " + previous);
                 for (long k = id; k < id + 3; k++) {
                     assertTrue(seen.add(k), "id " + k + " twice");
@@ -116,12 +121,7 @@ class OutboxIdsTest {
                     out.add(pool.submit(() -> {
                         List<Long> mine = new ArrayList<>();
                         for (int i = 0; i < 250; i++) {
-                            mine.add(storage.inTransaction(c -> {
-                                long id = ids.take(c, 2);
-                                insert(c, id);
-                                insert(c, id + 1);
-                                return id;
-                            }));
+                            mine.add(taken(storage, ids, 2));
                         }
                         return mine;
                     }));

@@ -72,7 +72,6 @@ public final class StorageComponent implements Storage, HealthCheck {
     private final DataSourceFactory factory;
     private final String derbyPath;
     private final Migrator migrator;
-    private final GroupCommit groups = new GroupCommit(this::dataSource, GroupCommit.leaders());
 
     @Activate
     public StorageComponent(
@@ -183,11 +182,6 @@ public final class StorageComponent implements Storage, HealthCheck {
     @Override
     public <T> T inTransaction(TransactionalWork<T> work) throws SQLException {
         return Transactions.run(dataSource, work);
-    }
-
-    @Override
-    public <T> T inSharedTransaction(TransactionalWork<T> work) throws SQLException {
-        return groups.run(work);
     }
 
     @Override

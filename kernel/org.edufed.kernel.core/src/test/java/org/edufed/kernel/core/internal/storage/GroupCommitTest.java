@@ -158,6 +158,12 @@ class GroupCommitTest {
         return out;
     }
 
+    /** What a caller's work failed with (its future failing within 10 s). */
+    private static Throwable failure(Future<?> f) {
+        return assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS))
+                .getCause();
+    }
+
     @ParameterizedTest
     @MethodSource("dialects")
     void workQueuedTogetherSharesOneCommitAndKeepsEachCallersActor(Dialect dialect) throws Exception {
@@ -197,15 +203,12 @@ class GroupCommitTest {
         });
         assertEquals(1, out.get(0).get(10, TimeUnit.SECONDS));
         assertEquals(2, out.get(1).get(10, TimeUnit.SECONDS));
-        Throwable duplicate = assertThrows(Exception.class, () -> out.get(2).get(10, TimeUnit.SECONDS))
-                .getCause();
-        SQLException sql = assertInstanceOf(SQLException.class, duplicate);
+        SQLException sql = assertInstanceOf(SQLException.class, failure(out.get(2)));
         assertEquals("23505", sql.getSQLState());
-        Throwable bad = assertThrows(Exception.class, () -> out.get(3).get(10, TimeUnit.SECONDS))
-                .getCause();
         assertEquals(
                 "bad input",
-                assertInstanceOf(IllegalArgumentException.class, bad).getMessage());
+                assertInstanceOf(IllegalArgumentException.class, failure(out.get(3)))
+                        .getMessage());
         assertEquals(5, out.get(4).get(10, TimeUnit.SECONDS));
         assertEquals(List.of(0, 1, 2, 5), new ArrayList<>(rows().keySet()));
         assertEquals(2, commits.get());
@@ -245,9 +248,7 @@ class GroupCommitTest {
             return i;
         });
         for (Future<Object> f : out) {
-            Throwable e = assertThrows(Exception.class, () -> f.get(10, TimeUnit.SECONDS))
-                    .getCause();
-            assertInstanceOf(AssertionError.class, e);
+            assertInstanceOf(AssertionError.class, failure(f));
         }
         assertEquals(List.of(0), new ArrayList<>(rows().keySet()), "only the first caller's row");
         // alone (its own transaction), the same
