@@ -42,12 +42,16 @@ final class GroupCommit {
      */
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
+    /** System property: how many groups may run at once (see {@link #leaders}). */
+    static final String LEADERS = "edufed.storage.groupCommit.leaders";
+
     /**
      * How many groups run at once: one per processor (at least two), so that both cores of a school's box write
-     * while requests are read and answered.
+     * while requests are read and answered; {@value #LEADERS} sets it (1–64).
      */
     static int leaders() {
-        return Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        int cpus = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        return Math.max(1, Math.min(64, Integer.getInteger(LEADERS, cpus)));
     }
 
     private final Supplier<DataSource> dataSource;

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.Priority;
 import javax.servlet.http.HttpServletRequest;
 import javax.ws.rs.HttpMethod;
@@ -70,6 +71,23 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         this.throttle = throttle;
     }
 
+    /**
+     * The operations requests went to, by HTTP method and path, for the endpoint's resources as they were when
+     * looked up (a rebuilt endpoint has a list of its own): walking every resource's templates for each request was
+     * 2 % of a school's CPU while its students registered. At most {@link #TARGETS_KEPT} paths are kept; when more
+     * come (paths with ids in them), the map starts again, and the paths asked for often come back into it at once.
+     */
+    private volatile Targets targets = new Targets(List.of());
+
+    static final int TARGETS_KEPT = 1024;
+
+    private record Targets(
+            List<ClassResourceInfo> resources, ConcurrentHashMap<String, Optional<OperationResourceInfo>> byPath) {
+        Targets(List<ClassResourceInfo> resources) {
+            this(resources, new ConcurrentHashMap<>());
+        }
+    }
+
     @Override
     public void filter(ContainerRequestContext request) {
         if (!needsUser(request)) {
@@ -87,14 +105,13 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         if (request.getProperty(ACCOUNT) instanceof Account known) {
             return Optional.of(known);
         }
-        Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         long blocked = authorization == null ? 0 : throttle.blockedFor(address());
         if (blocked > 0) {
             request.abortWith(Response.fromResponse(ProblemMapper.response(Problem.of(
                             "too-many-requests",
                             429,
-                            Messages.get(locale, "problem.too-many-logins", blocked),
+                            Messages.get(locale(request), "problem.too-many-logins", blocked),
                             path(request))))
                     .header("Retry-After", Long.toString(blocked))
                     .build());
@@ -113,7 +130,7 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
                         null));
             }
             request.abortWith(Response.fromResponse(ProblemMapper.response(Problem.of(
-                            "unauthorized", 401, Messages.get(locale, "problem.unauthorized"), path(request))))
+                            "unauthorized", 401, Messages.get(locale(request), "problem.unauthorized"), path(request))))
                     .header(HttpHeaders.WWW_AUTHENTICATE, CHALLENGE)
                     .build());
             return Optional.empty();
@@ -121,6 +138,11 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         request.setProperty(ACCOUNT, account.get());
         actAs(request, account.get().username());
         return account;
+    }
+
+    /** The language of the request's problem messages (looked up only for a refusal). */
+    private static Locale locale(ContainerRequestContext request) {
+        return Messages.fromAcceptLanguage(request.getAcceptableLanguages());
     }
 
     void actAs(ContainerRequestContext request, String name) {
@@ -134,7 +156,7 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
      * Whether the request is for an operation that needs a user: the most specific operation of the endpoint whose
      * path and HTTP method fit, media types left out, is neither {@link PublicEndpoint} nor API documentation.
      */
-    private static boolean needsUser(ContainerRequestContext request) {
+    private boolean needsUser(ContainerRequestContext request) {
         Message message = JAXRSUtils.getCurrentMessage();
         if (message == null
                 || message.getExchange() == null
@@ -143,7 +165,7 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         }
         String path = HttpUtils.getPathToMatch(message, true);
         Optional<OperationResourceInfo> target =
-                target(JAXRSUtils.getRootResources(message), path, request.getMethod());
+                cachedTarget(JAXRSUtils.getRootResources(message), path, request.getMethod());
         target.ifPresent(t -> message.getExchange()
                 .put(
                         CONSUMES,
@@ -165,6 +187,22 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
                 ? null
                 : message.getExchange().get(CONSUMES);
         return types instanceof String s && !s.isEmpty() && !s.equals("*/*") ? s : MediaType.APPLICATION_JSON;
+    }
+
+    /** {@link #target}, looked up once for each method and path of the same resources. */
+    Optional<OperationResourceInfo> cachedTarget(List<ClassResourceInfo> resources, String path, String httpMethod) {
+        Targets known = targets;
+        if (known.resources() != resources || known.byPath().size() >= TARGETS_KEPT) {
+            known = new Targets(resources);
+            targets = known;
+        }
+        String key = httpMethod + ' ' + path;
+        Optional<OperationResourceInfo> found = known.byPath().get(key);
+        if (found == null) {
+            found = target(resources, path, httpMethod);
+            known.byPath().put(key, found);
+        }
+        return found;
     }
 
     /** The operation a request for {@code path} with {@code httpMethod} goes to, whatever its media types. */

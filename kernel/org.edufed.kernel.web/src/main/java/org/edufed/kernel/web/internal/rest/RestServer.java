@@ -1,5 +1,7 @@
 package org.edufed.kernel.web.internal.rest;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -344,7 +346,13 @@ public final class RestServer implements HealthCheck {
     }
 
     static ObjectMapper objectMapper() {
-        return new ObjectMapper()
+        // no flush after a value: Jetty then sends a small answer whole, with its length, in one write when the
+        // request completes, instead of committing it chunked at the flush and writing the last chunk after it
+        // (two writes to the socket for every answer; a large one still goes out as Jetty's buffer fills)
+        return new ObjectMapper(JsonFactory.builder()
+                        .disable(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+                        .build())
+                .configure(SerializationFeature.FLUSH_AFTER_WRITE_VALUE, false)
                 .registerModule(new JavaTimeModule())
                 .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false)
                 .configure(EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true)

@@ -2,6 +2,7 @@ package org.edufed.kernel.web.internal.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -98,5 +99,34 @@ class AuthenticationFilterTest {
         assertTrue(target("GET", "/nothing").isEmpty());
         assertTrue(target("DELETE", "/accounts").isEmpty());
         assertTrue(target("POST", "/accounts/li.hua/grants/more").isEmpty());
+    }
+
+    @Test
+    void theOperationsFoundAreKeptPerMethodAndPathAndForgottenWithTheResources() {
+        AuthenticationFilter filter = new AuthenticationFilter(null, null, null);
+        OperationResourceInfo create =
+                filter.cachedTarget(RESOURCES, "/accounts", "POST").orElseThrow();
+        assertSame(create, filter.cachedTarget(RESOURCES, "/accounts", "POST").orElseThrow());
+        assertTrue(filter.cachedTarget(RESOURCES, "/accounts", "DELETE").isEmpty());
+        assertEquals(
+                "grants",
+                filter.cachedTarget(RESOURCES, "/accounts/li.hua/grants", "PUT")
+                        .orElseThrow()
+                        .getMethodToInvoke()
+                        .getName());
+        // more paths than are kept (ids in them): still the right answers, the map starting again
+        for (int i = 0; i <= AuthenticationFilter.TARGETS_KEPT; i++) {
+            assertEquals(
+                    "grants",
+                    filter.cachedTarget(RESOURCES, "/accounts/u" + i + "/grants", "PUT")
+                            .orElseThrow()
+                            .getMethodToInvoke()
+                            .getName());
+        }
+        assertSame(create, filter.cachedTarget(RESOURCES, "/accounts", "POST").orElseThrow());
+        // a rebuilt endpoint (another list of resources): looked up in it, not in what was kept
+        List<ClassResourceInfo> rebuilt = RESOURCES.subList(0, 1);
+        assertTrue(filter.cachedTarget(rebuilt, "/accounts", "POST").isEmpty());
+        assertTrue(filter.cachedTarget(rebuilt, "/health", "GET").isPresent());
     }
 }
