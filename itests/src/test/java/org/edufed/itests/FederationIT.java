@@ -237,10 +237,24 @@ class FederationIT {
             assertEquals("failure", failed.get(0).path("result").asText(), failed.toString());
             assertEquals("admin", failed.get(0).path("actor").asText());
             assertEquals("127.0.0.1", failed.get(0).path("address").asText());
-            JsonNode summaries = await(() -> {
-                JsonNode s = KarafNode.json(province.get("/api/v1/federation/audit", "admin", pp));
-                return s.toString().contains("2151010001") && s.toString().contains("510104") ? s : null;
-            });
+            JsonNode summaries = await(
+                    () -> {
+                        JsonNode s = KarafNode.json(province.get("/api/v1/federation/audit", "admin", pp));
+                        return s.toString().contains("2151010001")
+                                        && s.toString().contains("510104")
+                                ? s
+                                : null;
+                    },
+                    () -> diagnose(
+                            province.get("/api/v1/federation/audit", "admin", pp),
+                            county.get("/api/v1/federation/audit", "admin", cp),
+                            county.get("/api/v1/federation/status", "admin", cp),
+                            county.get("/api/v1/federation/dead", "admin", cp),
+                            school.get("/api/v1/federation/status", "admin", sp),
+                            school.get("/api/v1/federation/dead", "admin", sp),
+                            warnings(province.log()),
+                            warnings(county.log()),
+                            warnings(school.log())));
             assertTrue(
                     summaries.toString().contains("\"action\":\"login.api\"")
                             || summaries.toString().contains("\"action\":\"inherit.change\""),
@@ -525,6 +539,11 @@ class FederationIT {
     }
 
     static <T> T await(Callable<T> probe) throws Exception {
+        return await(probe, () -> "");
+    }
+
+    /** {@link #await(Callable)}, saying in the failure what {@code diagnostics} find then. */
+    static <T> T await(Callable<T> probe, Callable<String> diagnostics) throws Exception {
         long deadline = System.nanoTime() + CONVERGE.toNanos();
         while (System.nanoTime() < deadline) {
             T value = probe.call();
@@ -533,7 +552,26 @@ class FederationIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("did not converge within " + CONVERGE);
+        throw new AssertionError("did not converge within " + CONVERGE + diagnostics.call());
+    }
+
+    /** The WARN and ERROR lines of a node's log. */
+    static String warnings(String log) {
+        return log.lines()
+                .filter(l -> l.contains("| WARN ") || l.contains("| ERROR "))
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** What the nodes answered and logged (the end of each), for a failure's message. */
+    static String diagnose(Object... answers) {
+        StringBuilder out = new StringBuilder();
+        for (Object a : answers) {
+            String text = a instanceof HttpResponse<?> r
+                    ? r.uri().getPath() + " " + r.statusCode() + ": " + r.body()
+                    : String.valueOf(a);
+            out.append("\n--- ").append(text.length() > 6000 ? "…" + text.substring(text.length() - 6000) : text);
+        }
+        return out.toString();
     }
 
     /** A request signed the way EduFed nodes sign them, with the test's own key. */

@@ -207,6 +207,26 @@ class ExamImportsTest {
         }
     }
 
+    /** Registration ids are UUIDs of version 7: later ones sort after earlier ones, none alike. */
+    @Test
+    void registrationIdsAreTimeOrdered() throws Exception {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String previous = ExamStore.newId();
+        for (int i = 0; i < 5; i++) {
+            Thread.sleep(2);
+            String id = ExamStore.newId();
+            java.util.UUID uuid = java.util.UUID.fromString(id);
+            assertEquals(7, uuid.version(), id);
+            assertEquals(2, uuid.variant(), id);
+            assertTrue(id.matches("[0-9a-f-]{36}"), id);
+            assertTrue(id.compareTo(previous) > 0, previous + " then " + id);
+            previous = id;
+        }
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(seen.add(ExamStore.newId()));
+        }
+    }
+
     /** The values of a year's extra fields are kept encrypted like the ID number and phone, and read back. */
     @Test
     void extraFieldsAreKeptEncrypted() throws Exception {
