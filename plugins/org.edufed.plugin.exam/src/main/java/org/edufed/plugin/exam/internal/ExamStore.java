@@ -214,10 +214,6 @@ public final class ExamStore {
     }
 
     /**
-     * {@link #register(Registration, String) Registers}, and runs {@code also} in the same transaction (an
-     * import counts the row it stored together with it).
-     */
-    /**
      * Registration ids: UUIDs of version 7 (RFC 9562), the millisecond first and 74 random bits after it, so that
      * each new registration's keys (its id here, its record's global id up the tree) go at the end of their indexes
      * instead of anywhere in them: the pages a registration writes stay in Derby's page cache rather than being read
@@ -229,6 +225,10 @@ public final class ExamStore {
         return IDS.generate().toString();
     }
 
+    /**
+     * {@link #register(Registration, String) Registers}, and runs {@code also} in the same transaction (an
+     * import counts the row it stored together with it).
+     */
     String register(Registration r, String account, Storage.TransactionalWork<?> also) throws SQLException {
         String id = newId();
         String index = fields.blindIndex(r.idNumber());

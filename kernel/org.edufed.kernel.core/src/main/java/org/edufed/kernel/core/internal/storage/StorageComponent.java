@@ -126,7 +126,12 @@ public final class StorageComponent implements Storage, HealthCheck {
         this.dataSource = pooling.create(found, props);
         try (Connection c = dataSource.getConnection()) {
             if (dialect == Dialect.DERBY) {
-                detectDeadlocksSoon(c);
+                try {
+                    detectDeadlocksSoon(c);
+                } catch (SQLException e) {
+                    // a tuning, not a reason to stay down: Derby then looks after its default 20 s
+                    LOG.warn("could not set Derby's deadlock check ({} {})", e.getSQLState(), e.getMessage());
+                }
             }
             LOG.info("Storage ready: {} {}", dialect.id(), c.getMetaData().getDatabaseProductVersion());
         }

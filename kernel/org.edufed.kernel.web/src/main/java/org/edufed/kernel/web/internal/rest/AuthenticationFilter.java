@@ -81,6 +81,9 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
 
     static final int TARGETS_KEPT = 1024;
 
+    /** The longest path kept (longer ones are looked up each time): at most 1,024 × 256 characters are held. */
+    static final int TARGET_PATH_KEPT = 256;
+
     private record Targets(
             List<ClassResourceInfo> resources, ConcurrentHashMap<String, Optional<OperationResourceInfo>> byPath) {
         Targets(List<ClassResourceInfo> resources) {
@@ -195,6 +198,9 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
         if (known.resources() != resources || known.byPath().size() >= TARGETS_KEPT) {
             known = new Targets(resources);
             targets = known;
+        }
+        if (path.length() > TARGET_PATH_KEPT) {
+            return target(resources, path, httpMethod); // not kept: a few long paths could fill the heap
         }
         String key = httpMethod + ' ' + path;
         Optional<OperationResourceInfo> found = known.byPath().get(key);

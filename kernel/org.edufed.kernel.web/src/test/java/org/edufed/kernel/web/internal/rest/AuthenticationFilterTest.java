@@ -124,6 +124,14 @@ class AuthenticationFilterTest {
                             .getName());
         }
         assertSame(create, filter.cachedTarget(RESOURCES, "/accounts", "POST").orElseThrow());
+        // a path too long to keep is still looked up
+        String longUser = "u".repeat(AuthenticationFilter.TARGET_PATH_KEPT);
+        assertEquals(
+                "grants",
+                filter.cachedTarget(RESOURCES, "/accounts/" + longUser + "/grants", "PUT")
+                        .orElseThrow()
+                        .getMethodToInvoke()
+                        .getName());
         // a rebuilt endpoint (another list of resources): looked up in it, not in what was kept
         List<ClassResourceInfo> rebuilt = RESOURCES.subList(0, 1);
         assertTrue(filter.cachedTarget(rebuilt, "/accounts", "POST").isEmpty());
