@@ -350,10 +350,6 @@ public final class FederationStore {
     record FeedEntry(String topic, String key, String payload) {}
 
     /**
-     * Appends entries to the feed inside the caller's transaction, in order. The sequence row is locked until
-     * commit, so appends serialise and a reader never sees seq n+1 committed before seq n; seqs have no gaps.
-     */
-    /**
      * Raises the named sequence of {@code edufed_fed_seq} to at least {@code floor} and then by {@code by}, in the
      * caller's transaction (the row stays locked until it ends); returns the new value: the values from {@code
      * new - by} up to {@code new - 1} are the caller's.
@@ -378,6 +374,10 @@ public final class FederationStore {
         }
     }
 
+    /**
+     * Appends entries to the feed inside the caller's transaction, in order. The sequence row is locked until
+     * commit, so appends serialise and a reader never sees seq n+1 committed before seq n; seqs have no gaps.
+     */
     void appendAll(Connection c, List<FeedEntry> entries) throws SQLException {
         if (entries.isEmpty()) {
             return;
