@@ -6,9 +6,9 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The baseline of bench/exam-load.sh: single-row durable inserts (autocommit, Derby's defaults) of a row the size
- * of a registration into embedded Derby 10.14.2.0, from as many threads as the load has connections, for the
- * same time. Prints {@code baseline_rps <rate>}. Then, for comparison only (not the issue's baseline), the same
+ * The baseline of bench/exam-load.sh: single-row durable inserts (autocommit; Derby set up as the school's storage
+ * sets up its own, through the system properties exam-load.sh passes) of a row the size of a registration into
+ * embedded Derby 10.14.2.0, from as many threads as the load has connections, for the same time. Prints {@code baseline_rps <rate>}. Then, for comparison only (not the issue's baseline), the same
  * threads for the same time writing in plain JDBC what a registration writes at a school: three rows of those
  * sizes (the registration, the exchange's record of it, its outbox row) in one durable transaction; prints
  * {@code baseline_tx_rps <transactions per second>}.

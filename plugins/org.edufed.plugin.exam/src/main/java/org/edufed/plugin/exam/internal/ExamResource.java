@@ -19,11 +19,8 @@ import javax.ws.rs.Path;
 import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
 import javax.ws.rs.QueryParam;
-import javax.ws.rs.core.Context;
-import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
-import javax.ws.rs.core.SecurityContext;
 import javax.ws.rs.core.StreamingOutput;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
@@ -42,40 +39,21 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code /api/v1/exam}: exam years (province), plans and quotas (county), registrations (school, one at a time or
- * as CSV), review (county, province), statistics (every level). Bad input gets 422 with every problem named.
+ * {@code /api/v1/exam}: exam years (province), plans and quotas (county), import jobs, review (county, province),
+ * scores and admission, results, exports, statistics (every level). Bad input gets 422 with every problem named.
+ * The registrations made here are {@link RegistrationResource}'s, a student's own {@link OwnRegistrationResource}'s.
  */
 @Component(service = RestResource.class)
 @Path("/exam")
 @Produces(MediaType.APPLICATION_JSON)
-public final class ExamResource implements RestResource {
+public final class ExamResource extends ExamApi implements RestResource {
 
-    static final String READ = "exam:read";
-    static final String SELF = "exam:self";
-    static final String REGISTER = "exam:register";
-    static final String REVIEW = "exam:review";
-    static final String PLAN = "exam:plan";
-    static final String ADMIT = "exam:admit";
-    static final String ADMIN = "exam:admin";
-    static final String PERSONAL = "exam:personal";
-    static final String EXPORT = "exam:export";
-    /** Most rows one list answers (a large county school's whole year). */
-    static final int MAX_LIST = 100_000;
-
-    private final ExamStore store;
     private final Inheritance inheritance;
-    private final NodeIdentity node;
     private final AccountService accounts;
     private final FieldEncryption fields;
     private final ExamImports imports;
     private final ExamExports exports;
     private final Federation federation;
-
-    @Context
-    HttpHeaders headers;
-
-    @Context
-    SecurityContext security;
 
     @Activate
     public ExamResource(
@@ -87,72 +65,13 @@ public final class ExamResource implements RestResource {
             @Reference ExamImports imports,
             @Reference ExamExports exports,
             @Reference Federation federation) {
-        this.store = store;
+        super(store, node);
         this.inheritance = inheritance;
-        this.node = node;
         this.accounts = accounts;
         this.fields = fields;
         this.imports = imports;
         this.exports = exports;
         this.federation = federation;
-    }
-
-    private Locale locale() {
-        return Texts.of(headers == null ? null : headers.getAcceptableLanguages());
-    }
-
-    /** 422 with every problem, each with its field and a message in the caller's language. */
-    private ProblemResponse invalid(Rules.Invalid e) {
-        Locale l = locale();
-        ObjectNode body = Rules.JSON
-                .createObjectNode()
-                .put("type", "about:blank#invalid")
-                .put("title", Texts.get(l, "exam.invalid"))
-                .put("status", 422)
-                .put("detail", Texts.get(l, e.problems.get(0).key()));
-        ArrayNode ps = body.putArray("problems");
-        for (Rules.Problem p : e.problems) {
-            ps.addObject().put("field", p.field()).put("code", p.key()).put("message", Texts.get(l, p.key()));
-        }
-        return new ProblemResponse(body);
-    }
-
-    /** A problem answer thrown from the resource methods. */
-    static final class ProblemResponse extends javax.ws.rs.WebApplicationException {
-        private static final long serialVersionUID = 1L;
-
-        ProblemResponse(ObjectNode body) {
-            super(Response.status(body.path("status").asInt())
-                    .type("application/problem+json")
-                    .entity(body.toString())
-                    .build());
-        }
-    }
-
-    private JsonNode body(String text) {
-        try {
-            JsonNode n = text == null || text.isBlank() ? null : Rules.JSON.readTree(text);
-            if (n == null || !n.isObject()) {
-                throw new Rules.Invalid("body", "exam.badBody");
-            }
-            return n;
-        } catch (IOException e) {
-            throw invalid(new Rules.Invalid("body", "exam.badBody"));
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-    }
-
-    private static String year(String year) {
-        return year != null && Rules.YEAR.matcher(year).matches() ? year : null;
-    }
-
-    private String requireYear(String year) {
-        String y = year(year);
-        if (y == null) {
-            throw invalid(new Rules.Invalid("year", "exam.badYear"));
-        }
-        return y;
     }
 
     // --- exam years ------------------------------------------------------------------------------------------
@@ -344,208 +263,6 @@ public final class ExamResource implements RestResource {
         return Response.noContent().build();
     }
 
-    // --- registrations at this node -------------------------------------------------------------------------
-
-    /** A registration from a JSON body: year, name, idNumber, guardianPhone, preferences. */
-    static Rules.Registration registration(JsonNode b) {
-        return new Rules.Registration(
-                b.path("year").asText(""),
-                b.path("name").asText(""),
-                b.path("idNumber").asText("").strip().toUpperCase(Locale.ROOT),
-                b.path("guardianPhone").asText("").strip(),
-                Rules.preferences(b.path("preferences")),
-                Rules.extra(b.path("extra")));
-    }
-
-    private Rules.Registration checked(Rules.Registration r) {
-        List<Rules.Problem> problems = store.rowProblems(r);
-        if (!problems.isEmpty()) {
-            throw invalid(new Rules.Invalid(problems));
-        }
-        return r;
-    }
-
-    @POST
-    @Path("/registrations")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresPermission(REGISTER)
-    public Response register(String json) throws SQLException {
-        Rules.Registration r = checked(registration(body(json)));
-        return created(r, null);
-    }
-
-    /** Stores a checked registration (a student's own when {@code account} is given): 201 with its ids. */
-    private Response created(Rules.Registration r, String account) throws SQLException {
-        try {
-            String id = store.register(r, account);
-            return Response.status(201)
-                    .entity(Rules.JSON
-                            .createObjectNode()
-                            .put("id", id)
-                            .put("globalId", node.code() + ":" + id)
-                            .put("status", Review.Status.SUBMITTED.id))
-                    .build();
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-    }
-
-    @GET
-    @Path("/registrations")
-    @RequiresPermission(READ)
-    public List<ExamStore.Mine> registrations(@QueryParam("year") String year, @QueryParam("limit") Integer limit)
-            throws SQLException {
-        return store.mine(requireYear(year), limit == null ? 1000 : Math.max(1, Math.min(limit, MAX_LIST)));
-    }
-
-    @GET
-    @Path("/registrations/{id}")
-    @RequiresPermission(READ)
-    public ExamStore.Mine registration(@PathParam("id") String id) throws SQLException {
-        return store.mine(id).orElseThrow(() -> notFound());
-    }
-
-    private ProblemException notFound() {
-        return new ProblemException(404, "not-found", Texts.get(locale(), "exam.notFound"));
-    }
-
-    @PUT
-    @Path("/registrations/{id}")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresPermission(REGISTER)
-    public ExamStore.Mine correct(@PathParam("id") String id, String json) throws SQLException {
-        if (store.mine(id).isEmpty()) {
-            throw notFound();
-        }
-        return corrected(id, json);
-    }
-
-    /** Stores a checked correction of a registration known to be there: a new version, sent up again. */
-    private ExamStore.Mine corrected(String id, String json) throws SQLException {
-        Rules.Registration r = checked(registration(body(json)));
-        try {
-            store.correct(id, r);
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-        return store.mine(id).orElseThrow(this::notFound);
-    }
-
-    @DELETE
-    @Path("/registrations/{id}")
-    @RequiresPermission(REGISTER)
-    public Response withdraw(@PathParam("id") String id) throws SQLException {
-        if (store.mine(id).isEmpty()) {
-            throw notFound();
-        }
-        try {
-            store.withdraw(id);
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-        return Response.noContent().build();
-    }
-
-    // --- a student's own registration ------------------------------------------------------------------------
-
-    private String user() {
-        return security.getUserPrincipal().getName();
-    }
-
-    /** The caller's own registrations (a student who registered themself), with status and result. */
-    @GET
-    @Path("/my")
-    @RequiresPermission(SELF)
-    public List<ExamStore.Mine> my(@QueryParam("year") String year) throws SQLException {
-        return store.own(user(), requireYear(year));
-    }
-
-    /** A student registers themself within the window: the same checks as a clerk's registration, once a year. */
-    @POST
-    @Path("/my")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresPermission(SELF)
-    public Response registerSelf(String json) throws SQLException {
-        return created(checked(registration(body(json))), user());
-    }
-
-    /** A student corrects their own registration (after it was returned, or before anyone decided on it). */
-    @PUT
-    @Path("/my/{id}")
-    @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresPermission(SELF)
-    public ExamStore.Mine correctSelf(@PathParam("id") String id, String json) throws SQLException {
-        if (store.mine(id).isEmpty() || !store.ownedBy(id, user())) {
-            throw notFound(); // another's registration is not there for this caller
-        }
-        return corrected(id, json);
-    }
-
-    /**
-     * The full ID number, phone and extra fields (the personal ones unmasked) of a registration made here; every
-     * such view is in the audit trail.
-     */
-    @GET
-    @Path("/registrations/{id}/personal")
-    @RequiresPermission(PERSONAL)
-    public ObjectNode personal(@PathParam("id") String id) throws SQLException {
-        String[] c = store.mineCiphers(id).orElseThrow(this::notFound);
-        return reveal(node.code() + ":" + id, c);
-    }
-
-    private ObjectNode reveal(String globalId, String[] ciphers) {
-        String subject = "exam.registration:" + globalId;
-        ObjectNode o = Rules.JSON.createObjectNode().put("globalId", globalId);
-        o.put("idNumber", fields.reveal(ciphers[0], subject, "exam.review"));
-        if (ciphers[1] != null) {
-            o.put("guardianPhone", fields.reveal(ciphers[1], subject, "exam.review"));
-        }
-        if (ciphers[2] != null) {
-            o.set("extra", store.extraRevealed(ciphers[2], subject, "exam.review"));
-        }
-        return o;
-    }
-
-    /**
-     * Registrations from a CSV file ({@code text/csv}, UTF-8 or GBK/GB18030 as Excel saves it, header {@code 姓名,身份证号,监护人电话,志愿} or
-     * {@code name,idNumber,guardianPhone,preferences}, then a column per extra field of the year named by its code
-     * or label; preferences as {@code 1:5101040001|5101040002;2:…}), as a job: the file is checked as a whole
-     * (422 when it is not one to import), then {@code 202} with the job ({@code Location: …/imports/{id}}) while
-     * every row is checked and each good row stored in its own transaction in the background. With
-     * {@code ?wait=true} the answer waits for the end of the job (at most two minutes) and is {@code 200} with
-     * the report ({@code rows}, {@code created}, {@code refused}, {@code errors}) as well.
-     */
-    @POST
-    @Path("/registrations/import")
-    @RequiresPermission(REGISTER)
-    public Response importCsv(@QueryParam("year") String year, @QueryParam("wait") boolean wait, byte[] body)
-            throws SQLException {
-        String y = requireYear(year);
-        requireCsv();
-        ExamImports.Job job;
-        try {
-            job = imports.start(y, body);
-        } catch (Rules.Invalid e) {
-            throw invalid(e);
-        }
-        if (!wait) {
-            return Response.accepted(job(job))
-                    .location(java.net.URI.create("/api/v1/exam/imports/" + job.id()))
-                    .build();
-        }
-        try {
-            job = imports.await(job.id(), 120_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        ObjectNode o = job(job);
-        o.put("rows", job.total()).put("created", job.accepted());
-        o.set("errors", o.remove("problems"));
-        return Response.status(ExamImports.RUNNING.equals(job.state()) ? 202 : 200)
-                .entity(o)
-                .build();
-    }
-
     /** The import jobs of a year at this node, newest first (at most 100): state and counts, no problems. */
     @GET
     @Path("/imports")
@@ -567,23 +284,6 @@ public final class ExamResource implements RestResource {
     public ObjectNode importJob(@PathParam("id") String id) throws SQLException {
         return job(imports.job(id)
                 .orElseThrow(() -> new ProblemException(404, "not-found", Texts.get(locale(), "exam.importNotFound"))));
-    }
-
-    private ObjectNode job(ExamImports.Job j) {
-        ObjectNode o = Rules.JSON
-                .createObjectNode()
-                .put("id", j.id())
-                .put("year", j.year())
-                .put("state", j.state())
-                .put("total", j.total())
-                .put("done", j.done())
-                .put("accepted", j.accepted())
-                .put("refused", j.refused())
-                .put("createdBy", j.createdBy())
-                .put("createdAt", j.createdAt().toString())
-                .put("updatedAt", j.updatedAt().toString());
-        o.set("problems", errors(j.problems()));
-        return o;
     }
 
     // --- review (county, province) ---------------------------------------------------------------------------
@@ -653,31 +353,10 @@ public final class ExamResource implements RestResource {
     @RequiresPermission(value = PERSONAL, unit = RequiresPermission.ANY_UNIT)
     public ObjectNode reviewPersonal(@PathParam("registration") String globalId) throws SQLException {
         inScope(globalId, PERSONAL);
-        return reveal(globalId, store.receivedCiphers(globalId).orElseThrow(this::notFound));
+        return reveal(fields, globalId, store.receivedCiphers(globalId).orElseThrow(this::notFound));
     }
 
     // --- scores and admission ---------------------------------------------------------------------------------
-
-    private void requireCsv() {
-        MediaType type = headers.getMediaType();
-        if (type == null || !"text".equals(type.getType()) || !"csv".equals(type.getSubtype())) {
-            throw new ProblemException(415, "unsupported-media-type", Texts.get(locale(), "exam.csvType"));
-        }
-    }
-
-    private ArrayNode errors(List<CsvImport.RowError> refused) {
-        Locale l = locale();
-        ArrayNode errors = Rules.JSON.createArrayNode();
-        for (CsvImport.RowError e : refused) {
-            ObjectNode r = errors.addObject().put("line", e.line());
-            ArrayNode ps = r.putArray("problems");
-            e.problems().forEach(p -> ps.addObject()
-                    .put("field", p.field())
-                    .put("code", p.key())
-                    .put("message", Texts.get(l, p.key())));
-        }
-        return errors;
-    }
 
     /**
      * Exam scores from a CSV file ({@code text/csv}, header {@code 身份证号,成绩} or {@code idNumber,score}), matched

@@ -52,7 +52,8 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
 
     /**
      * Clears the request's actor (see {@link AuthenticationFilter}) and adds the security headers: no sniffing of
-     * content types, no framing, no referrer, and nothing of an answer kept in caches.
+     * content types, no framing, no referrer, and nothing of an answer kept in caches; and the date (see
+     * {@link HttpDate}).
      */
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
@@ -66,6 +67,9 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         if (!h.containsKey(HttpHeaders.CACHE_CONTROL)) {
             h.putSingle(HttpHeaders.CACHE_CONTROL, "no-store");
         }
+        if (!h.containsKey(HttpHeaders.DATE)) {
+            h.putSingle(HttpHeaders.DATE, HttpDate.now());
+        }
     }
 
     @Override
@@ -75,7 +79,6 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         if (method == null || AuthenticationFilter.isPublic(method, type)) {
             return; // unmatched requests end in a 404 problem; public ones need nobody
         }
-        Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         LOG.debug("{} {} → {}", request.getMethod(), type.getName(), method.getName());
         // normally found before matching; here again only if that saw another operation than CXF matched
         Optional<Account> account = authentication.authenticate(request);
@@ -84,7 +87,7 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         }
         Account user = account.get();
         if (user.mustChangePassword() && !annotated(method, type, AllowedBeforePasswordChange.class)) {
-            abort(request, 403, "password-change-required", locale);
+            abort(request, 403, "password-change-required");
             return;
         }
         RequiresPermission required = method.getAnnotation(RequiresPermission.class);
@@ -95,7 +98,7 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         if (required != null && (permission == null || !permitted(user.username(), permission, required, request))) {
             audit.record(AuditLog.Event.of(
                     "access", request.getMethod() + " " + path(request), AuditLog.Result.DENIED, permission));
-            abort(request, 403, "forbidden", locale);
+            abort(request, 403, "forbidden");
             return;
         }
         boolean secure = request.getSecurityContext().isSecure();
@@ -155,7 +158,9 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         return m.isAnnotationPresent(a) || type.isAnnotationPresent(a);
     }
 
-    private static void abort(ContainerRequestContext request, int status, String type, Locale locale) {
+    /** Refuses the request with a problem in the caller's language (looked up only here: most requests pass). */
+    private static void abort(ContainerRequestContext request, int status, String type) {
+        Locale locale = Messages.fromAcceptLanguage(request.getAcceptableLanguages());
         request.abortWith(ProblemMapper.response(
                 Problem.of(type, status, Messages.get(locale, "problem." + type), path(request))));
     }

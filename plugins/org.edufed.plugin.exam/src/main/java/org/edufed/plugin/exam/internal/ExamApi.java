@@ -1,0 +1,218 @@
+package org.edufed.plugin.exam.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import javax.ws.rs.core.SecurityContext;
+import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.web.ProblemException;
+
+/**
+ * What the exam plugin's REST resources share: the permissions, the caller's language, the 422 answer naming every
+ * problem, a registration read from a JSON body, checked and stored. The resources are split by path
+ * ({@link ExamResource} for {@code /exam}, {@link RegistrationResource} for {@code /exam/registrations},
+ * {@link OwnRegistrationResource} for {@code /exam/my}): CXF matches a request against every operation of the
+ * resource class it selected by path, building a debug message for each even with debug logging off, so a
+ * registration on a school's busy day is matched against 7 operations, not 31.
+ */
+abstract class ExamApi {
+
+    static final String READ = "exam:read";
+    static final String SELF = "exam:self";
+    static final String REGISTER = "exam:register";
+    static final String REVIEW = "exam:review";
+    static final String PLAN = "exam:plan";
+    static final String ADMIT = "exam:admit";
+    static final String ADMIN = "exam:admin";
+    static final String PERSONAL = "exam:personal";
+    static final String EXPORT = "exam:export";
+    /** Most rows one list answers (a large county school's whole year). */
+    static final int MAX_LIST = 100_000;
+
+    final ExamStore store;
+    final NodeIdentity node;
+
+    @Context
+    HttpHeaders headers;
+
+    @Context
+    SecurityContext security;
+
+    ExamApi(ExamStore store, NodeIdentity node) {
+        this.store = store;
+        this.node = node;
+    }
+
+    Locale locale() {
+        return Texts.of(headers == null ? null : headers.getAcceptableLanguages());
+    }
+
+    /** 422 with every problem, each with its field and a message in the caller's language. */
+    ProblemResponse invalid(Rules.Invalid e) {
+        Locale l = locale();
+        ObjectNode body = Rules.JSON
+                .createObjectNode()
+                .put("type", "about:blank#invalid")
+                .put("title", Texts.get(l, "exam.invalid"))
+                .put("status", 422)
+                .put("detail", Texts.get(l, e.problems.get(0).key()));
+        ArrayNode ps = body.putArray("problems");
+        for (Rules.Problem p : e.problems) {
+            ps.addObject().put("field", p.field()).put("code", p.key()).put("message", Texts.get(l, p.key()));
+        }
+        return new ProblemResponse(body);
+    }
+
+    /** A problem answer thrown from the resource methods. */
+    static final class ProblemResponse extends javax.ws.rs.WebApplicationException {
+        private static final long serialVersionUID = 1L;
+
+        ProblemResponse(ObjectNode body) {
+            super(Response.status(body.path("status").asInt())
+                    .type("application/problem+json")
+                    .entity(body.toString())
+                    .build());
+        }
+    }
+
+    JsonNode body(String text) {
+        try {
+            JsonNode n = text == null || text.isBlank() ? null : Rules.JSON.readTree(text);
+            if (n == null || !n.isObject()) {
+                throw new Rules.Invalid("body", "exam.badBody");
+            }
+            return n;
+        } catch (IOException e) {
+            throw invalid(new Rules.Invalid("body", "exam.badBody"));
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    static String year(String year) {
+        return year != null && Rules.YEAR.matcher(year).matches() ? year : null;
+    }
+
+    String requireYear(String year) {
+        String y = year(year);
+        if (y == null) {
+            throw invalid(new Rules.Invalid("year", "exam.badYear"));
+        }
+        return y;
+    }
+
+    /** A registration from a JSON body: year, name, idNumber, guardianPhone, preferences. */
+    static Rules.Registration registration(JsonNode b) {
+        return new Rules.Registration(
+                b.path("year").asText(""),
+                b.path("name").asText(""),
+                b.path("idNumber").asText("").strip().toUpperCase(Locale.ROOT),
+                b.path("guardianPhone").asText("").strip(),
+                Rules.preferences(b.path("preferences")),
+                Rules.extra(b.path("extra")));
+    }
+
+    Rules.Registration checked(Rules.Registration r) {
+        List<Rules.Problem> problems = store.rowProblems(r);
+        if (!problems.isEmpty()) {
+            throw invalid(new Rules.Invalid(problems));
+        }
+        return r;
+    }
+
+    /** Stores a checked registration (a student's own when {@code account} is given): 201 with its ids. */
+    Response created(Rules.Registration r, String account) throws SQLException {
+        try {
+            String id = store.register(r, account);
+            return Response.status(201)
+                    .entity(Rules.JSON
+                            .createObjectNode()
+                            .put("id", id)
+                            .put("globalId", node.code() + ":" + id)
+                            .put("status", Review.Status.SUBMITTED.id))
+                    .build();
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+    }
+
+    ProblemException notFound() {
+        return new ProblemException(404, "not-found", Texts.get(locale(), "exam.notFound"));
+    }
+
+    /** Stores a checked correction of a registration known to be there: a new version, sent up again. */
+    ExamStore.Mine corrected(String id, String json) throws SQLException {
+        Rules.Registration r = checked(registration(body(json)));
+        try {
+            store.correct(id, r);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        }
+        return store.mine(id).orElseThrow(this::notFound);
+    }
+
+    String user() {
+        return security.getUserPrincipal().getName();
+    }
+
+    /** The full ID number, phone and extra fields of a registration (made here or received), the view audited. */
+    ObjectNode reveal(FieldEncryption fields, String globalId, String[] ciphers) {
+        String subject = "exam.registration:" + globalId;
+        ObjectNode o = Rules.JSON.createObjectNode().put("globalId", globalId);
+        o.put("idNumber", fields.reveal(ciphers[0], subject, "exam.review"));
+        if (ciphers[1] != null) {
+            o.put("guardianPhone", fields.reveal(ciphers[1], subject, "exam.review"));
+        }
+        if (ciphers[2] != null) {
+            o.set("extra", store.extraRevealed(ciphers[2], subject, "exam.review"));
+        }
+        return o;
+    }
+
+    ObjectNode job(ExamImports.Job j) {
+        ObjectNode o = Rules.JSON
+                .createObjectNode()
+                .put("id", j.id())
+                .put("year", j.year())
+                .put("state", j.state())
+                .put("total", j.total())
+                .put("done", j.done())
+                .put("accepted", j.accepted())
+                .put("refused", j.refused())
+                .put("createdBy", j.createdBy())
+                .put("createdAt", j.createdAt().toString())
+                .put("updatedAt", j.updatedAt().toString());
+        o.set("problems", errors(j.problems()));
+        return o;
+    }
+
+    void requireCsv() {
+        MediaType type = headers.getMediaType();
+        if (type == null || !"text".equals(type.getType()) || !"csv".equals(type.getSubtype())) {
+            throw new ProblemException(415, "unsupported-media-type", Texts.get(locale(), "exam.csvType"));
+        }
+    }
+
+    ArrayNode errors(List<CsvImport.RowError> refused) {
+        Locale l = locale();
+        ArrayNode errors = Rules.JSON.createArrayNode();
+        for (CsvImport.RowError e : refused) {
+            ObjectNode r = errors.addObject().put("line", e.line());
+            ArrayNode ps = r.putArray("problems");
+            e.problems().forEach(p -> ps.addObject()
+                    .put("field", p.field())
+                    .put("code", p.key())
+                    .put("message", Texts.get(l, p.key())));
+        }
+        return errors;
+    }
+}
