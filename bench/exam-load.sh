@@ -185,6 +185,7 @@ kill -9 "$pid"
 say "  killed the school (pid $pid)"
 wait "$loader"
 say "  $(cat "$WORK/kill.json")"
+t0=$(date +%s.%N)
 (cd "$ROOT/target/demo/school" && bin/start >/dev/null 2>&1)
 for ((i = 0; i < 480; i++)); do
   code="$(curl -s -o /dev/null -w '%{http_code}' -u "admin:$SP" "$S/api/v1/exam/years" || true)"
@@ -192,7 +193,7 @@ for ((i = 0; i < 480; i++)); do
   sleep 0.5
 done
 [ "$code" = 200 ] || die "the school's exam API did not come back after the restart"
-say "  the school is back; counting what it holds…"
+say "  the school is back, its exam API answering $(python3 -c "import time; print(round(time.time() - $t0, 1))") s after its start (Derby's recovery included); counting what it holds…"
 # the school's whole year, through its export (streamed; the list API gives at most 100,000)
 curl -sf -u "admin:$SP" "$S/api/v1/exam/export/registrations?year=2027" > "$WORK/held.csv"
 say "  the province holds $(records http://127.0.0.1:18181 "$PP") registration records after $(caught_up) s; the school $(records "$S" "$SP")"

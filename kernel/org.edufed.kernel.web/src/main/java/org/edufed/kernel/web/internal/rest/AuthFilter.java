@@ -52,8 +52,7 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
 
     /**
      * Clears the request's actor (see {@link AuthenticationFilter}) and adds the security headers: no sniffing of
-     * content types, no framing, no referrer, and nothing of an answer kept in caches; and the date (see
-     * {@link HttpDate}).
+     * content types, no framing, no referrer, and nothing of an answer kept in caches.
      */
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
@@ -66,9 +65,6 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
         h.putSingle("Referrer-Policy", "no-referrer");
         if (!h.containsKey(HttpHeaders.CACHE_CONTROL)) {
             h.putSingle(HttpHeaders.CACHE_CONTROL, "no-store");
-        }
-        if (!h.containsKey(HttpHeaders.DATE)) {
-            h.putSingle(HttpHeaders.DATE, HttpDate.now());
         }
     }
 

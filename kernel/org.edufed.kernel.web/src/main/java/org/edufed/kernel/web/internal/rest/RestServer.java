@@ -332,6 +332,7 @@ public final class RestServer implements HealthCheck {
                     authentication,
                     new AuthFilter(accounts, audit, authentication)));
             factory.setFeatures(List.of(openApi()));
+            factory.setOutInterceptors(List.of(new HttpDate.Interceptor()));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
         } catch (RuntimeException e) {

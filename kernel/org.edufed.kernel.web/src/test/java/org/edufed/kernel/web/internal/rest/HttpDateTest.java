@@ -42,4 +42,20 @@ class HttpDateTest {
         long at = f.parse(HttpDate.now()).getTime();
         assertTrue(Math.abs(System.currentTimeMillis() - at) < 2_000, HttpDate.now());
     }
+
+    @Test
+    void theInterceptorGivesTheAnswerADateUnlessItHasOne() {
+        org.apache.cxf.message.Message out = new org.apache.cxf.message.MessageImpl();
+        new HttpDate.Interceptor().handleMessage(out);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, java.util.List<Object>> h = (java.util.Map<String, java.util.List<Object>>)
+                out.get(org.apache.cxf.message.Message.PROTOCOL_HEADERS);
+        assertEquals(1, h.get("date").size()); // kept case-insensitively, as CXF does
+        assertTrue(h.get("Date").get(0).toString().endsWith(" GMT"));
+        h.get("Date").add("x"); // CXF may add to it
+        java.util.List<Object> set = new java.util.ArrayList<>(java.util.List.of("Mon, 01 Jan 2001 00:00:00 GMT"));
+        h.put("Date", set);
+        new HttpDate.Interceptor().handleMessage(out);
+        assertEquals(set, h.get("Date"));
+    }
 }
