@@ -20,13 +20,15 @@
 #                 is printed (the relay: school -> county -> province, signed batches).
 #   (also printed, not in the JSON: the same load with the whole federation running on these two cores, each
 #                 node's CPU time per acknowledged registration, and the load tool's)
-#   baseline_rps  single-row durable inserts of a row the same size into embedded Derby 10.14.2.0 through plain
-#                 JDBC, from CONNECTIONS threads for DURATION seconds (bench/exam-load/Baseline.java), on the same
-#                 disk right after, with the Derby settings the school's storage gives its own database (page cache
-#                 from the school's heap, checkpoints every 64 MB of log in 16 MB files: StorageComponent); ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,
+#   baseline_rps  single-row durable inserts of a row the same size into embedded Derby 10.14.2.0 (its default
+#                 settings) through plain JDBC, from CONNECTIONS threads for DURATION seconds
+#                 (bench/exam-load/Baseline.java), on the same disk right after; also printed, not in the JSON: the
+#                 same with the Derby settings the school's storage gives its own database (its page cache,
+#                 checkpoints every 64 MB of log in 16 MB files: StorageComponent.derbyTuning), and the node's rate
+#                 as a share of that; ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,
 #                 ratio >= 0.25). Printed beside it, not in the JSON: the rate of transactions writing the three
-#                 rows a registration writes at a school (registration, exchange record, outbox row) in plain JDBC,
-#                 and the node's rate as a share of it.
+#                 rows a registration writes at a school (registration, exchange record, outbox row) in plain JDBC
+#                 (the school's Derby settings), and the node's rate as a share of it.
 #   acknowledged, lost, doubled   a run of KILL_DURATION (20) seconds, the whole federation running, during which
 #                 the school's JVM is killed with kill -9 after KILL_AT (8) seconds, then started again: every
 #                 registration answered 201 in the runs after the warm-up is looked for at the school (by its id, in the
@@ -157,23 +159,22 @@ say "the whole federation on these two cores: $CONNECTIONS connections for $DURA
 load federation "$DURATION" "$(( base + 2000000 ))"
 say "  the province has all of them $(caught_up) s later"
 
-say "baseline: plain JDBC single-row durable inserts into embedded Derby, $CONNECTIONS threads for $DURATION s…"
-# the school's Derby settings (StorageComponent.derbyTuning): a cache of a quarter of its heap in 32 KB pages
-heap="$(tr '\0' '\n' < "/proc/$(pid_of school)/cmdline" | sed -n 's/^-Xmx//p' | tail -1)"
-case "$heap" in
-  *g|*G) heap=$(( ${heap%?} * 1073741824 )) ;; *m|*M) heap=$(( ${heap%?} * 1048576 )) ;;
-  *k|*K) heap=$(( ${heap%?} * 1024 )) ;; '') heap=268435456 ;;
-esac
-pages=$(( heap / 4 / 32768 )); [ "$pages" -ge 1000 ] || pages=1000
-say "  (Derby as the school has it: a cache of $pages pages, checkpoints every 64 MB of log, 16 MB log files)"
-java -Dderby.storage.pageCacheSize="$pages" -Dderby.storage.checkpointInterval=67108864 \
-  -Dderby.storage.logSwitchInterval=16777216 -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-db" "$CONNECTIONS" \
-  "$DURATION" > "$WORK/baseline.txt"
+share() { python3 -c "
+import json; r = json.load(open('$WORK/node.json'))['rps']; print(round(r / float('$1'), 2))"; }
+say "baseline: plain JDBC single-row durable inserts into embedded Derby (its defaults), $CONNECTIONS threads for $DURATION s…"
+java -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-db" "$CONNECTIONS" "$DURATION" single > "$WORK/baseline.txt"
 say "  $(head -1 "$WORK/baseline.txt")"
-say "  for comparison, what a registration writes at the school (3 rows, one durable transaction) in plain JDBC:"
-say "  $(sed -n 2p "$WORK/baseline.txt") transactions/s — the node's rate is $(python3 -c "
-import json; r = json.load(open('$WORK/node.json'))['rps']; t = float(open('$WORK/baseline.txt').read().split()[3])
-print(round(r / t, 2))") of it"
+# the settings the school's storage gave its Derby (StorageComponent.derbyTuning), as its JVM has them
+derby_props="$(jcmd "$(pid_of school)" VM.system_properties 2>/dev/null | grep '^derby\.storage\.' | sed 's/^/-D/' | tr '\n' ' ')"
+say "  the same with the school's Derby settings (${derby_props:-none found}), then what a registration writes at the"
+say "  school (3 rows, one durable transaction) in plain JDBC, $CONNECTIONS threads for $DURATION s each…"
+# shellcheck disable=SC2086 # one -D argument a property
+java $derby_props -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-tuned-db" "$CONNECTIONS" "$DURATION" \
+  > "$WORK/baseline-tuned.txt"
+tuned="$(sed -n 1p "$WORK/baseline-tuned.txt" | awk '{print $2}')"
+tx="$(sed -n 2p "$WORK/baseline-tuned.txt" | awk '{print $2}')"
+say "  baseline_rps with the school's settings $tuned — the node's rate is $(share "$tuned") of it"
+say "  baseline_tx_rps $tx transactions/s — the node's rate is $(share "$tx") of it"
 
 say "kill -9: $CONNECTIONS connections for $KILL_DURATION s, the school killed after $KILL_AT s, then started again…"
 drive "$KILL_DURATION" "$(( base + 3000000 ))" "$WORK/acked-kill.txt" "$WORK/kill.json" &

@@ -6,13 +6,14 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The baseline of bench/exam-load.sh: single-row durable inserts (autocommit; Derby set up as the school's storage
- * sets up its own, through the system properties exam-load.sh passes) of a row the size of a registration into
- * embedded Derby 10.14.2.0, from as many threads as the load has connections, for the same time. Prints {@code baseline_rps <rate>}. Then, for comparison only (not the issue's baseline), the same
+ * The baseline of bench/exam-load.sh: single-row durable inserts (autocommit) of a row the size of a registration
+ * into embedded Derby 10.14.2.0, from as many threads as the load has connections, for the same time; Derby's
+ * settings are what the JVM's {@code derby.*} system properties say (exam-load.sh runs it with Derby's defaults,
+ * then again with the settings the school's storage gives its own database). Prints {@code baseline_rps <rate>}. Then, for comparison only (not the issue's baseline), the same
  * threads for the same time writing in plain JDBC what a registration writes at a school: three rows of those
  * sizes (the registration, the exchange's record of it, its outbox row) in one durable transaction; prints
  * {@code baseline_tx_rps <transactions per second>}.
- *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds>
+ *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds> [single]   (single: the first only)
  */
 public class Baseline {
 
@@ -54,6 +55,10 @@ public class Baseline {
                 ps.executeUpdate();
             };
         }));
+        if (args.length > 3 && args[3].equals("single")) {
+            shutdown();
+            return;
+        }
         String payload = "{\"year\":\"2027\",\"name\":\"考生甲乙丙\",\"idNumber\":\"" + CIPHER + "\",\"guardianPhone\":\""
                 + CIPHER + "\",\"preferences\":" + PREFS + "}";
         System.out.printf("baseline_tx_rps %.1f%n", rate(url, threads, seconds, c -> {
@@ -78,6 +83,10 @@ public class Baseline {
                 c.commit();
             };
         }));
+        shutdown();
+    }
+
+    static void shutdown() {
         try {
             DriverManager.getConnection("jdbc:derby:;shutdown=true");
         } catch (java.sql.SQLException expected) {
