@@ -188,7 +188,7 @@ public final class RestServer implements HealthCheck {
      * The bus, told not to add CXF's default JSON provider (Jettison, for JAXB classes) to the endpoints built on it:
      * JSON here is Jackson's. That provider names {@code application/json}, so CXF ranked it before Jackson's
      * ({@code *}{@code /*}) and kept it as the one writer (and reader) to try first for every type sent as JSON;
-     * it refused them all, and every answer then walked every provider again (3 % of a school's CPU while it
+     * it refused them all, and every answer then walked every provider again (4 % of a school's CPU while it
      * takes registrations).
      */
     static Bus withoutJettison(Bus bus) {
