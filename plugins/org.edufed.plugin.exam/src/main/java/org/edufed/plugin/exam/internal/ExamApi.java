@@ -58,15 +58,23 @@ abstract class ExamApi {
 
     /** 422 with every problem, each with its field and a message in the caller's language. */
     ProblemResponse invalid(Rules.Invalid e) {
+        return problem(422, "invalid", "exam.invalid", e.problems);
+    }
+
+    /**
+     * A problem answer ({@code about:blank#<type>}, its title the text of {@code titleKey}) naming each problem with
+     * its field and a message in the caller's language; the first one's message is the detail.
+     */
+    ProblemResponse problem(int status, String type, String titleKey, List<Rules.Problem> problems) {
         Locale l = locale();
         ObjectNode body = Rules.JSON
                 .createObjectNode()
-                .put("type", "about:blank#invalid")
-                .put("title", Texts.get(l, "exam.invalid"))
-                .put("status", 422)
-                .put("detail", Texts.get(l, e.problems.get(0).key()));
+                .put("type", "about:blank#" + type)
+                .put("title", Texts.get(l, titleKey))
+                .put("status", status)
+                .put("detail", Texts.get(l, problems.get(0).key()));
         ArrayNode ps = body.putArray("problems");
-        for (Rules.Problem p : e.problems) {
+        for (Rules.Problem p : problems) {
             ps.addObject().put("field", p.field()).put("code", p.key()).put("message", Texts.get(l, p.key()));
         }
         return new ProblemResponse(body);

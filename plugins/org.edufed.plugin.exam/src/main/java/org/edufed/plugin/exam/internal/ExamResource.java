@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
@@ -125,19 +124,7 @@ public final class ExamResource extends ExamApi implements RestResource {
 
     /** 409 with the field and the reason: what the province's exam year does not let counties do. */
     private ProblemResponse notAllowed(Rules.NotAllowed e) {
-        Locale l = locale();
-        ObjectNode body = Rules.JSON
-                .createObjectNode()
-                .put("type", "about:blank#not-allowed")
-                .put("title", Texts.get(l, "exam.notAllowed"))
-                .put("status", 409)
-                .put("detail", Texts.get(l, e.key));
-        body.putArray("problems")
-                .addObject()
-                .put("field", e.field)
-                .put("code", e.key)
-                .put("message", Texts.get(l, e.key));
-        return new ProblemResponse(body);
+        return problem(409, "not-allowed", "exam.notAllowed", List.of(new Rules.Problem(e.field, e.key)));
     }
 
     /**
