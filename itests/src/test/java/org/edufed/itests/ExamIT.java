@@ -569,6 +569,24 @@ class ExamIT {
             JsonNode own = KarafNode.json(school.get("/api/v1/exam/my?year=2027", "u-student", stp));
             assertEquals(1, own.size(), own.toString());
             assertEquals("submitted", own.get(0).path("status").asText());
+            // withdrawn by the school's clerk, the registration is no longer the student's: they may register again
+            String ownId = KarafNode.json(mineR).path("id").asText();
+            assertEquals(
+                    204,
+                    school.send("DELETE", "/api/v1/exam/registrations/" + ownId, "admin", sp, null, "application/json")
+                            .statusCode());
+            assertEquals(
+                    0,
+                    KarafNode.json(school.get("/api/v1/exam/my?year=2027", "u-student", stp))
+                            .size());
+            mineR = school.postJson(
+                    "/api/v1/exam/my", "u-student", stp, registration("钱十一", qian, "{\"1\":[\"5101040002\"]}"));
+            assertEquals(201, mineR.statusCode(), mineR.body());
+            own = KarafNode.json(school.get("/api/v1/exam/my?year=2027", "u-student", stp));
+            assertEquals(1, own.size(), own.toString());
+            assertEquals(
+                    KarafNode.json(mineR).path("id").asText(),
+                    own.get(0).path("id").asText());
             assertEquals(
                     403,
                     school.get("/api/v1/exam/registrations?year=2027", "u-student", stp)

@@ -262,6 +262,15 @@ public final class ExamStore {
                     ps.setString(14, sealExtra(extra));
                     ps.executeUpdate();
                 }
+                if (account != null) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO exam_self_registration"
+                            + " (student_account, exam_year, reg_id) VALUES (?, ?, ?)")) {
+                        ps.setString(1, account);
+                        ps.setString(2, r.year());
+                        ps.setString(3, id);
+                        ps.executeUpdate();
+                    }
+                }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, extra, now.toInstant()), false);
                 if (also != null) {
                     also.run(c);
@@ -277,11 +286,15 @@ public final class ExamStore {
         return id;
     }
 
-    /** The registrations a student made for themself from their account, for a year. */
+    /**
+     * The registrations a student made for themself from their account, for a year: listed in their own table
+     * ({@code exam_self_registration}, V6), not through an index on the registrations' account column, which took
+     * an entry for every registration, a clerk's too, for the few a student makes.
+     */
     private static List<String> ownIds(Connection c, String account, String year) throws SQLException {
         List<String> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT reg_id FROM exam_registration WHERE student_account = ? AND exam_year = ?")) {
+                "SELECT reg_id FROM exam_self_registration WHERE student_account = ? AND exam_year = ?")) {
             ps.setString(1, account);
             ps.setString(2, year);
             try (ResultSet rs = ps.executeQuery()) {
@@ -478,12 +491,29 @@ public final class ExamStore {
             throw new Invalid("id", "exam.locked");
         }
         storage.inTransaction(c -> {
+            String account = null;
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT student_account FROM exam_registration WHERE reg_id = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    account = rs.next() ? rs.getString(1) : null;
+                }
+            }
             try (PreparedStatement ps =
                     c.prepareStatement("DELETE FROM exam_registration WHERE reg_id = ? AND version = ?")) {
                 ps.setString(1, id);
                 ps.setLong(2, current.version());
                 if (ps.executeUpdate() != 1) {
                     throw new Invalid("id", "exam.changedMeanwhile");
+                }
+            }
+            if (account != null) { // a student's own registration: no longer theirs
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM exam_self_registration"
+                        + " WHERE student_account = ? AND exam_year = ? AND reg_id = ?")) {
+                    ps.setString(1, account);
+                    ps.setString(2, current.year());
+                    ps.setString(3, id);
+                    ps.executeUpdate();
                 }
             }
             upward.enqueue(c, ExamTopics.REGISTRATIONS, id, current.version() + 1, "{}", true);

@@ -154,7 +154,7 @@ class ExamImportsTest {
     static Object migrate(DataSource ds) throws SQLException, IOException {
         try (Connection c = ds.getConnection();
                 Statement st = c.createStatement()) {
-            for (String v : List.of("V1.sql", "V2.sql", "V3.sql", "V4.derby.sql", "V5.derby.sql")) {
+            for (String v : List.of("V1.sql", "V2.sql", "V3.sql", "V4.derby.sql", "V5.derby.sql", "V6.sql")) {
                 try (InputStream in =
                         ExamStore.class.getClassLoader().getResourceAsStream("org/edufed/plugin/exam/db/" + v)) {
                     String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8).replaceAll("(?m)^--.*$", "");
@@ -166,7 +166,7 @@ class ExamImportsTest {
                 }
             }
         }
-        return 5;
+        return 6;
     }
 
     static Object inTransaction(DataSource ds, Storage.TransactionalWork<?> work) throws SQLException {

@@ -250,7 +250,29 @@ public final class AccountServiceImpl implements AccountService {
 
     /** Through a role of the account itself: over the whole node. */
     private boolean nodeWide(String username, String permission) {
-        return securityManager.isPermitted(new SimplePrincipalCollection(username, JdbcRealm.NAME), permission);
+        return securityManager.isPermitted(new SimplePrincipalCollection(username, JdbcRealm.NAME), parsed(permission));
+    }
+
+    /**
+     * The permissions asked for, parsed once: they are the constants of the REST resources and console pages (a
+     * few dozen), and Shiro would otherwise parse the text into a new {@link WildcardPermission} on every request.
+     * Bounded all the same (cleared when full), since a caller could ask with any text.
+     */
+    private final Map<String, WildcardPermission> parsedPermissions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private WildcardPermission parsed(String permission) {
+        if (permission == null) {
+            throw new IllegalArgumentException("no permission named"); // as Shiro refuses one
+        }
+        WildcardPermission p = parsedPermissions.get(permission);
+        if (p == null) {
+            p = new WildcardPermission(permission); // the realm's resolver: case-insensitive wildcard, the same
+            if (parsedPermissions.size() >= 512) {
+                parsedPermissions.clear();
+            }
+            parsedPermissions.put(permission, p);
+        }
+        return p;
     }
 
     @Override
@@ -293,7 +315,7 @@ public final class AccountServiceImpl implements AccountService {
         if (username == null || permission == null) {
             return List.of();
         }
-        WildcardPermission wanted = new WildcardPermission(permission);
+        WildcardPermission wanted = parsed(permission);
         List<Grant> out = new java.util.ArrayList<>();
         try {
             Map<String, Boolean> implied = new java.util.HashMap<>();

@@ -39,11 +39,12 @@ public final class BundleStorage implements Storage {
     private volatile ComponentServiceObjects<PluginGuard> guardObjects;
     private volatile PluginGuard guard;
     /** The bundle's shared transactions: its own, so that a group runs on one plugin's checked connection. */
-    private final GroupCommit groups = new GroupCommit(this::dataSource, GroupCommit.leaders());
+    private final GroupCommit groups;
 
     @Activate
     public BundleStorage(@Reference StorageComponent storage, ComponentContext context) {
         this.storage = storage;
+        this.groups = new GroupCommit(this::dataSource, GroupCommit.leaders(storage.poolMax()));
         this.using = context.getUsingBundle();
         this.self = context.getBundleContext().getBundle();
     }

@@ -85,6 +85,7 @@ public final class StorageComponent implements Storage, HealthCheck {
     private final DataSourceFactory factory;
     private final String derbyPath;
     private final Migrator migrator;
+    private final int poolMax;
 
     @Activate
     public StorageComponent(
@@ -113,6 +114,7 @@ public final class StorageComponent implements Storage, HealthCheck {
                     "no JDBC driver for " + dialect.id() + " is installed (feature pax-jdbc-" + dialect.id() + ")");
         }
         this.factory = found;
+        this.poolMax = config.pool_max();
         Properties props = new Properties();
         props.setProperty("pool.maxTotal", Integer.toString(config.pool_max()));
         props.setProperty("pool.maxIdle", Integer.toString(config.pool_max()));
@@ -240,6 +242,11 @@ public final class StorageComponent implements Storage, HealthCheck {
     @Override
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** The largest number of pooled connections ({@code pool.max}). */
+    int poolMax() {
+        return poolMax;
     }
 
     @Override

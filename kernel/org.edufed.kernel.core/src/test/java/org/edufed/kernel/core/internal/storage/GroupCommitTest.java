@@ -28,6 +28,7 @@ import org.edufed.kernel.api.storage.Dialect;
 import org.edufed.kernel.api.storage.Storage.TransactionalWork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -318,5 +319,28 @@ class GroupCommitTest {
         assertEquals(n, rows().size());
         assertEquals(0, groups.queued());
         assertTrue(commits.get() <= n, commits.get() + " commits");
+    }
+
+    @Test
+    void twoLeadersPerProcessorWithinHalfThePool() {
+        String was = System.clearProperty(GroupCommit.LEADERS);
+        try {
+            int cpus = Runtime.getRuntime().availableProcessors();
+            int perCpus = Math.max(2, Math.min(16, 2 * cpus));
+            assertEquals(Math.min(perCpus, 4), GroupCommit.leaders(8)); // a school's pool: at most half of it
+            assertEquals(perCpus, GroupCommit.leaders(1000));
+            assertEquals(1, GroupCommit.leaders(2));
+            assertEquals(1, GroupCommit.leaders(1)); // never none
+            System.setProperty(GroupCommit.LEADERS, "6");
+            assertEquals(6, GroupCommit.leaders(8)); // the operator's choice wins
+            System.setProperty(GroupCommit.LEADERS, "500");
+            assertEquals(64, GroupCommit.leaders(8));
+        } finally {
+            if (was == null) {
+                System.clearProperty(GroupCommit.LEADERS);
+            } else {
+                System.setProperty(GroupCommit.LEADERS, was);
+            }
+        }
     }
 }
