@@ -263,13 +263,13 @@ public final class ExamStore {
                     ps.executeUpdate();
                 }
                 if (account != null) {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO exam_self_registration"
-                            + " (student_account, exam_year, reg_id) VALUES (?, ?, ?)")) {
-                        ps.setString(1, account);
-                        ps.setString(2, r.year());
-                        ps.setString(3, id);
-                        ps.executeUpdate();
-                    }
+                    ownRow(
+                            c,
+                            "INSERT INTO exam_self_registration (student_account, exam_year, reg_id)"
+                                    + " VALUES (?, ?, ?)",
+                            account,
+                            r.year(),
+                            id);
                 }
                 upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, extra, now.toInstant()), false);
                 if (also != null) {
@@ -304,6 +304,19 @@ public final class ExamStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Adds ({@code INSERT}) or removes ({@code DELETE}) the row that lists a registration as a student's own: the
+     * statement's three parameters are the account, the year and the registration's id.
+     */
+    private static void ownRow(Connection c, String sql, String account, String year, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, account);
+            ps.setString(2, year);
+            ps.setString(3, id);
+            ps.executeUpdate();
+        }
     }
 
     /** The registrations a student made for themself (with their status and result), for a year. */
@@ -508,13 +521,13 @@ public final class ExamStore {
                 }
             }
             if (account != null) { // a student's own registration: no longer theirs
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM exam_self_registration"
-                        + " WHERE student_account = ? AND exam_year = ? AND reg_id = ?")) {
-                    ps.setString(1, account);
-                    ps.setString(2, current.year());
-                    ps.setString(3, id);
-                    ps.executeUpdate();
-                }
+                ownRow(
+                        c,
+                        "DELETE FROM exam_self_registration WHERE student_account = ? AND exam_year = ?"
+                                + " AND reg_id = ?",
+                        account,
+                        current.year(),
+                        id);
             }
             upward.enqueue(c, ExamTopics.REGISTRATIONS, id, current.version() + 1, "{}", true);
             return null;
