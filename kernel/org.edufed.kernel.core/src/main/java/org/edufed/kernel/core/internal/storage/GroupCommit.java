@@ -46,9 +46,10 @@ final class GroupCommit {
     static final String LEADERS = "edufed.storage.groupCommit.leaders";
 
     /**
-     * How many groups run at once: two per processor (at least two, at most sixteen), and no more than half the
-     * pooled connections ({@code poolMax}), so that the rest of the node still gets one; {@value #LEADERS} sets it
-     * (1–64). Two per processor, not one: a group's commit waits for its log to reach the disk (a synchronous
+     * How many of a bundle's groups run at once: two per processor (at least two, at most sixteen), and no more
+     * than half the pooled connections ({@code poolMax}), so that the rest of the node still gets one while that
+     * bundle is busy (each bundle has its own groups; only the exam plugin shares transactions today);
+     * {@value #LEADERS} sets it (1–64). Two per processor, not one: a group's commit waits for its log to reach the disk (a synchronous
      * write, ~1 ms on the test VM) and, with one group per core, both cores could wait at once with nothing
      * else to do. A school (two cores, 8 connections) measured 2,921–3,177 registrations/s with four against
      * 2,594–2,645/s with two, in 20-s runs on one database (see bench/README.md).
