@@ -321,6 +321,88 @@ class GroupCommitTest {
         assertTrue(commits.get() <= n, commits.get() + " commits");
     }
 
+    /** Waits for a gate in a piece of work (10 s at most). */
+    private static void await(CountDownLatch gate) {
+        try {
+            assertTrue(gate.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A caller that holds one of the leads (running its work alone) until {@code release} opens. */
+    private Future<Object> holdingALead(GroupCommit groups, int id, CountDownLatch release) throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        Future<Object> f = callers.submit(() -> groups.run(c -> {
+            holding.countDown();
+            await(release);
+            insert(c, id);
+            return id;
+        }));
+        assertTrue(holding.await(10, TimeUnit.SECONDS));
+        return f;
+    }
+
+    private static void untilQueued(GroupCommit groups, int n) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (groups.queued() < n && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(n, groups.queued());
+    }
+
+    @Test
+    void aCallerWhoseWorkALeaderHasTakenWaitsWithoutSpinning() throws Exception {
+        open(Dialect.DERBY);
+        GroupCommit groups = new GroupCommit(() -> counted, 2);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        Future<Object> first = holdingALead(groups, 100, releaseFirst);
+        Future<Object> second = holdingALead(groups, 200, releaseSecond);
+        // two callers queue behind the busy leads; whichever leads takes both, and the first piece holds the group
+        CountDownLatch groupRunning = new CountDownLatch(1);
+        CountDownLatch releaseGroup = new CountDownLatch(1);
+        List<Thread> waiting = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Future<Object>> out = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+            int k = i;
+            out.add(callers.submit(() -> {
+                waiting.add(Thread.currentThread());
+                return groups.run(c -> {
+                    if (k == 1) {
+                        groupRunning.countDown();
+                        await(releaseGroup);
+                    }
+                    insert(c, k);
+                    return k;
+                });
+            }));
+            untilQueued(groups, k);
+        }
+        releaseFirst.countDown();
+        assertEquals(100, first.get(10, TimeUnit.SECONDS));
+        assertTrue(groupRunning.await(10, TimeUnit.SECONDS));
+        // a lead is free now and nothing is queued: the caller whose piece is in the running group has nothing to
+        // lead, and must not loop on the free lead while it waits (it did: a core's share at a busy school)
+        releaseSecond.countDown();
+        assertEquals(200, second.get(10, TimeUnit.SECONDS));
+        int runnable = 0;
+        for (int sample = 0; sample < 60; sample++) {
+            Thread.sleep(5);
+            for (Thread t : waiting) {
+                if (t.getState() == Thread.State.RUNNABLE) {
+                    runnable++;
+                }
+            }
+        }
+        assertTrue(runnable < 10, runnable + " of 120 samples found a waiting caller running");
+        releaseGroup.countDown();
+        assertEquals(1, out.get(0).get(10, TimeUnit.SECONDS));
+        assertEquals(2, out.get(1).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(1, 2, 100, 200), new ArrayList<>(rows().keySet()));
+        assertEquals(3, commits.get(), "the two alone, then the group of two");
+    }
+
     @Test
     void twoLeadersPerProcessorWithinHalfThePool() {
         String was = System.clearProperty(GroupCommit.LEADERS);
