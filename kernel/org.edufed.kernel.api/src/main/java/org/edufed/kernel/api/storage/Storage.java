@@ -44,6 +44,22 @@ public interface Storage {
         return inTransaction(work);
     }
 
+    /**
+     * A connection a plugin handed to the platform (to write the platform's own rows in the plugin's transaction:
+     * its upward records, its inherited items) as the platform uses it: the same pooled connection and transaction,
+     * without the checks a plugin's connection makes of every statement. Any other connection comes back as it
+     * is. The storage of a plugin's bundle refuses it (SQLState {@code 42501}).
+     *
+     * <p>By default the connection's {@code unwrap(Connection.class)}, which a plugin's connection grants only
+     * after looking at the stack for who asks; the node's storage answers from what it knows of the bundle that
+     * asks, without that look.
+     *
+     * @since 1.2
+     */
+    default java.sql.Connection platformView(java.sql.Connection connection) throws SQLException {
+        return connection.unwrap(java.sql.Connection.class);
+    }
+
     /** Work on one connection inside a transaction. */
     @FunctionalInterface
     interface TransactionalWork<T> {

@@ -1,5 +1,5 @@
 /** Storage: the node's DataSource and per-bundle schema migrations. */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.edufed.kernel.api.storage;
 

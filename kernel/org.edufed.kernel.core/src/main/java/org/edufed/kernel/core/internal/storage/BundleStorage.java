@@ -120,6 +120,23 @@ public final class BundleStorage implements Storage {
         return groups.run(work);
     }
 
+    /**
+     * What a plugin's connection wraps, for the platform's bundles (whose storage this is when the using bundle is
+     * not a plugin's): known from the bundle that asks, not from a look at the stack for each call as {@code
+     * unwrap} on the plugin's connection does (that walk was 2 % of a school's CPU under registration load, one
+     * per registration).
+     */
+    @Override
+    public java.sql.Connection platformView(java.sql.Connection connection) throws SQLException {
+        Optional<PluginConnections> p = plugin();
+        if (p.isPresent()) {
+            throw new SQLException(
+                    "plugin " + p.get().plugin() + ": the database's own objects are not available to plugins",
+                    PluginConnections.REFUSED);
+        }
+        return PluginConnections.unchecked(connection);
+    }
+
     /** The checked view when the using bundle belongs to a plugin. */
     private Optional<PluginConnections> plugin() {
         PluginGuard g = awaitGuard();

@@ -134,6 +134,20 @@ final class PluginConnections {
         throw new SQLException(policy.refused(plugin, r, sql), REFUSED);
     }
 
+    /**
+     * The connection a plugin's checked connection wraps (the pooled connection, in the same transaction); any other
+     * connection as it is. Only for the storage of the platform's bundles ({@link BundleStorage#platformView}).
+     */
+    static Connection unchecked(Connection c) {
+        if (c != null
+                && Proxy.isProxyClass(c.getClass())
+                && Proxy.getInvocationHandler(c) instanceof PluginConnections.Handler h
+                && h.target instanceof Connection raw) {
+            return raw;
+        }
+        return c;
+    }
+
     /** The first class on the stack outside these wrappers and reflection: who issued the statement. */
     private static Class<?> caller() {
         String mine = PluginConnections.class.getName();

@@ -238,6 +238,37 @@ class PluginStorageTest {
         }
     }
 
+    /**
+     * The platform's view of a plugin's connection (what the node's storage gives its own bundles): the pooled
+     * connection it wraps, in the same transaction, taking the kernel's statements without a check; any other
+     * connection as it is.
+     */
+    @Test
+    void thePlatformsViewOfAPluginsConnectionIsTheSameTransactionUnchecked() throws Exception {
+        open(Dialect.DERBY);
+        try (Connection raw = db.dataSource().getConnection()) {
+            assertSame(raw, PluginConnections.unchecked(raw));
+        }
+        try (Connection c = as(a).getConnection()) {
+            Connection own = PluginConnections.unchecked(c);
+            assertFalse(java.lang.reflect.Proxy.isProxyClass(own.getClass()), "not the plugin's checked proxy");
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO pa_note (id, body) VALUES (8, 'y')")) {
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps =
+                    own.prepareStatement("INSERT INTO edufed_role (name, description) VALUES ('r8', 'platform')")) {
+                ps.executeUpdate(); // not KernelCode: no look at the stack lets it through, the view is unchecked
+            }
+            assertEquals(List.of(), refusals);
+            assertThrows(SQLException.class, () -> c.prepareStatement("SELECT * FROM edufed_role"));
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM pa_note WHERE id = 8"));
+        assertEquals(0, count("SELECT COUNT(*) FROM edufed_role WHERE name = 'r8'"), "one transaction, rolled back");
+    }
+
     @Test
     void aMigrationAlteringAKernelTableIsRefusedAndLeavesNothing() throws Exception {
         open(Dialect.DERBY);
