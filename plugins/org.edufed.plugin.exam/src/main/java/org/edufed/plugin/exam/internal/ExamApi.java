@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
@@ -92,17 +93,66 @@ abstract class ExamApi {
         }
     }
 
-    JsonNode body(String text) {
+    /**
+     * The most a JSON body of the exam API may hold (a registration with all its extra fields is a few KB; a year's
+     * rules with its batches and fields some tens): a larger one gets 413 and is not read further, so that a small
+     * node's heap is not spent on it.
+     */
+    static final int MAX_BODY = 256 * 1024;
+
+    /**
+     * A request's JSON object, read from its stream by the parser (not first as a string: a string's reader and
+     * builder were a tenth of what a school allocated while its students registered), at most {@link #MAX_BODY}
+     * bytes. Bad JSON or not an object: 422 ({@code exam.badBody}); too large: 413 ({@code exam.tooLarge}).
+     */
+    JsonNode body(InputStream in) {
+        Bounded bounded = new Bounded(in == null ? InputStream.nullInputStream() : in, MAX_BODY);
         try {
-            JsonNode n = text == null || text.isBlank() ? null : Rules.JSON.readTree(text);
+            JsonNode n = Rules.JSON.readTree(bounded);
             if (n == null || !n.isObject()) {
                 throw new Rules.Invalid("body", "exam.badBody");
             }
             return n;
         } catch (IOException e) {
+            if (bounded.exceeded) {
+                throw problem(413, "too-large", "exam.tooLarge", List.of(new Rules.Problem("body", "exam.tooLarge")));
+            }
             throw invalid(new Rules.Invalid("body", "exam.badBody"));
         } catch (Rules.Invalid e) {
             throw invalid(e);
+        }
+    }
+
+    /** A stream that fails once more than {@code max} bytes are read from it, saying so in {@link #exceeded}. */
+    static final class Bounded extends java.io.FilterInputStream {
+        private long left;
+        boolean exceeded;
+
+        Bounded(InputStream in, long max) {
+            super(in);
+            this.left = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            // one byte more than is left, so that a body of exactly the limit is read to its end
+            int n = super.read(b, off, (int) Math.min(len, left + 1));
+            if (n > 0 && (left -= n) < 0) {
+                exceeded = true;
+                throw new IOException("request body larger than " + MAX_BODY + " bytes");
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192)) < 0 ? 0 : n;
         }
     }
 
@@ -158,7 +208,7 @@ abstract class ExamApi {
     }
 
     /** Stores a checked correction of a registration known to be there: a new version, sent up again. */
-    ExamStore.Mine corrected(String id, String json) throws SQLException {
+    ExamStore.Mine corrected(String id, InputStream json) throws SQLException {
         Rules.Registration r = checked(registration(body(json)));
         try {
             store.correct(id, r);

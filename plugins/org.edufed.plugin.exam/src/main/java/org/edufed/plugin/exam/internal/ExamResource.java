@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Path("/years/{year}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(ADMIN)
-    public ObjectNode setYear(@PathParam("year") String year, String json) {
+    public ObjectNode setYear(@PathParam("year") String year, InputStream json) {
         Rules.ExamYear y;
         try {
             y = Rules.year(year, body(json));
@@ -171,7 +172,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Path("/county-rules/{year}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(PLAN)
-    public ObjectNode setCountyRules(@PathParam("year") String year, String json) {
+    public ObjectNode setCountyRules(@PathParam("year") String year, InputStream json) {
         String y = requireYear(year);
         if (node.level() != Level.COUNTY) {
             throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
@@ -226,7 +227,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Path("/plans/{year}/{school}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(PLAN)
-    public Rules.Plan setPlan(@PathParam("year") String year, @PathParam("school") String school, String json) {
+    public Rules.Plan setPlan(@PathParam("year") String year, @PathParam("school") String school, InputStream json) {
         Rules.ExamYear y = store.year(year).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
         try {
             Rules.Plan p = Rules.plan(y, school, node.code(), body(json));
@@ -318,7 +319,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Path("/reviews/{registration}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(value = REVIEW, unit = RequiresPermission.ANY_UNIT)
-    public ExamStore.Received review(@PathParam("registration") String globalId, String json) throws SQLException {
+    public ExamStore.Received review(@PathParam("registration") String globalId, InputStream json) throws SQLException {
         inScope(globalId, REVIEW);
         JsonNode b = body(json);
         if (!b.path("version").canConvertToLong()) {

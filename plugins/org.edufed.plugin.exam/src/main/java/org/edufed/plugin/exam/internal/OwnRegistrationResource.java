@@ -1,5 +1,6 @@
 package org.edufed.plugin.exam.internal;
 
+import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.List;
 import javax.ws.rs.Consumes;
@@ -44,7 +45,7 @@ public final class OwnRegistrationResource extends ExamApi implements RestResour
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(SELF)
-    public Response registerSelf(String json) throws SQLException {
+    public Response registerSelf(InputStream json) throws SQLException {
         return created(checked(registration(body(json))), user());
     }
 
@@ -53,7 +54,7 @@ public final class OwnRegistrationResource extends ExamApi implements RestResour
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(SELF)
-    public ExamStore.Mine correctSelf(@PathParam("id") String id, String json) throws SQLException {
+    public ExamStore.Mine correctSelf(@PathParam("id") String id, InputStream json) throws SQLException {
         if (store.mine(id).isEmpty() || !store.ownedBy(id, user())) {
             throw notFound(); // another's registration is not there for this caller
         }

@@ -1,6 +1,7 @@
 package org.edufed.plugin.exam.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.InputStream;
 import java.sql.SQLException;
 import java.util.List;
 import javax.ws.rs.Consumes;
@@ -49,7 +50,7 @@ public final class RegistrationResource extends ExamApi implements RestResource 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(REGISTER)
-    public Response register(String json) throws SQLException {
+    public Response register(InputStream json) throws SQLException {
         Rules.Registration r = checked(registration(body(json)));
         return created(r, null);
     }
@@ -72,7 +73,7 @@ public final class RegistrationResource extends ExamApi implements RestResource 
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(REGISTER)
-    public ExamStore.Mine correct(@PathParam("id") String id, String json) throws SQLException {
+    public ExamStore.Mine correct(@PathParam("id") String id, InputStream json) throws SQLException {
         if (store.mine(id).isEmpty()) {
             throw notFound();
         }
