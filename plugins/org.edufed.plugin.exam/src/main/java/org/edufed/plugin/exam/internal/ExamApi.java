@@ -3,8 +3,12 @@ package org.edufed.plugin.exam.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
@@ -108,7 +112,11 @@ abstract class ExamApi {
     JsonNode body(InputStream in) {
         Bounded bounded = new Bounded(in == null ? InputStream.nullInputStream() : in, MAX_BODY);
         try {
-            JsonNode n = Rules.JSON.readTree(bounded);
+            Charset charset = declaredCharset();
+            // JSON is UTF-8 (RFC 8259), which the parser reads from bytes; another charset only when one is declared
+            JsonNode n = charset == null
+                    ? Rules.JSON.readTree(bounded)
+                    : Rules.JSON.readTree(new InputStreamReader(bounded, charset));
             if (n == null || !n.isObject()) {
                 throw new Rules.Invalid("body", "exam.badBody");
             }
@@ -123,8 +131,23 @@ abstract class ExamApi {
         }
     }
 
+    /** The charset the request's {@code Content-Type} names when it is not UTF-8 ({@code null} otherwise). */
+    private Charset declaredCharset() {
+        MediaType type = headers == null ? null : headers.getMediaType();
+        String name = type == null ? null : type.getParameters().get(MediaType.CHARSET_PARAMETER);
+        if (name == null) {
+            return null;
+        }
+        try {
+            Charset c = Charset.forName(name.strip());
+            return c.equals(StandardCharsets.UTF_8) ? null : c;
+        } catch (IllegalArgumentException e) { // unknown or illegal name: read as JSON is, UTF-8
+            return null;
+        }
+    }
+
     /** A stream that fails once more than {@code max} bytes are read from it, saying so in {@link #exceeded}. */
-    static final class Bounded extends java.io.FilterInputStream {
+    static final class Bounded extends FilterInputStream {
         private long left;
         boolean exceeded;
 
@@ -152,7 +175,17 @@ abstract class ExamApi {
 
         @Override
         public long skip(long n) throws IOException {
-            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192)) < 0 ? 0 : n;
+            long k = super.skip(Math.min(n, left + 1));
+            if ((left -= k) < 0) {
+                exceeded = true;
+                throw new IOException("request body larger than " + MAX_BODY + " bytes");
+            }
+            return k;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false; // a reset would read bytes again that are counted already
         }
     }
 

@@ -64,4 +64,21 @@ class ExamApiBodyTest {
         }
         assertEquals(422, status(assertThrows(ExamApi.ProblemResponse.class, () -> api.body(null))));
     }
+
+    @Test
+    void aBodyInTheCharsetItsContentTypeNamesIsReadInIt() {
+        ExamApi gbk = new ExamApi(null, null) {};
+        gbk.headers = (javax.ws.rs.core.HttpHeaders) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {javax.ws.rs.core.HttpHeaders.class},
+                (p, m, a) -> m.getName().equals("getMediaType")
+                        ? javax.ws.rs.core.MediaType.valueOf("application/json; charset=GBK")
+                        : null);
+        byte[] body = "{\"name\":\"考生\"}".getBytes(java.nio.charset.Charset.forName("GBK"));
+        assertEquals("考生", gbk.body(new ByteArrayInputStream(body)).path("name").asText());
+        // the same bytes without the charset are not UTF-8: refused, not misread
+        assertEquals(
+                422,
+                status(assertThrows(ExamApi.ProblemResponse.class, () -> api.body(new ByteArrayInputStream(body)))));
+    }
 }
