@@ -148,44 +148,51 @@ abstract class ExamApi {
 
     /** A stream that fails once more than {@code max} bytes are read from it, saying so in {@link #exceeded}. */
     static final class Bounded extends FilterInputStream {
-        private long left;
+        private final long max;
+        private long read;
         boolean exceeded;
 
         Bounded(InputStream in, long max) {
             super(in);
-            this.left = max;
+            this.max = max;
         }
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             // one byte more than is left, so that a body of exactly the limit is read to its end
-            int n = super.read(b, off, (int) Math.min(len, left + 1));
-            if (n > 0 && (left -= n) < 0) {
-                exceeded = true;
-                throw new IOException("request body larger than " + MAX_BODY + " bytes");
+            int n = super.read(b, off, (int) Math.min(len, max - read + 1));
+            if (n > 0) {
+                count(n);
             }
             return n;
         }
 
         @Override
         public long skip(long n) throws IOException {
-            long k = super.skip(Math.min(n, left + 1));
-            if ((left -= k) < 0) {
-                exceeded = true;
-                throw new IOException("request body larger than " + MAX_BODY + " bytes");
-            }
+            long k = super.skip(Math.min(n, max - read + 1));
+            count(k);
             return k;
         }
 
         @Override
         public boolean markSupported() {
             return false; // a reset would read bytes again that are counted already
+        }
+
+        private void count(long n) throws IOException {
+            if ((read += n) > max) {
+                exceeded = true;
+                throw new IOException("request body larger than " + max + " bytes");
+            }
         }
     }
 
