@@ -121,7 +121,7 @@ class GroupCommitTest {
 
     /**
      * Starts a caller whose work holds the only lead until {@code release} opens, then {@code n} callers (as users
-     * {@code u<i>}) whose work runs {@code work(i)}; waits until all of those are queued, opens the gate, and gives
+     * {@code u<i>}) whose work runs {@code work(i)}, queued one after the other in that order; waits until all of those are queued, opens the gate, and gives
      * back their outcomes in order.
      */
     private List<Future<Object>> queuedBehindBusyLead(
@@ -141,6 +141,7 @@ class GroupCommitTest {
         }));
         assertTrue(holding.await(10, TimeUnit.SECONDS));
         List<Future<Object>> out = new ArrayList<>();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (int i = 1; i <= n; i++) {
             int k = i;
             out.add(callers.submit(() -> {
@@ -148,10 +149,11 @@ class GroupCommitTest {
                     return groups.run(work.apply(k));
                 }
             }));
-        }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (groups.queued() < n && System.nanoTime() < until) {
-            Thread.sleep(5);
+            // each queued before the next is started: the group runs them in this order, which the tests rely on
+            // (caller 3 queued before caller 1 once took caller 1's key first)
+            while (groups.queued() < i && System.nanoTime() < until) {
+                Thread.sleep(1);
+            }
         }
         assertEquals(n, groups.queued(), "all callers queued behind the busy lead");
         release.countDown();
