@@ -18,6 +18,7 @@ import javax.ws.rs.core.Response;
 import javax.ws.rs.core.UriInfo;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.PublicEndpoint;
 import org.edufed.kernel.api.web.RestResource;
 import org.osgi.service.component.annotations.Activate;
@@ -32,6 +33,13 @@ import org.osgi.service.component.annotations.Reference;
 @Path("/federation/exchange")
 @PublicEndpoint
 public final class ExchangeResource implements RestResource {
+
+    /**
+     * The largest push (and heartbeat) taken from a child: a push carries at most {@link UpwardComponent#PUSH_CHARS}
+     * characters of payload (and one record beyond), which JSON writes in at most 6 bytes each (a control character escaped), with
+     * 1,000 items' fields around them; a heartbeat's subtree of 100,000 nodes fits too.
+     */
+    static final long PUSH_LIMIT = 64L << 20;
 
     private final FederationComponent federation;
     private final NodeIdentity identity;
@@ -169,6 +177,7 @@ public final class ExchangeResource implements RestResource {
 
     /** A child pushes records up: each acknowledged, de-duplicated, kept and passed on (see UpwardComponent). */
     @POST
+    @BodyLimit(ExchangeResource.PUSH_LIMIT)
     @Path("/up")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
@@ -186,6 +195,7 @@ public final class ExchangeResource implements RestResource {
 
     /** A child's heartbeat: its version, readiness and subtree. */
     @POST
+    @BodyLimit(ExchangeResource.PUSH_LIMIT) // a large subtree
     @Path("/heartbeat")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)

@@ -22,6 +22,7 @@ import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -39,6 +40,12 @@ import org.osgi.service.component.annotations.Reference;
 @Path("/inherited/{topic}")
 @Produces(MediaType.APPLICATION_JSON)
 public final class InheritedResource implements RestResource {
+
+    /**
+     * The largest batch body (items, settings, reports): 1,000 entries of a few KB each take a few MB; a batch of
+     * large values beyond this is refused with 413 and sent in smaller batches.
+     */
+    static final long BATCH_LIMIT = 64L << 20;
 
     static final String WRITE = "{topic}:write";
 
@@ -105,6 +112,7 @@ public final class InheritedResource implements RestResource {
     }
 
     @POST
+    @BodyLimit(InheritedResource.BATCH_LIMIT)
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(WRITE)

@@ -24,6 +24,7 @@ import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.Signatures;
 import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -50,6 +51,15 @@ public final class OfflineResource implements RestResource {
     static final String UNSEALED_FORMAT = "edufed-bundle/1";
 
     static final int MAX_ITEMS = 50_000;
+    /** The payload characters an outbox bundle carries at most (and one record beyond). */
+    static final long BUNDLE_CHARS = 16_000_000;
+    /**
+     * The largest bundle imported: an outbox bundle of {@link #BUNDLE_CHARS} characters written as JSON (at most 6
+     * bytes each), sealed and in base64 (4 bytes for 3), with its items' fields. A feed bundle of as many items is
+     * usually far smaller (settings, dictionaries); one larger than this is refused with 413 and is exported again
+     * in two parts ({@code since}).
+     */
+    static final long BUNDLE_LIMIT = 256L << 20;
 
     private final FederationComponent federation;
     private final UpwardComponent upward;
@@ -135,7 +145,8 @@ public final class OfflineResource implements RestResource {
                 "for " + parent.get().node().code()));
         ObjectNode content = header("up", parent.get().node().code());
         content.setAll(upward.toJson(
-                upward.pending(MAX_ITEMS), Level.parse(parent.get().node().level())));
+                upward.pending(MAX_ITEMS, BUNDLE_CHARS),
+                Level.parse(parent.get().node().level())));
         return file(
                 content,
                 parent.get().algorithm(),
@@ -145,6 +156,7 @@ public final class OfflineResource implements RestResource {
 
     /** Imports a bundle written by this node's parent (feed) or by one of its children (records up). */
     @POST
+    @BodyLimit(OfflineResource.BUNDLE_LIMIT)
     @Path("/import")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)

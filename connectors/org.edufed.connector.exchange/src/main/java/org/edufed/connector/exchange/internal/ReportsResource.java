@@ -26,6 +26,7 @@ import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.security.Permissions;
 import org.edufed.kernel.api.security.Scope;
 import org.edufed.kernel.api.storage.Storage;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -87,6 +88,7 @@ public final class ReportsResource implements RestResource {
     }
 
     @POST
+    @BodyLimit(InheritedResource.BATCH_LIMIT)
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(WRITE)

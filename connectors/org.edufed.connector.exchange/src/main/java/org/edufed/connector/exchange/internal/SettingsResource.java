@@ -22,6 +22,7 @@ import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.federation.Settings;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -104,6 +105,7 @@ public final class SettingsResource implements RestResource {
 
     /** Up to 1,000 changes in one transaction: {@code {"items":[{"key","value","mode"} | {"key","remove":true}]}}. */
     @POST
+    @BodyLimit(InheritedResource.BATCH_LIMIT)
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(Permissions.SETTINGS_WRITE)

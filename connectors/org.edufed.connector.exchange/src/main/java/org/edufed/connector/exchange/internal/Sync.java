@@ -188,7 +188,8 @@ public final class Sync {
             }
             int acknowledged = 0;
             for (int i = 0; i < MAX_BATCHES; i++) {
-                java.util.List<UpwardComponent.Item> batch = upward.pending(UpwardComponent.BATCH);
+                java.util.List<UpwardComponent.Item> batch =
+                        upward.pending(UpwardComponent.BATCH, UpwardComponent.PUSH_CHARS);
                 if (batch.isEmpty()) {
                     break;
                 }

@@ -28,6 +28,8 @@ import org.edufed.kernel.api.storage.Dialect;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Upward records: the outbox written in the business transaction, the parent's de-duplicating inbox, the
@@ -37,9 +39,12 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = {Upward.class, UpwardComponent.class})
 public final class UpwardComponent implements Upward {
 
+    private static final Logger LOG = LoggerFactory.getLogger(UpwardComponent.class);
     static final int MAX_PAYLOAD = 32_000;
     /** Records per push, as many as a bulk call writes (an offline bundle carries up to 50,000). */
     static final int BATCH = 1000;
+    /** Payload characters per push at most (and one record beyond): the parent takes {@link ExchangeResource#PUSH_LIMIT}. */
+    static final long PUSH_CHARS = 8_000_000;
 
     private final FederationStore store;
     private final NodeIdentity identity;
@@ -177,7 +182,14 @@ public final class UpwardComponent implements Upward {
         ps.setString(6, item.payload());
     }
 
-    /** Queues records for the parent in one batch (nothing at a province, which has none). */
+    /**
+     * Queues records for the parent in one batch (nothing at a province, which has none). Every record queued is
+     * held in {@code edufed_fed_record} (its callers keep it there first, in the same transaction), so its outbox
+     * row names it without a copy of its payload: the record goes up as it is when the row is sent
+     * ({@link #pending}). A registration at a school wrote its payload twice before, in its record and in its
+     * outbox row; Derby writes every character of a VARCHAR to its log one at a time, and those copies were the
+     * single largest item of the school's CPU while its students registered.
+     */
     void forwardAll(Connection c, List<Item> items) throws SQLException {
         if (!hasParentLevel || items.isEmpty()) {
             return;
@@ -185,12 +197,16 @@ public final class UpwardComponent implements Upward {
         long id = ids.take(c, items.size());
         try (PreparedStatement ins =
                 c.prepareStatement("INSERT INTO edufed_fed_outbox (topic, global_id, origin, version,"
-                        + " deleted, payload, created_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + " deleted, created_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             Timestamp now = Timestamp.from(Instant.now());
             for (Item item : items) {
-                bind(ins, item);
-                ins.setTimestamp(7, now);
-                ins.setLong(8, id++);
+                ins.setString(1, item.topic());
+                ins.setString(2, item.globalId());
+                ins.setString(3, item.origin());
+                ins.setLong(4, item.version());
+                ins.setBoolean(5, item.deleted());
+                ins.setTimestamp(6, now);
+                ins.setLong(7, id++);
                 ins.addBatch();
             }
             ins.executeBatch();
@@ -204,10 +220,25 @@ public final class UpwardComponent implements Upward {
 
     /**
      * The oldest items waiting to go up. Read as a range of the primary key from the oldest id, so the database
-     * walks the index instead of sorting the whole outbox (with its payloads) for every batch.
+     * walks the index instead of sorting the whole outbox (with its payloads) for every batch. A row without a
+     * payload of its own is its record as held now (its newest version: an older version queued before it was
+     * superseded goes up as the newer one, which the parent keeps once); a row queued before rows stopped carrying
+     * payloads goes up with its own. A row whose record is no longer held (nothing deletes records; only a hand in
+     * the database could) cannot be sent and becomes a dead letter, for an operator to see, instead of blocking
+     * the outbox.
      */
     List<Item> pending(int limit) throws SQLException {
+        return pending(limit, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #pending(int) The oldest items waiting to go up}, as many as fit in {@code maxChars} characters of
+     * payload (the first always, whatever its size): what a push or a bundle carries stays within what the parent
+     * takes ({@link ExchangeResource}, {@link OfflineResource}).
+     */
+    List<Item> pending(int limit, long maxChars) throws SQLException {
         List<Item> out = new ArrayList<>();
+        List<Item> orphans = new ArrayList<>();
         try (Connection c = store.storage().dataSource().getConnection()) {
             long oldest;
             try (PreparedStatement min = c.prepareStatement("SELECT MIN(id) FROM edufed_fed_outbox");
@@ -218,6 +249,7 @@ public final class UpwardComponent implements Upward {
                     return out;
                 }
             }
+            List<Item> rows = new ArrayList<>();
             try (PreparedStatement ps =
                     c.prepareStatement("SELECT id, topic, global_id, origin, version, deleted, payload"
                             + " FROM edufed_fed_outbox WHERE id >= ? AND id < ? ORDER BY id")) {
@@ -226,7 +258,7 @@ public final class UpwardComponent implements Upward {
                 ps.setMaxRows(limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Item(
+                        rows.add(new Item(
                                 rs.getLong(1),
                                 rs.getString(2),
                                 rs.getString(3),
@@ -237,8 +269,67 @@ public final class UpwardComponent implements Upward {
                     }
                 }
             }
+            // the records the rows name, one primary-key lookup each through one statement (a join let Derby
+            // choose to read the whole record table for every batch)
+            try (PreparedStatement held = c.prepareStatement(
+                    "SELECT version, deleted, payload FROM edufed_fed_record WHERE topic = ? AND global_id = ?")) {
+                long chars = 0;
+                for (Item row : rows) {
+                    if (!out.isEmpty() && chars >= maxChars) {
+                        break;
+                    }
+                    if (row.payload() != null) {
+                        chars += row.payload().length();
+                        out.add(row);
+                        continue;
+                    }
+                    held.setString(1, row.topic());
+                    held.setString(2, row.globalId());
+                    try (ResultSet rs = held.executeQuery()) {
+                        if (rs.next()) {
+                            chars += rs.getString(3).length();
+                            out.add(new Item(
+                                    row.id(),
+                                    row.topic(),
+                                    row.globalId(),
+                                    row.origin(),
+                                    rs.getLong(1),
+                                    rs.getBoolean(2),
+                                    rs.getString(3)));
+                        } else {
+                            orphans.add(new Item(
+                                    row.id(),
+                                    row.topic(),
+                                    row.globalId(),
+                                    row.origin(),
+                                    row.version(),
+                                    row.deleted(),
+                                    "{}"));
+                        }
+                    }
+                }
+            }
+        }
+        if (!orphans.isEmpty()) {
+            bury(orphans);
         }
         return out;
+    }
+
+    /** Outbox rows whose records are not held here: out of the outbox, into the dead letters. */
+    private void bury(List<Item> orphans) throws SQLException {
+        LOG.error("{} outbox rows name records no longer held at this node; kept as dead letters", orphans.size());
+        store.storage().inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_outbox WHERE id = ?")) {
+                for (Item orphan : orphans) {
+                    dead(c, orphan, "record no longer held at this node");
+                    del.setLong(1, orphan.id());
+                    del.addBatch();
+                }
+                del.executeBatch();
+            }
+            return null;
+        });
     }
 
     /** A batch as the parent of the given level may see it (fields its topics hide from that level removed). */

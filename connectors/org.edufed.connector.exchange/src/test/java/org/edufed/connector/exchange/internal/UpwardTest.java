@@ -205,8 +205,13 @@ class UpwardTest {
                 var c = other.storage()) {
             enrol(county, school, "school");
             enrol(county, other, "school");
-            // the school forwards a record that claims to come from its sibling
+            // the school forwards a record it holds that claims to come from its sibling
             school.storage().inTransaction(conn -> {
+                try (var ps = conn.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id, origin, version,"
+                        + " deleted, payload, received_at) VALUES ('reports', '2151010002:x', '2151010002', 1, FALSE,"
+                        + " '{}', CURRENT_TIMESTAMP)")) {
+                    ps.executeUpdate();
+                }
                 school.upward()
                         .forward(
                                 conn,
@@ -341,10 +346,10 @@ class UpwardTest {
                                 false);
                 return null;
             });
-            // at rest at the school (its record and its outbox): encrypted
-            assertTrue(stored(school, "edufed_fed_outbox").contains("李雷"));
-            assertFalse(stored(school, "edufed_fed_outbox").contains(id));
+            // at rest at the school: its record encrypted; its outbox row holds no copy of it
+            assertTrue(stored(school, "edufed_fed_record").contains("李雷"));
             assertFalse(stored(school, "edufed_fed_record").contains(id));
+            assertEquals("null", stored(school, "edufed_fed_outbox"));
             // in the signed envelope: in clear, for the parent to encrypt under its own key
             List<UpwardComponent.Item> batch = school.upward().pending(10);
             assertTrue(school.upward().toJson(batch, Level.COUNTY).toString().contains(id));
@@ -368,6 +373,101 @@ class UpwardTest {
                             county.store().child(school.code()).orElseThrow(),
                             school.upward().toJson(batch, Level.COUNTY));
             assertEquals(1, atCounty.received.size());
+        }
+    }
+
+    private static int count(Node node, String sql) throws Exception {
+        try (var c = node.storage().dataSource().getConnection();
+                var ps = c.prepareStatement(sql);
+                var rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void anOutboxRowSendsItsRecordAsHeldWhenItGoesUp(Dialect d) throws Exception {
+        Node county = node(d, Level.COUNTY, "510104");
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        try (var a = county.storage();
+                var b = school.storage()) {
+            enrol(county, school, "school");
+            report(school, "r1", 1, "第一版");
+            // corrected before the first version went up: both rows wait, each names the record, not a copy of it
+            report(school, "r1", 2, "第二版");
+            assertEquals(2, school.upward().queue().pending());
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox WHERE payload IS NOT NULL"));
+            List<UpwardComponent.Item> batch = school.upward().pending(10);
+            assertEquals(2, batch.size());
+            for (UpwardComponent.Item i : batch) {
+                assertEquals(2, i.version(), "the record as held now, its newest version");
+                assertTrue(i.payload().contains("第二版"));
+            }
+            JsonNode answer = push(school, county);
+            for (JsonNode r : answer.path("results")) {
+                assertEquals("accepted", r.path("status").asText());
+            }
+            assertEquals(0, school.upward().queue().pending());
+            List<Upward.Record> held = county.upward().records("reports", 10);
+            assertEquals(1, held.size());
+            assertEquals(2, held.get(0).version());
+            assertTrue(held.get(0).payload().contains("第二版"));
+            // the county passes it on the same way: its outbox row names the record it keeps
+            assertEquals(1, county.upward().queue().pending());
+            assertEquals(0, count(county, "SELECT COUNT(*) FROM edufed_fed_outbox WHERE payload IS NOT NULL"));
+            List<UpwardComponent.Item> up = county.upward().pending(10);
+            assertEquals(1, up.size());
+            assertEquals("2151010001:r1", up.get(0).globalId());
+            assertEquals(2, up.get(0).version());
+            assertTrue(up.get(0).payload().contains("第二版"));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void rowsQueuedWithTheirPayloadGoUpWithItAndRowsWithoutARecordBecomeDeadLetters(Dialect d) throws Exception {
+        Node school = node(d, Level.SCHOOL, "2151010001");
+        try (var a = school.storage()) {
+            report(school, "r1", 3, "现在的");
+            long next = count(school, "SELECT MAX(id) FROM edufed_fed_outbox") + 1L;
+            school.storage().inTransaction(c -> {
+                try (var ps = c.prepareStatement("INSERT INTO edufed_fed_outbox (id, topic, global_id, origin, version,"
+                        + " deleted, payload, created_at) VALUES (?, 'reports', ?, '2151010001', ?, FALSE, ?,"
+                        + " CURRENT_TIMESTAMP)")) {
+                    // queued before outbox rows stopped carrying payloads: goes up as it was queued
+                    ps.setLong(1, next);
+                    ps.setString(2, "2151010001:r1");
+                    ps.setLong(3, 2);
+                    ps.setString(4, "{\"text\":\"排队时的\"}");
+                    ps.addBatch();
+                    // names a record not held (one a hand in the database deleted): cannot go up
+                    ps.setLong(1, next + 1);
+                    ps.setString(2, "2151010001:gone");
+                    ps.setLong(3, 1);
+                    ps.setString(4, null);
+                    ps.addBatch();
+                    ps.executeBatch();
+                }
+                return null;
+            });
+            assertEquals(3, school.upward().queue().pending());
+            List<UpwardComponent.Item> batch = school.upward().pending(10);
+            assertEquals(2, batch.size());
+            assertEquals(3, batch.get(0).version());
+            assertTrue(batch.get(0).payload().contains("现在的"));
+            assertEquals(next, batch.get(1).id());
+            assertEquals(2, batch.get(1).version());
+            assertTrue(batch.get(1).payload().contains("排队时的"));
+            // the orphan left the outbox for the dead letters, where an operator sees it
+            assertEquals(2, school.upward().queue().pending());
+            List<com.fasterxml.jackson.databind.node.ObjectNode> dead =
+                    school.upward().deadLetters();
+            assertEquals(1, dead.size());
+            assertEquals("2151010001:gone", dead.get(0).path("globalId").asText());
+            assertEquals(
+                    "record no longer held at this node",
+                    dead.get(0).path("reason").asText());
         }
     }
 }

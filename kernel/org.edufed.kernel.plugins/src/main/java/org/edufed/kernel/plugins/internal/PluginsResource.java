@@ -30,6 +30,7 @@ import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Permissions;
+import org.edufed.kernel.api.web.BodyLimit;
 import org.edufed.kernel.api.web.ProblemException;
 import org.edufed.kernel.api.web.RequiresPermission;
 import org.edufed.kernel.api.web.RestResource;
@@ -138,6 +139,7 @@ public final class PluginsResource implements RestResource {
 
     /** Signs an archive (the body, as it is) at the province; the signature is returned, nothing is stored. */
     @POST
+    @BodyLimit(PluginManager.MAX_ARCHIVE)
     @Path("/certify")
     @Consumes(MediaType.WILDCARD)
     @RequiresPermission(CERTIFY)
@@ -165,6 +167,7 @@ public final class PluginsResource implements RestResource {
      * is, or the JSON of a publication (archive and signature in base64) to check the signature too.
      */
     @POST
+    @BodyLimit(PluginManager.MAX_ARCHIVE * 2)
     @Path("/check")
     @Consumes(MediaType.WILDCARD)
     @RequiresPermission(ADMIN)
@@ -193,6 +196,7 @@ public final class PluginsResource implements RestResource {
     }
 
     @POST
+    @BodyLimit(PluginManager.MAX_ARCHIVE / 3 * 4 + (1 << 20)) // the archive in base64
     @Path("/packages")
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(ADMIN)

@@ -39,7 +39,8 @@ public final class OperationsResource implements RestResource {
     /**
      * One operation: method, path template under {@code /api/v1}, what it needs; {@code unit} over which
      * organisation unit ({@code ""} the whole node, {@code "{param}"} the unit a parameter names, {@code "*"} any,
-     * the answer filtered by scope); {@code consumes} the media types of the body it takes (empty: any).
+     * the answer filtered by scope); {@code consumes} the media types of the body it takes (empty: any);
+     * {@code bodyLimit} the largest body it takes, in bytes ({@link org.edufed.kernel.api.web.BodyLimit}).
      */
     public record Operation(
             String method,
@@ -48,7 +49,8 @@ public final class OperationsResource implements RestResource {
             String unit,
             boolean publicEndpoint,
             boolean beforePasswordChange,
-            List<String> consumes) {}
+            List<String> consumes,
+            long bodyLimit) {}
 
     /** Every resource but this one (binding itself would be a cycle for DS, logged as an error at each boot). */
     @Reference(
@@ -144,7 +146,8 @@ public final class OperationsResource implements RestResource {
                     m.isAnnotationPresent(PublicEndpoint.class) || type.isAnnotationPresent(PublicEndpoint.class),
                     m.isAnnotationPresent(AllowedBeforePasswordChange.class)
                             || type.isAnnotationPresent(AllowedBeforePasswordChange.class),
-                    consumes == null ? List.of() : List.of(consumes.value())));
+                    consumes == null ? List.of() : List.of(consumes.value()),
+                    BodyLimitFilter.limitOf(m, type)));
         }
         return out;
     }

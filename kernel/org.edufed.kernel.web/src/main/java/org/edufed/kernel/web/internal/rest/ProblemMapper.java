@@ -36,6 +36,12 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
         Problem problem;
         if (error instanceof ProblemException pe) {
             problem = Problem.of(pe.type(), pe.status(), pe.getMessage(), path);
+        } else if (error instanceof BodyLimitFilter.TooLarge tooLarge) {
+            problem = Problem.of(
+                    "too-large",
+                    413,
+                    Messages.get(locale, "problem.body-too-large", BodyLimitFilter.size(tooLarge.limit)),
+                    path);
         } else if (error instanceof JsonProcessingException) {
             problem = Problem.of("malformed-json", 400, Messages.get(locale, "problem.malformed-json"), path);
         } else if (error instanceof WebApplicationException wae

@@ -330,7 +330,8 @@ public final class RestServer implements HealthCheck {
                     new ProblemMapper.Json(problems),
                     new ProblemMapper.WebApp(problems),
                     authentication,
-                    new AuthFilter(accounts, audit, authentication)));
+                    new AuthFilter(accounts, audit, authentication),
+                    new BodyLimitFilter()));
             factory.setFeatures(List.of(openApi()));
             factory.setOutInterceptors(List.of(new HttpDate.Interceptor()));
             server = factory.create();
