@@ -36,8 +36,10 @@ public final class ExchangeResource implements RestResource {
 
     /**
      * The largest push (and heartbeat) taken from a child: a push carries at most {@link UpwardComponent#PUSH_CHARS}
-     * characters of payload (and one record beyond), which JSON writes in at most 6 bytes each (a control character escaped), with
-     * 1,000 items' fields around them; a heartbeat's subtree of 100,000 nodes fits too.
+     * characters of payload (and one record beyond), which JSON writes in at most 6 bytes each (a control character
+     * escaped), with 1,000 items' fields around them; a heartbeat's subtree of 100,000 nodes fits too. A child of an
+     * older build batches by count only: a push of 1,000 records of several tens of KB each would be refused (413)
+     * and retried until the child is upgraded.
      */
     static final long PUSH_LIMIT = 64L << 20;
 

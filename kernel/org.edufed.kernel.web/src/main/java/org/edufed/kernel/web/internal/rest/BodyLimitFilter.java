@@ -90,7 +90,7 @@ public final class BodyLimitFilter implements ContainerRequestFilter {
         }
 
         /** Counts {@code n} bytes read (-1: the end); refuses the first beyond the limit. */
-        private int count(int n) {
+        private long count(long n) {
             if (n > 0) {
                 count += n;
                 if (count > limit) {
@@ -111,14 +111,13 @@ public final class BodyLimitFilter implements ContainerRequestFilter {
         public int read(byte[] b, int off, int len) throws IOException {
             // never more than one byte past the limit asked for: that byte says the body is too long
             long room = limit - count + 1;
-            return count(in.read(b, off, (int) Math.min(len, Math.max(room, 1))));
+            return (int) count(in.read(b, off, (int) Math.min(len, Math.max(room, 1))));
         }
 
         @Override
         public long skip(long n) throws IOException {
             long skipped = in.skip(Math.min(n, limit - count + 1));
-            count((int) Math.max(skipped, 0));
-            return skipped;
+            return count(Math.max(skipped, 0));
         }
 
         @Override
