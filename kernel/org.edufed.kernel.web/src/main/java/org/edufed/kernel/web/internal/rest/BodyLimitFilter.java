@@ -56,15 +56,21 @@ public final class BodyLimitFilter implements ContainerRequestFilter {
         return limit == null ? BodyLimit.DEFAULT : limit.value();
     }
 
-    /** A limit as people read it: {@code 4 MB}, {@code 256 KB}, {@code 100 B} (binary multiples). */
+    /** A limit as people read it: {@code 4 MB}, {@code 22.3 MB}, {@code 256 KB}, {@code 100 B} (binary multiples). */
     static String size(long bytes) {
-        if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
-            return (bytes >> 20) + " MB";
+        if (bytes >= 1 << 20) {
+            return tenths(bytes / (double) (1 << 20)) + " MB";
         }
-        if (bytes >= 1 << 10 && bytes % (1 << 10) == 0) {
-            return (bytes >> 10) + " KB";
+        if (bytes >= 1 << 10) {
+            return tenths(bytes / (double) (1 << 10)) + " KB";
         }
         return bytes + " B";
+    }
+
+    /** A number with at most one decimal, none when it is whole: {@code 4}, {@code 22.3}. */
+    private static String tenths(double value) {
+        String s = String.format(Locale.ROOT, "%.1f", value);
+        return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
     }
 
     /** A body longer than its method takes, found while it was read: answered as a 413 problem naming the limit. */

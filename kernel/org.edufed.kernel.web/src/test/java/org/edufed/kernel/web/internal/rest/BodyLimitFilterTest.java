@@ -55,6 +55,8 @@ class BodyLimitFilterTest {
         assertEquals("4 MB", BodyLimitFilter.size(BodyLimit.DEFAULT));
         assertEquals("256 KB", BodyLimitFilter.size(256 << 10));
         assertEquals("1000 B", BodyLimitFilter.size(1000));
+        assertEquals("22.3 MB", BodyLimitFilter.size((16L << 20) / 3 * 4 + (1 << 20)), "a plugin's publication");
+        assertEquals("1.5 KB", BodyLimitFilter.size(1536));
     }
 
     @Test
