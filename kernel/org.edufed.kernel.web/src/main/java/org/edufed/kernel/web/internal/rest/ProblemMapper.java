@@ -34,9 +34,10 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
         Locale locale = locale();
         String path = path();
         Problem problem;
+        BodyLimitFilter.TooLarge tooLarge = tooLarge(error);
         if (error instanceof ProblemException pe) {
             problem = Problem.of(pe.type(), pe.status(), pe.getMessage(), path);
-        } else if (error instanceof BodyLimitFilter.TooLarge tooLarge) {
+        } else if (tooLarge != null) {
             problem = Problem.of(
                     "too-large",
                     413,
@@ -73,6 +74,19 @@ public final class ProblemMapper implements ExceptionMapper<Throwable> {
             problem = Problem.of("internal-error", 500, Messages.get(locale, "problem.internal-error", incident), path);
         }
         return response(problem);
+    }
+
+    /**
+     * The body limit's refusal behind an error, if there is one: Jackson wraps what its input stream throws while it
+     * reads a property of an object (a long string) into a mapping error, which is not malformed JSON.
+     */
+    static BodyLimitFilter.TooLarge tooLarge(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof BodyLimitFilter.TooLarge found) {
+                return found;
+            }
+        }
+        return null;
     }
 
     /** Whether the error is the servlet container's word that the client closed the connection (Jetty's EOF). */

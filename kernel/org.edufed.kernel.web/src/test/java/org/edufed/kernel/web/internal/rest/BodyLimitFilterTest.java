@@ -180,4 +180,25 @@ class BodyLimitFilterTest {
         assertTrue(problem.detail().contains("4 MB"), problem.detail());
         assertTrue(problem.detail().contains("上限"), "zh-CN without an Accept-Language: " + problem.detail());
     }
+
+    /** A JSON body as a resource method takes it (a bean: Jackson reads each property inside its error wrapping). */
+    public static final class Note {
+        public String title;
+        public String text;
+    }
+
+    @Test
+    void aLongValueInsideAJsonObjectIsRefusedAsTooLargeNotAsMalformed() {
+        // past Jackson's first buffer (8,000 bytes), so the limit is met inside the value of a property
+        String json = "{\"title\":\"t\",\"text\":\"" + "长".repeat(5000) + "\"}";
+        InputStream body = new BodyLimitFilter.Bounded(
+                new ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 10_000);
+        Exception e =
+                assertThrows(Exception.class, () -> RestServer.objectMapper().readValue(body, Note.class));
+        // Jackson wraps the refusal into a mapping error, which the mapper would otherwise answer as malformed JSON
+        assertInstanceOf(com.fasterxml.jackson.databind.JsonMappingException.class, e);
+        Response r = new ProblemMapper().toResponse(e);
+        assertEquals(413, r.getStatus(), e.toString());
+        assertTrue(((Problem) r.getEntity()).detail().contains("9.8 KB"), ((Problem) r.getEntity()).detail());
+    }
 }
