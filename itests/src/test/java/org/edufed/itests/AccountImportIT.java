@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,12 +38,8 @@ class AccountImportIT {
         return node.raw(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/v1/accounts/import"))
                 .header("Content-Type", type)
                 .header("Accept-Language", "zh-CN")
-                .header("Authorization", basic("admin", password))
+                .header("Authorization", KarafNode.basic("admin", password))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
-    }
-
-    static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -186,12 +186,7 @@ class AuthorizationIT {
                     HttpResponse<String> r = province.raw(
                             java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
                                     .header("Content-Type", "application/xml")
-                                    .header(
-                                            "Authorization",
-                                            "Basic "
-                                                    + java.util.Base64.getEncoder()
-                                                            .encodeToString(("admin:" + admin)
-                                                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                                    .header("Authorization", KarafNode.basic("admin", admin))
                                     .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("<x/>")));
                     if (r.statusCode() >= 500
                             || (r.statusCode() >= 400
@@ -211,12 +206,7 @@ class AuthorizationIT {
                     HttpResponse<String> r = province.raw(
                             java.net.http.HttpRequest.newBuilder(java.net.URI.create(province.baseUrl() + path))
                                     .header("Content-Type", type)
-                                    .header(
-                                            "Authorization",
-                                            "Basic "
-                                                    + java.util.Base64.getEncoder()
-                                                            .encodeToString(("admin:" + admin)
-                                                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                                    .header("Authorization", KarafNode.basic("admin", admin))
                                     .method(method, java.net.http.HttpRequest.BodyPublishers.ofByteArray(large)));
                     boolean refused = r.statusCode() == 413
                             && r.body().contains("too-large")
@@ -255,12 +245,7 @@ class AuthorizationIT {
                             java.net.URI.create(province.baseUrl() + "/api/v1/reports"))
                     .header("Content-Type", "application/json")
                     .header("Accept-Language", "en")
-                    .header(
-                            "Authorization",
-                            "Basic "
-                                    + java.util.Base64.getEncoder()
-                                            .encodeToString(("admin:" + admin)
-                                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .header("Authorization", KarafNode.basic("admin", admin))
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.InputStream() {
                         private long left = 6L << 20;
 

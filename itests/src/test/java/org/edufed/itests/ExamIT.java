@@ -211,7 +211,7 @@ class ExamIT {
             HttpResponse<String> imported = school.raw(
                     HttpRequest.newBuilder(URI.create(school.baseUrl() + "/api/v1/exam/registrations/import?year=2027"))
                             .header("Content-Type", "text/csv; charset=UTF-8")
-                            .header("Authorization", AccountImportIT.basic("admin", sp))
+                            .header("Authorization", KarafNode.basic("admin", sp))
                             .POST(HttpRequest.BodyPublishers.ofString(csv, StandardCharsets.UTF_8)));
             // a job: 202 at once, the rows checked and stored in the background, the progress followed
             JsonNode job = ok(imported, 202);
@@ -396,7 +396,7 @@ class ExamIT {
                     county.raw(HttpRequest.newBuilder(
                                     URI.create(county.baseUrl() + "/api/v1/exam/scores/import?year=2027"))
                             .header("Content-Type", "text/csv")
-                            .header("Authorization", AccountImportIT.basic("admin", cp))
+                            .header("Authorization", KarafNode.basic("admin", cp))
                             .POST(HttpRequest.BodyPublishers.ofString(scores, StandardCharsets.UTF_8))),
                     200);
             assertEquals(3, imported2.path("imported").asInt(), imported2.toString());

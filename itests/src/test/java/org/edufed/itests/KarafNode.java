@@ -292,12 +292,13 @@ public final class KarafNode implements AutoCloseable {
 
     private static void auth(HttpRequest.Builder b, String user, String password) {
         if (user != null) {
-            b.header(
-                    "Authorization",
-                    "Basic "
-                            + Base64.getEncoder()
-                                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+            b.header("Authorization", basic(user, password));
         }
+    }
+
+    /** The value of an {@code Authorization} header that logs {@code user} in with HTTP Basic. */
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     static JsonNode json(HttpResponse<String> response) throws IOException {

@@ -342,11 +342,7 @@ class PluginIT {
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
                 .header("Content-Type", "application/octet-stream")
-                .header(
-                        "Authorization",
-                        "Basic "
-                                + Base64.getEncoder()
-                                        .encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8)))
+                .header("Authorization", KarafNode.basic("admin", password))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         return node.raw(b);
     }

@@ -177,12 +177,17 @@ public final class UpwardComponent implements Upward {
 
     /** Binds the six record columns (topic, global id, origin, version, deleted, payload) as parameters 1–6. */
     private static void bind(PreparedStatement ps, Item item) throws SQLException {
+        bindKey(ps, item);
+        ps.setString(6, item.payload());
+    }
+
+    /** Binds what names a record's version (topic, global id, origin, version, deleted) to parameters 1–5. */
+    private static void bindKey(PreparedStatement ps, Item item) throws SQLException {
         ps.setString(1, item.topic());
         ps.setString(2, item.globalId());
         ps.setString(3, item.origin());
         ps.setLong(4, item.version());
         ps.setBoolean(5, item.deleted());
-        ps.setString(6, item.payload());
     }
 
     /**
@@ -204,11 +209,7 @@ public final class UpwardComponent implements Upward {
                         + " deleted, created_at, id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             Timestamp now = Timestamp.from(Instant.now());
             for (Item item : items) {
-                ins.setString(1, item.topic());
-                ins.setString(2, item.globalId());
-                ins.setString(3, item.origin());
-                ins.setLong(4, item.version());
-                ins.setBoolean(5, item.deleted());
+                bindKey(ins, item);
                 ins.setTimestamp(6, now);
                 ins.setLong(7, id++);
                 ins.addBatch();

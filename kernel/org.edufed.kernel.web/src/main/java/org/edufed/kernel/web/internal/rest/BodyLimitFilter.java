@@ -41,8 +41,10 @@ public final class BodyLimitFilter implements ContainerRequestFilter {
                     request.getUriInfo().getRequestUri().getRawPath())));
             return;
         }
+        // a request with no body (most GETs) is left as it came; any other body is counted as it is read, also
+        // when its stated length is within the limit (a decoding filter may give more bytes than were sent)
         InputStream body = request.getEntityStream();
-        if (body != null) {
+        if (request.getLength() != 0 && body != null) {
             request.setEntityStream(new Bounded(body, limit));
         }
     }

@@ -168,6 +168,11 @@ class BodyLimitFilterTest {
             assertInstanceOf(BodyLimitFilter.Bounded.class, replaced.get());
             assertThrows(BodyLimitFilter.TooLarge.class, replaced.get()::readAllBytes);
         }
+
+        // a request without a body keeps its stream as it came
+        replaced.set(null);
+        filter.filter(request(0, new ByteArrayInputStream(new byte[0]), aborted, replaced));
+        assertNull(replaced.get());
     }
 
     @Test
