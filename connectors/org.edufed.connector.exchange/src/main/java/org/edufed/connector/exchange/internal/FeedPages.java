@@ -17,11 +17,16 @@ import org.edufed.kernel.api.Level;
  * {@code next} (the last seq of the page), {@code more} (a full page: ask again), {@code head} (the newest
  * seq, so the child knows how far behind it is). Item values lose the fields their topic hides from the level;
  * items of {@link org.edufed.kernel.api.federation.Topic#addressed() addressed} topics go only to the child whose
- * branch leads to the node their key names (the sequence still moves past the others).
+ * branch leads to the node their key names (the sequence still moves past the others). A page ends early, with
+ * {@code more}, once its payloads reach a number of characters (the item that reaches it is the last), so that a page
+ * of many large items stays within what its reader takes.
  */
 final class FeedPages {
 
     private FeedPages() {}
+
+    /** The payload characters of an online page (and one item beyond): 1,000 items of 8 KB each. */
+    static final long PAGE_CHARS = 8_000_000;
 
     /** Every node is reached (tests of what a page holds). */
     static final Predicate<String> EVERYONE = code -> true;
@@ -35,7 +40,21 @@ final class FeedPages {
             Level level,
             Predicate<String> reach)
             throws SQLException {
-        return page(store, topics, page, since, limit, level, reach, false);
+        return page(store, topics, page, since, limit, PAGE_CHARS, level, reach, false);
+    }
+
+    /** {@link #page}, ending once its payloads reach {@code maxChars} characters. */
+    static ObjectNode page(
+            FederationStore store,
+            Topics topics,
+            ObjectNode page,
+            long since,
+            int limit,
+            long maxChars,
+            Level level,
+            Predicate<String> reach)
+            throws SQLException {
+        return page(store, topics, page, since, limit, maxChars, level, reach, false);
     }
 
     /**
@@ -75,7 +94,7 @@ final class FeedPages {
             Level level,
             Predicate<String> reach)
             throws SQLException {
-        return page(store, topics, page, since, limit, level, reach, true);
+        return page(store, topics, page, since, limit, PAGE_CHARS, level, reach, true);
     }
 
     private static ObjectNode page(
@@ -84,6 +103,7 @@ final class FeedPages {
             ObjectNode page,
             long since,
             int limit,
+            long maxChars,
             Level level,
             Predicate<String> reach,
             boolean raw)
@@ -92,11 +112,18 @@ final class FeedPages {
         List<FederationStore.FeedItem> items = store.feed(since, limit);
         ArrayNode arr = page.putArray("items");
         long next = since;
+        long chars = 0;
+        boolean cut = false;
         for (FederationStore.FeedItem item : items) {
+            if (chars >= maxChars) {
+                cut = true; // the rest on the next page
+                break;
+            }
             next = item.seq();
             if (topics.isAddressed(item.topic()) && !reach.test(addressee(item.key()))) {
                 continue; // meant for a node in another branch
             }
+            chars += item.payload().length();
             ObjectNode entry = arr.addObject()
                     .put("seq", item.seq())
                     .put("topic", item.topic())
@@ -116,7 +143,7 @@ final class FeedPages {
         }
         return page.put("since", since)
                 .put("next", next)
-                .put("more", items.size() == limit)
+                .put("more", cut || items.size() == limit)
                 .put("head", Math.max(head, next));
     }
 }

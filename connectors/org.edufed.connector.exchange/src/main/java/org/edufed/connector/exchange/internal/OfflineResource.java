@@ -51,13 +51,14 @@ public final class OfflineResource implements RestResource {
     static final String UNSEALED_FORMAT = "edufed-bundle/1";
 
     static final int MAX_ITEMS = 50_000;
-    /** The payload characters an outbox bundle carries at most (and one record beyond). */
+    /** The header of a feed bundle that is not all: the {@code since} of the next one. */
+    static final String MORE_SINCE = "EduFed-More-Since";
+    /** The payload characters a bundle carries at most (and one record or item beyond). */
     static final long BUNDLE_CHARS = 16_000_000;
     /**
      * The largest bundle imported: an outbox bundle of {@link #BUNDLE_CHARS} characters written as JSON (at most 6
-     * bytes each), sealed and in base64 (4 bytes for 3), with its items' fields. A feed bundle of as many items is
-     * usually far smaller (settings, dictionaries); one larger than this is refused with 413 and is exported again
-     * in two parts ({@code since}).
+     * bytes each), sealed and in base64 (4 bytes for 3), with its items' fields; a feed bundle ends at as many
+     * characters too (the next one starts at its {@code next}).
      */
     static final long BUNDLE_LIMIT = 256L << 20;
 
@@ -117,14 +118,21 @@ public final class OfflineResource implements RestResource {
                 header("feed", child.node().code()),
                 since,
                 MAX_ITEMS,
+                BUNDLE_CHARS,
                 Level.parse(child.node().level()),
                 FeedPages.branchOf(child));
-        return file(
+        Response file = file(
                 content,
                 child.algorithm(),
                 child.publicKey(),
                 "edufed-feed-" + identity.code() + "-" + child.node().code() + "-" + since + "-"
                         + content.path("next").asLong() + ".json");
+        // the bundle is sealed for the child: say outside it where the next one starts when this one is not all
+        return content.path("more").asBoolean()
+                ? Response.fromResponse(file)
+                        .header(MORE_SINCE, content.path("next").asLong())
+                        .build()
+                : file;
     }
 
     /** This node's outbox, for a parent without a link. */

@@ -1,6 +1,7 @@
 package org.edufed.connector.exchange.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -205,6 +206,40 @@ class InheritanceTest {
             });
             assertEquals(1, county.settings().effective().size());
             assertEquals("1", county.settings().effective("k.one").orElseThrow().value());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aPageEndsOnceItsPayloadsReachItsCharacterBudgetAndTheNextGoesOn(Dialect dialect) throws Exception {
+        Node province = node(dialect, Level.PROVINCE, "510000");
+        Node county = node(dialect, Level.COUNTY, "510104");
+        try (var a = province.storage();
+                var b = county.storage()) {
+            for (String k : List.of("big.a", "big.b", "big.c")) {
+                province.settings().set(k, k.substring(4).repeat(3000), Mode.OVERRIDABLE);
+            }
+            // 5,000 characters: the first item is within, the second reaches it and is the last of the page
+            ObjectNode first = FeedPages.page(
+                    province.store(), new Topics(), Json.object(), 0, 100, 5000, Level.COUNTY, FeedPages.EVERYONE);
+            assertEquals(2, first.path("items").size(), first.toString());
+            assertTrue(first.path("more").asBoolean(), "a page cut by its characters says there is more");
+            long next = first.path("next").asLong();
+            assertEquals(first.path("items").get(1).path("seq").asLong(), next);
+            assertEquals(2, county.sync().apply(0, first));
+            ObjectNode second = FeedPages.page(
+                    province.store(), new Topics(), Json.object(), next, 100, 5000, Level.COUNTY, FeedPages.EVERYONE);
+            assertEquals(1, second.path("items").size(), second.toString());
+            assertFalse(second.path("more").asBoolean());
+            assertEquals(1, county.sync().apply(next, second));
+            assertEquals(
+                    "c".repeat(3000),
+                    county.settings().effective("big.c").orElseThrow().value());
+            // a single item larger than the budget still goes, alone
+            ObjectNode alone = FeedPages.page(
+                    province.store(), new Topics(), Json.object(), 0, 100, 10, Level.COUNTY, FeedPages.EVERYONE);
+            assertEquals(1, alone.path("items").size());
+            assertTrue(alone.path("more").asBoolean());
         }
     }
 
