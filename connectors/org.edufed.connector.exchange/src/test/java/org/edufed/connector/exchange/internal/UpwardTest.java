@@ -376,6 +376,75 @@ class UpwardTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aPayloadItsCallerSealedIsKeptAsGivenAndGoesUpOpenedAndPlaintextIsRefused(Dialect d) throws Exception {
+        PersonalTopic atCounty = new PersonalTopic();
+        Node county = node(d, Level.COUNTY, "510104", atCounty);
+        Node school = node(d, Level.SCHOOL, "2151010001", new PersonalTopic());
+        try (var a = county.storage();
+                var b = school.storage()) {
+            enrol(county, school, "school");
+            String id = "11010519491231002X";
+            String topic = "exam.registrations";
+            // the caller encrypted the ID number with this node's field key, as it keeps it in its own row
+            String sealed = school.upward().seal(topic, "{\"name\":\"韩梅梅\",\"idNumber\":\"" + id + "\"}");
+            assertFalse(sealed.contains(id));
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueSealed(c, topic, List.of(new Upward.Entry("r2", 1, sealed, false)));
+                return null;
+            });
+            assertEquals(sealed, stored(school, "edufed_fed_record"), "kept as given, not encrypted again");
+            assertTrue(school.upward()
+                    .toJson(school.upward().pending(10), Level.COUNTY)
+                    .toString()
+                    .contains(id));
+            push(school, county);
+            assertEquals(1, atCounty.received.size());
+            assertEquals(
+                    id,
+                    Json.parse(county.upward()
+                                    .open(topic, atCounty.received.get(0).payload()))
+                            .path("idNumber")
+                            .asText());
+            assertFalse(stored(county, "edufed_fed_record").contains(id));
+
+            // a sensitive field in clear: refused, nothing queued (its value never in the message)
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> school.storage().inTransaction(c -> {
+                        school.upward()
+                                .enqueueSealed(
+                                        c,
+                                        topic,
+                                        List.of(new Upward.Entry(
+                                                "r3", 1, "{\"name\":\"李雷\",\"idNumber\":\"" + id + "\"}", false)));
+                        return null;
+                    }));
+            assertTrue(e.getMessage().contains("idNumber") && !e.getMessage().contains(id), e.getMessage());
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"));
+            assertEquals(1, count(school, "SELECT COUNT(*) FROM edufed_fed_record"));
+
+            // sealed by another node's key (the same key id, so it has the shape): it cannot be opened to go up, so
+            // it becomes a dead letter and the record queued after it goes up all the same
+            String foreign = county.upward().seal(topic, "{\"idNumber\":\"" + id + "\"}");
+            school.storage().inTransaction(c -> {
+                school.upward()
+                        .enqueueSealed(
+                                c,
+                                topic,
+                                List.of(
+                                        new Upward.Entry("r4", 1, foreign, false),
+                                        new Upward.Entry("r5", 1, sealed, false)));
+                return null;
+            });
+            push(school, county);
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"));
+            assertEquals(1, count(school, "SELECT COUNT(*) FROM edufed_fed_dead"));
+            assertEquals(2, atCounty.received.size());
+            assertEquals("2151010001:r5", atCounty.received.get(1).globalId());
+        }
+    }
+
     private static int count(Node node, String sql) throws Exception {
         try (var c = node.storage().dataSource().getConnection();
                 var ps = c.prepareStatement(sql);

@@ -35,6 +35,14 @@ public interface FieldEncryption {
     String reveal(String ciphertext, String subject, String purpose);
 
     /**
+     * Whether a value has the shape of a ciphertext {@link #encrypt} makes (its format and the id of a key); a
+     * check that a value is not plaintext, not that it decrypts.
+     *
+     * @since 1.2
+     */
+    boolean isCiphertext(String value);
+
+    /**
      * A keyed digest (HMAC-SM3) of a value: equal values give equal digests, so a column of them finds and
      * de-duplicates values without decrypting them; it reveals nothing without the key.
      */

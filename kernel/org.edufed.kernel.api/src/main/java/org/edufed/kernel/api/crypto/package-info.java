@@ -1,5 +1,5 @@
 /** Encryption of personal data at rest (SM4), with keys kept outside the database. */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.edufed.kernel.api.crypto;
 

@@ -43,6 +43,18 @@ public interface Upward {
      */
     void enqueueAll(Connection connection, String topic, List<Entry> entries) throws SQLException;
 
+    /**
+     * {@link #enqueueAll Enqueues} records whose {@link Topic#sensitiveFields() sensitive fields} the caller has
+     * encrypted already with this node's {@link org.edufed.kernel.api.crypto.FieldEncryption#encrypt} (as it keeps
+     * them in its own rows): the exchange stores them as given instead of encrypting each value again and writing
+     * the record anew, and opens them as any other when they go up.
+     *
+     * @throws IllegalArgumentException as {@link #enqueueAll}, and when a sensitive field present (a non-empty
+     *     string) is not such a ciphertext; nothing is queued then
+     * @since 1.4
+     */
+    void enqueueSealed(Connection connection, String topic, List<Entry> entries) throws SQLException;
+
     /** The records of a topic held here (own and from the subtree), newest first. */
     List<Record> records(String topic, int limit);
 

@@ -232,7 +232,7 @@ public final class ExamStore {
     String register(Registration r, String account, Storage.TransactionalWork<?> also) throws SQLException {
         String id = newId();
         String index = fields.blindIndex(r.idNumber());
-        String extra = extraJson(r);
+        Sealed sealed = seal(r);
         try {
             // shared with the registrations arriving at the same moment: one commit for many on a busy day
             storage.inSharedTransaction(c -> {
@@ -251,15 +251,15 @@ public final class ExamStore {
                     ps.setString(3, r.name().strip());
                     ps.setString(4, r.gender());
                     ps.setDate(5, Date.valueOf(r.birth()));
-                    ps.setString(6, fields.encrypt(r.idNumber()));
+                    ps.setString(6, sealed.idNumber());
                     ps.setString(7, index);
-                    ps.setString(8, fields.encrypt(r.guardianPhone()));
+                    ps.setString(8, sealed.guardianPhone());
                     ps.setString(9, r.preferencesJson());
                     ps.setTimestamp(10, now);
                     ps.setTimestamp(11, now);
                     ps.setString(12, Actor.current().name());
                     ps.setString(13, account);
-                    ps.setString(14, sealExtra(extra));
+                    ps.setString(14, sealed.extra());
                     ps.executeUpdate();
                 }
                 if (account != null) {
@@ -271,7 +271,10 @@ public final class ExamStore {
                             r.year(),
                             id);
                 }
-                upward.enqueue(c, ExamTopics.REGISTRATIONS, id, 1, payload(r, extra, now.toInstant()), false);
+                upward.enqueueSealed(
+                        c,
+                        ExamTopics.REGISTRATIONS,
+                        List.of(new Upward.Entry(id, 1, payload(r, sealed, now.toInstant()), false)));
                 if (also != null) {
                     also.run(c);
                 }
@@ -430,22 +433,34 @@ public final class ExamStore {
      * The record that travels up ({@code extra}: the extra fields as {@link #extraJson} gives them): the ID
      * number, phone and extra fields travel in clear only inside the signed envelope.
      */
-    private String payload(Registration r, String extra, Instant at) {
+    /**
+     * A registration's record for the exchange, its sensitive fields ({@link ExamTopics}: ID number, phone, extra
+     * fields) as the row holds them, encrypted: the exchange keeps them so ({@link Upward#enqueueSealed}) and opens
+     * them only inside the signed envelope that carries them up.
+     */
+    private String payload(Registration r, Sealed sealed, Instant at) {
         ObjectNode o = Rules.JSON
                 .createObjectNode()
                 .put("year", r.year())
                 .put("name", r.name().strip())
                 .put("gender", r.gender())
                 .put("birth", r.birth().toString())
-                .put("idNumber", r.idNumber())
-                .put("guardianPhone", r.guardianPhone())
+                .put("idNumber", sealed.idNumber())
+                .put("guardianPhone", sealed.guardianPhone())
                 .put("school", node.code())
                 .put("at", at.toString());
         o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
-        if (extra != null) {
-            o.put("extra", extra); // as text: the exchange keeps it encrypted wherever it stores the record
+        if (sealed.extra() != null) {
+            o.put("extra", sealed.extra()); // as text (JSON of the extra fields), encrypted like the others
         }
         return o.toString();
+    }
+
+    /** A registration's sensitive values encrypted once, for its row and its record alike. */
+    private record Sealed(String idNumber, String guardianPhone, String extra) {}
+
+    private Sealed seal(Registration r) {
+        return new Sealed(fields.encrypt(r.idNumber()), fields.encrypt(r.guardianPhone()), sealExtra(extraJson(r)));
     }
 
     /**
@@ -465,7 +480,7 @@ public final class ExamStore {
             throw new Invalid("year", "exam.yearChanged");
         }
         String index = fields.blindIndex(r.idNumber());
-        String extra = extraJson(r);
+        Sealed sealed = seal(r);
         long version = current.version() + 1;
         return storage.inTransaction(c -> {
             if (registered(c, r.year(), index, id)) {
@@ -479,19 +494,22 @@ public final class ExamStore {
                 ps.setString(2, r.name().strip());
                 ps.setString(3, r.gender());
                 ps.setDate(4, Date.valueOf(r.birth()));
-                ps.setString(5, fields.encrypt(r.idNumber()));
+                ps.setString(5, sealed.idNumber());
                 ps.setString(6, index);
-                ps.setString(7, fields.encrypt(r.guardianPhone()));
+                ps.setString(7, sealed.guardianPhone());
                 ps.setString(8, r.preferencesJson());
                 ps.setTimestamp(9, now);
-                ps.setString(10, sealExtra(extra));
+                ps.setString(10, sealed.extra());
                 ps.setString(11, id);
                 ps.setLong(12, current.version());
                 if (ps.executeUpdate() != 1) {
                     throw new Invalid("id", "exam.changedMeanwhile");
                 }
             }
-            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, version, payload(r, extra, now.toInstant()), false);
+            upward.enqueueSealed(
+                    c,
+                    ExamTopics.REGISTRATIONS,
+                    List.of(new Upward.Entry(id, version, payload(r, sealed, now.toInstant()), false)));
             return version;
         });
     }

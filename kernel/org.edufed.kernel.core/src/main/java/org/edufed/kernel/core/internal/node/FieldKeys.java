@@ -165,6 +165,22 @@ public final class FieldKeys implements FieldEncryption {
     }
 
     @Override
+    public boolean isCiphertext(String value) {
+        if (value == null || !value.startsWith(PREFIX)) {
+            return false;
+        }
+        int colon = value.indexOf(':', PREFIX.length());
+        // base64 of a nonce (12 bytes) and a tag (16) at least: 40 characters
+        if (colon < 0 || value.length() - colon - 1 < 40) {
+            return false;
+        }
+        String id = value.substring(PREFIX.length(), colon);
+        synchronized (this) {
+            return keys.containsKey(id);
+        }
+    }
+
+    @Override
     public String reveal(String ciphertext, String subject, String purpose) {
         String value = decrypt(ciphertext);
         AuditLog a = audit;

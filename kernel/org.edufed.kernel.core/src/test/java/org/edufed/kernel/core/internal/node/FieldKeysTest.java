@@ -56,6 +56,20 @@ class FieldKeysTest {
     }
 
     @Test
+    void aCiphertextIsToldFromPlaintextAndFromAnotherNodesValue() throws Exception {
+        FieldKeys keys = new FieldKeys(tmp.resolve("keys"));
+        assertTrue(keys.isCiphertext(keys.encrypt("11010519491231002X")));
+        assertTrue(keys.isCiphertext(keys.encrypt("")), "an empty value encrypted is a ciphertext too");
+        for (String v : new String[] {null, "", "11010519491231002X", "sm4g:", "sm4g:k1", "sm4g:k1:abc"}) {
+            assertFalse(keys.isCiphertext(v), v);
+        }
+        String c = keys.encrypt("13800138000");
+        assertFalse(keys.isCiphertext(c.replace("sm4g:k1:", "sm4g:k9:")), "a key this node does not have");
+        keys.rotate();
+        assertTrue(keys.isCiphertext(c), "a value of an earlier key still is one");
+    }
+
+    @Test
     void aRotatedKeyEncryptsNewValuesAndOldOnesStillRead() throws Exception {
         FieldKeys keys = new FieldKeys(tmp.resolve("keys"));
         String old = keys.encrypt("old");
