@@ -430,13 +430,9 @@ public final class ExamStore {
     }
 
     /**
-     * The record that travels up ({@code extra}: the extra fields as {@link #extraJson} gives them): the ID
-     * number, phone and extra fields travel in clear only inside the signed envelope.
-     */
-    /**
      * A registration's record for the exchange, its sensitive fields ({@link ExamTopics}: ID number, phone, extra
-     * fields) as the row holds them, encrypted: the exchange keeps them so ({@link Upward#enqueueSealed}) and opens
-     * them only inside the signed envelope that carries them up.
+     * fields as {@link #extraJson} gives them) as the row holds them, encrypted: the exchange keeps them so
+     * ({@link Upward#enqueueSealed}) and opens them only inside the signed envelope that carries them up.
      */
     private String payload(Registration r, Sealed sealed, Instant at) {
         ObjectNode o = Rules.JSON

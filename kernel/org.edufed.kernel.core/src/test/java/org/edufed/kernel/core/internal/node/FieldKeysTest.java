@@ -56,7 +56,7 @@ class FieldKeysTest {
     }
 
     @Test
-    void aCiphertextIsToldFromPlaintextAndFromAnotherNodesValue() throws Exception {
+    void aCiphertextIsToldFromPlaintextAndFromAValueOfAKeyNotHeldHere() throws Exception {
         FieldKeys keys = new FieldKeys(tmp.resolve("keys"));
         assertTrue(keys.isCiphertext(keys.encrypt("11010519491231002X")));
         assertTrue(keys.isCiphertext(keys.encrypt("")), "an empty value encrypted is a ciphertext too");
