@@ -15,10 +15,13 @@ import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -245,16 +248,15 @@ class FederationIT {
                                 ? s
                                 : null;
                     },
-                    () -> diagnose(
+                    () -> treeDiagnostics(
+                            province,
+                            pp,
+                            county,
+                            cp,
+                            school,
+                            sp,
                             province.get("/api/v1/federation/audit", "admin", pp),
-                            county.get("/api/v1/federation/audit", "admin", cp),
-                            county.get("/api/v1/federation/status", "admin", cp),
-                            county.get("/api/v1/federation/dead", "admin", cp),
-                            school.get("/api/v1/federation/status", "admin", sp),
-                            school.get("/api/v1/federation/dead", "admin", sp),
-                            warnings(province.log()),
-                            warnings(county.log()),
-                            warnings(school.log())));
+                            county.get("/api/v1/federation/audit", "admin", cp)));
             assertTrue(
                     summaries.toString().contains("\"action\":\"login.api\"")
                             || summaries.toString().contains("\"action\":\"inherit.change\""),
@@ -555,11 +557,33 @@ class FederationIT {
         throw new AssertionError("did not converge within " + CONVERGE + diagnostics.call());
     }
 
-    /** The WARN and ERROR lines of a node's log. */
-    static String warnings(String log) {
+    /** A node's WARN and ERROR lines and what it logged of SSO and of its pushes, for a failure's message. */
+    static String exchangeLines(String log) {
         return log.lines()
-                .filter(l -> l.contains("| WARN ") || l.contains("| ERROR "))
-                .collect(java.util.stream.Collectors.joining("\n"));
+                .filter(l ->
+                        l.contains("| WARN ") || l.contains("| ERROR ") || l.contains("SSO:") || l.contains("Pushed "))
+                .collect(Collectors.joining("\n"));
+    }
+
+    /**
+     * For a failure's message in a tree of three nodes: the {@code first} answers, then where the exchange stood —
+     * the province's tree, the county's and the school's sync status and dead letters — and each node's
+     * {@linkplain #exchangeLines lines} of it.
+     */
+    static String treeDiagnostics(
+            KarafNode province, String pp, KarafNode county, String cp, KarafNode school, String sp, Object... first)
+            throws Exception {
+        List<Object> answers = new ArrayList<>(List.of(first));
+        answers.addAll(List.of(
+                province.get("/api/v1/federation/tree", "admin", pp),
+                county.get("/api/v1/federation/status", "admin", cp),
+                county.get("/api/v1/federation/dead", "admin", cp),
+                school.get("/api/v1/federation/status", "admin", sp),
+                school.get("/api/v1/federation/dead", "admin", sp),
+                exchangeLines(province.log()),
+                exchangeLines(county.log()),
+                exchangeLines(school.log())));
+        return diagnose(answers.toArray());
     }
 
     /** What the nodes answered and logged (the end of each), for a failure's message. */

@@ -43,14 +43,6 @@ class SsoIT {
                 .build();
     }
 
-    /** A node's WARN and ERROR lines and what it logged of SSO and of its pushes, for a failure's message. */
-    static String exchangeLines(String log) {
-        return log.lines()
-                .filter(l ->
-                        l.contains("| WARN ") || l.contains("| ERROR ") || l.contains("SSO:") || l.contains("Pushed "))
-                .collect(Collectors.joining("\n"));
-    }
-
     static HttpResponse<String> get(HttpClient b, String url) throws Exception {
         return b.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -156,16 +148,14 @@ class SsoIT {
                     get(browser(), school.baseUrl() + "/console/login").body().contains("sso-login") ? true : null);
             Posted toSchool = FederationIT.await(
                     () -> toIdp(b, school, "/console/"),
-                    () -> FederationIT.diagnose(
-                            get(b, school.baseUrl() + "/saml/sp/login?return=/console/"),
-                            province.get("/api/v1/federation/tree", "admin", pp),
-                            county.get("/api/v1/federation/status", "admin", cp),
-                            county.get("/api/v1/federation/dead", "admin", cp),
-                            school.get("/api/v1/federation/status", "admin", sp),
-                            school.get("/api/v1/federation/dead", "admin", sp),
-                            exchangeLines(province.log()),
-                            exchangeLines(county.log()),
-                            exchangeLines(school.log())));
+                    () -> FederationIT.treeDiagnostics(
+                            province,
+                            pp,
+                            county,
+                            cp,
+                            school,
+                            sp,
+                            get(b, school.baseUrl() + "/saml/sp/login?return=/console/")));
             // without a province session, opening the school console tries the IdP quietly and lands on the
             // school's login page (the IdP answers NoPassive; nothing audited as a failure)
             HttpClient stranger = browser();

@@ -40,7 +40,7 @@ final class FeedPages {
             Level level,
             Predicate<String> reach)
             throws SQLException {
-        return page(store, topics, page, since, limit, PAGE_CHARS, level, reach, false);
+        return page(store, topics, page, since, limit, PAGE_CHARS, level, reach);
     }
 
     /** {@link #page}, ending once its payloads reach {@code maxChars} characters. */

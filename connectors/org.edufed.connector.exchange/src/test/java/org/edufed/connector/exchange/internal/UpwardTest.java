@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.storage.Dialect;
 import org.edufed.kernel.core.internal.audit.AuditLogImpl;
@@ -35,13 +36,12 @@ class UpwardTest {
 
     record Node(TestDatabases.TestStorage storage, FederationStore store, UpwardComponent upward, String code) {}
 
-    private Node node(Dialect d, Level level, String code, org.edufed.kernel.api.federation.Topic... extra)
-            throws Exception {
+    private Node node(Dialect d, Level level, String code, Topic... extra) throws Exception {
         TestDatabases.TestStorage storage = TestDatabases.open(d, tmp);
         FederationStore store = new FederationStore(storage);
         Topics topics = new Topics();
         topics.add(new Topics.ReportsTopic());
-        for (org.edufed.kernel.api.federation.Topic t : extra) {
+        for (Topic t : extra) {
             topics.add(t);
         }
         return new Node(
@@ -54,6 +54,38 @@ class UpwardTest {
                         audit(storage),
                         new FieldKeys(tmp.resolve("keys-" + code))),
                 code);
+    }
+
+    /** A county and one of its schools, enrolled there; closing it closes both databases. */
+    record Pair(Node county, Node school) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try (var a = county.storage();
+                    var b = school.storage()) {
+                // both closed, the second even when the first fails
+            }
+        }
+    }
+
+    private Pair pair(Dialect d) throws Exception {
+        return pair(d, List.of(), List.of());
+    }
+
+    private Pair pair(Dialect d, Topic atCounty, Topic atSchool) throws Exception {
+        return pair(d, List.of(atCounty), List.of(atSchool));
+    }
+
+    private Pair pair(Dialect d, List<Topic> atCounty, List<Topic> atSchool) throws Exception {
+        Pair pair = new Pair(
+                node(d, Level.COUNTY, "510104", atCounty.toArray(new Topic[0])),
+                node(d, Level.SCHOOL, "2151010001", atSchool.toArray(new Topic[0])));
+        try {
+            enrol(pair.county(), pair.school(), "school");
+        } catch (Exception e) {
+            pair.close();
+            throw e;
+        }
+        return pair;
     }
 
     private static AuditLogImpl audit(TestDatabases.TestStorage storage) throws java.sql.SQLException {
@@ -247,11 +279,9 @@ class UpwardTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void topicsMustBeDeclaredAndAParentWithoutTheTopicKeepsRecordsWaiting(Dialect d) throws Exception {
-        Node county = node(d, Level.COUNTY, "510104");
-        Node school = node(d, Level.SCHOOL, "2151010001");
-        try (var a = county.storage();
-                var b = school.storage()) {
-            enrol(county, school, "school");
+        try (Pair pair = pair(d)) {
+            Node county = pair.county();
+            Node school = pair.school();
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class, () -> school.storage().inTransaction(c -> {
                         school.upward().enqueue(c, "exam.registrations", "id1", 1, "{}", false);
@@ -261,7 +291,7 @@ class UpwardTest {
             // the school has a plugin's topic the county does not know yet
             Topics withExam = new Topics();
             withExam.add(new Topics.ReportsTopic());
-            withExam.add(new org.edufed.kernel.api.federation.Topic() {
+            withExam.add(new Topic() {
                 @Override
                 public String name() {
                     return "exam.registrations";
@@ -289,7 +319,7 @@ class UpwardTest {
     }
 
     /** An upward topic with a sensitive field that keeps what it receives, as a plugin's view would. */
-    static final class PersonalTopic implements org.edufed.kernel.api.federation.Topic {
+    static final class PersonalTopic implements Topic {
         final List<Upward.Record> received = new java.util.ArrayList<>();
 
         @Override
@@ -329,11 +359,9 @@ class UpwardTest {
     @MethodSource("dialects")
     void sensitiveFieldsAreEncryptedWhereverStoredAndReceiversSeeEachRecordOnce(Dialect d) throws Exception {
         PersonalTopic atCounty = new PersonalTopic();
-        Node county = node(d, Level.COUNTY, "510104", atCounty);
-        Node school = node(d, Level.SCHOOL, "2151010001", new PersonalTopic());
-        try (var a = county.storage();
-                var b = school.storage()) {
-            enrol(county, school, "school");
+        try (Pair pair = pair(d, atCounty, new PersonalTopic())) {
+            Node county = pair.county();
+            Node school = pair.school();
             String id = "11010519491231002X";
             school.storage().inTransaction(c -> {
                 school.upward()
@@ -380,11 +408,9 @@ class UpwardTest {
     @MethodSource("dialects")
     void aPayloadItsCallerSealedIsKeptAsGivenAndGoesUpOpenedAndPlaintextIsRefused(Dialect d) throws Exception {
         PersonalTopic atCounty = new PersonalTopic();
-        Node county = node(d, Level.COUNTY, "510104", atCounty);
-        Node school = node(d, Level.SCHOOL, "2151010001", new PersonalTopic());
-        try (var a = county.storage();
-                var b = school.storage()) {
-            enrol(county, school, "school");
+        try (Pair pair = pair(d, atCounty, new PersonalTopic())) {
+            Node county = pair.county();
+            Node school = pair.school();
             String id = "11010519491231002X";
             String topic = "exam.registrations";
             // the caller encrypted the ID number with this node's field key, as it keeps it in its own row
@@ -457,11 +483,9 @@ class UpwardTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void anOutboxRowSendsItsRecordAsHeldWhenItGoesUp(Dialect d) throws Exception {
-        Node county = node(d, Level.COUNTY, "510104");
-        Node school = node(d, Level.SCHOOL, "2151010001");
-        try (var a = county.storage();
-                var b = school.storage()) {
-            enrol(county, school, "school");
+        try (Pair pair = pair(d)) {
+            Node county = pair.county();
+            Node school = pair.school();
             report(school, "r1", 1, "第一版");
             // corrected before the first version went up: both rows wait, each names the record, not a copy of it
             report(school, "r1", 2, "第二版");
