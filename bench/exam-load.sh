@@ -29,6 +29,10 @@
 #                 ratio >= 0.25). Printed beside it, not in the JSON: the rate of transactions writing the three
 #                 rows a registration writes at a school (registration, exchange record, outbox row) in plain JDBC
 #                 (the school's Derby settings), and the node's rate as a share of it.
+#   floor         (printed, not in the JSON) right after the node run, its parents still paused: the same clients
+#                 asking the school for GET /api/v1/account (authenticated, answered from memory, no database) for
+#                 FLOOR_DURATION (20) s, and that rate as a share of baseline_rps: what HTTP, JAX-RS and the login
+#                 check alone allow, the most any registration could reach whatever it wrote.
 #   acknowledged, lost, doubled   a run of KILL_DURATION (20) seconds, the whole federation running, during which
 #                 the school's JVM is killed with kill -9 after KILL_AT (8) seconds, then started again: every
 #                 registration answered 201 in the runs after the warm-up is looked for at the school (by its id, in the
@@ -49,6 +53,7 @@ DURATION="${DURATION:-60}"
 KILL_DURATION="${KILL_DURATION:-20}"
 KILL_AT="${KILL_AT:-8}"
 WARMUP="${WARMUP:-150}"
+FLOOR_DURATION="${FLOOR_DURATION:-20}"
 WORK="$ROOT/target/bench-exam"
 LOAD="$ROOT/bench/exam-load"
 DERBY="$HOME/.m2/repository/org/apache/derby/derby/10.14.2.0/derby-10.14.2.0.jar"
@@ -135,6 +140,29 @@ print(f"  {r['rps']:.1f} registrations/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']
 PY
 }
 
+# floor: requests/s of GET /api/v1/account at the school from CONNECTIONS clients for FLOOR_DURATION seconds (the
+# password in a file of this user's only, removed after)
+floor() {
+  local auth code
+  auth="Basic $(printf 'admin:%s' "$SP" | base64 -w0)"
+  code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $auth" "$S/api/v1/account")"
+  [ "$code" = 200 ] || die "GET /api/v1/account answered $code, not 200"
+  if [ "$LOAD_TOOL" = wrk ]; then
+    (umask 077; printf 'wrk.headers["Authorization"] = "%s"\n' "$auth" > "$WORK/floor.lua")
+    wrk -t2 -c"$CONNECTIONS" -d"$FLOOR_DURATION"s -s "$WORK/floor.lua" "$S/api/v1/account" > "$WORK/floor.txt"
+    rm -f "$WORK/floor.lua"
+    ! grep -q 'Non-2xx' "$WORK/floor.txt" || die "the floor run got answers other than 200: $(cat "$WORK/floor.txt")"
+    awk '/Requests\/sec/ {print $2}' "$WORK/floor.txt"
+  else
+    "$LOAD/node_modules/.bin/autocannon" -j -c "$CONNECTIONS" -d "$FLOOR_DURATION" -H "Authorization=$auth" \
+      "$S/api/v1/account" 2> /dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+if r["non2xx"]: sys.exit("the floor run got answers other than 200")
+print(round(r["requests"]["total"] / r["duration"], 1))'
+  fi
+}
+
 # a fresh range of students per run (4,000,000 indexes: 1,000,000 a load run), so that a demo that ran this before
 # does not refuse them as duplicates: five runs on one demo before the ID numbers come round again
 slot_file="$ROOT/target/bench-exam.slot"
@@ -152,6 +180,10 @@ say "  the province has all of them $(caught_up) s later"
 say "the school node: $CONNECTIONS connections for $DURATION s, its county and province paused…"
 kill -STOP "${parents[@]}"
 load node "$DURATION" "$(( base + 1000000 ))"
+say "the floor under that rate: the same connections asking the school for the caller's own account for $FLOOR_DURATION s"
+say "  (GET /api/v1/account: authenticated, answered from memory, no database; what Jetty, CXF and the login check allow)…"
+floor_rps="$(floor)"
+say "  $floor_rps requests/s"
 resume
 say "  parents resumed: the province has every registration of the run $(caught_up) s later"
 
@@ -159,6 +191,7 @@ say "the whole federation on these two cores: $CONNECTIONS connections for $DURA
 load federation "$DURATION" "$(( base + 2000000 ))"
 say "  the province has all of them $(caught_up) s later"
 
+say "  the floor is $(python3 -c "print(round(float('$floor_rps') / float('$(head -1 "$WORK/baseline.txt" | awk '{print $2}')'), 2))") of baseline_rps: no registration, however little it wrote, could reach a higher ratio"
 share() { python3 -c "
 import json; r = json.load(open('$WORK/node.json'))['rps']; print(round(r / float('$1'), 2))"; }
 say "baseline: plain JDBC single-row durable inserts into embedded Derby (its defaults), $CONNECTIONS threads for $DURATION s…"

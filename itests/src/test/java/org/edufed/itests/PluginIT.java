@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,27 +38,20 @@ class PluginIT {
     @Test
     void aVendorPluginCertifiedAtTheProvinceRunsAtTheSchool() throws Exception {
         Path v100 = generate("1.0.0");
-        // as the vendor builds it: unit tests, the archive, and the generated integration test, which boots a school
-        // node from the distribution, publishes the archive there and drives the plugin over HTTP
-        byte[] kar = build(v100, "verify");
-        assertTrue(
-                Files.readString(v100.resolve("target/failsafe-reports/failsafe-summary.xml"))
-                        .contains("<completed>1</completed>"),
-                "the generated integration test ran");
+        // three more versions of it, each with a fault of its own, copied from the generated project before it is
+        // built (generating each anew took 6 s a time here):
         // the same plugin whose descriptor forgets a permission its code checks
-        Path v101 = generate("1.0.1");
+        Path v101 = version(v100, "1.0.1");
         Path descriptor = v101.resolve("src/main/resources/META-INF/edufed-plugin.json");
         Files.writeString(
                 descriptor, Files.readString(descriptor).replace("\"hello:read\", \"hello:write\"", "\"hello:read\""));
-        byte[] undeclared = build(v101);
-        // and a version for a kernel API this node does not have
-        Path v200 = generate("2.0.0");
+        // a version for a kernel API this node does not have
+        Path v200 = version(v100, "2.0.0");
         Path d200 = v200.resolve("src/main/resources/META-INF/edufed-plugin.json");
         Files.writeString(
                 d200, Files.readString(d200).replace("\"kernelApi\": \"[0.1,1)\"", "\"kernelApi\": \"[9.0,10)\""));
-        byte[] incompatible = build(v200);
-        // and a version whose health check never passes
-        Path v102 = generate("1.0.2");
+        // a version whose health check never passes
+        Path v102 = version(v100, "1.0.2");
         Path health = v102.resolve("src/main/java/cn/example/hello/internal/ExampleHealth.java");
         String healthy = Files.readString(health);
         assertTrue(healthy.contains("return Result.ok(store.count() + \" notes\");"), healthy);
@@ -66,7 +60,19 @@ class PluginIT {
                 healthy.replace(
                         "return Result.ok(store.count() + \" notes\");",
                         "return store.count() < 0 ? Result.ok(\"\") : Result.fail(\"deliberately unhealthy\");"));
-        byte[] unhealthy = build(v102);
+
+        // as the vendor builds it: unit tests, the archive, and the generated integration test, which boots a school
+        // node from the distribution, publishes the archive there and drives the plugin over HTTP
+        byte[] kar = build(v100, "verify");
+        assertTrue(
+                Files.readString(v100.resolve("target/failsafe-reports/failsafe-summary.xml"))
+                        .contains("<completed>1</completed>"),
+                "the generated integration test ran");
+        // the faulty versions: archives only, in one Maven run (their tests are 1.0.0's, which passed)
+        mvn(aggregate(v101, v200, v102), "package", "-DskipTests");
+        byte[] undeclared = kar(v101);
+        byte[] incompatible = kar(v200);
+        byte[] unhealthy = kar(v102);
 
         try (KarafNode province = KarafNode.unpack("province", "plugin-province");
                 KarafNode county = KarafNode.unpack("county", "plugin-county");
@@ -300,12 +306,57 @@ class PluginIT {
         return dir.resolve(ID);
     }
 
-    static byte[] build(Path project) throws Exception {
-        return build(project, "package");
+    /**
+     * A copy of a generated (not yet built) project as another version: the same sources, the project's own
+     * {@code <version>} in its POM replaced (the archetype writes the version nowhere else).
+     */
+    static Path version(Path generated, String version) throws IOException {
+        Path dir = WORK.resolve(version);
+        KarafNode.deleteTree(dir);
+        Path copy = dir.resolve(ID);
+        try (var files = Files.walk(generated)) {
+            for (Path from : (Iterable<Path>) files::iterator) {
+                Path to = copy.resolve(generated.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        Path pom = copy.resolve("pom.xml");
+        String text = Files.readString(pom);
+        // generate(v) puts the project in WORK/v/ID
+        String own = "<version>" + generated.getParent().getFileName() + "</version>";
+        assertTrue(text.contains(own), "the generated POM names its version: " + own);
+        Files.writeString(pom, text.replaceFirst(Pattern.quote(own), "<version>" + version + "</version>"));
+        return copy;
+    }
+
+    /** A POM that builds the projects in one Maven run (a reactor); returns its folder. */
+    static Path aggregate(Path... projects) throws IOException {
+        Path dir = WORK.resolve("variants");
+        KarafNode.deleteTree(dir);
+        Files.createDirectories(dir);
+        StringBuilder modules = new StringBuilder();
+        for (Path p : projects) {
+            modules.append("<module>").append(dir.relativize(p)).append("</module>");
+        }
+        Files.writeString(
+                dir.resolve("pom.xml"),
+                "<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion>"
+                        + "<groupId>cn.example.test</groupId><artifactId>variants</artifactId><version>1</version>"
+                        + "<packaging>pom</packaging><modules>" + modules + "</modules></project>\n");
+        return dir;
     }
 
     static byte[] build(Path project, String phase) throws Exception {
         mvn(project, phase);
+        return kar(project);
+    }
+
+    /** The plugin archive a build of the project made. */
+    static byte[] kar(Path project) throws IOException {
         try (var files = Files.list(project.resolve("target"))) {
             Path kar = files.filter(p -> p.toString().endsWith("-plugin.kar"))
                     .findFirst()
