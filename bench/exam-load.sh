@@ -13,6 +13,8 @@
 #                 that instead (when this script starts the demo).
 #   warm-up       WARMUP (150) s of that load first, not counted: a node on registration day has been running, and
 #                 its JIT (C2) compiles the hot paths in its first minutes (the warm-up's own figures are printed).
+#   steady        then the school alone (parents paused), 20-s runs until one's rate is within STEADY (10) % of the
+#                 one before, at most 160 s: the JIT compiles what the warm-up left (on a slow day, much); printed.
 #   rps, p50_ms, p99_ms   DURATION (60) s at the school node itself: the county and province nodes, which the demo
 #                 runs on the same two cores (a school's parents run elsewhere), are paused (SIGSTOP) meanwhile, so
 #                 the school takes its registrations with its link up the tree down, as it must on a weak link;
@@ -54,6 +56,9 @@ KILL_DURATION="${KILL_DURATION:-20}"
 KILL_AT="${KILL_AT:-8}"
 WARMUP="${WARMUP:-150}"
 FLOOR_DURATION="${FLOOR_DURATION:-20}"
+STEADY="${STEADY:-10}"
+STEADY_RUN=20 # s; 62,500 ID numbers a run: 3,125 registrations/s at most
+STEADY_MAX=160 # s: eight runs, the warm-up's range (1,000,000 from base) from base + 500,000 on
 WORK="$ROOT/target/bench-exam"
 LOAD="$ROOT/bench/exam-load"
 DERBY="$HOME/.m2/repository/org/apache/derby/derby/10.14.2.0/derby-10.14.2.0.jar"
@@ -177,6 +182,24 @@ say "warm-up: $CONNECTIONS connections for $WARMUP s, the whole federation runni
 load warmup "$WARMUP" "$base"
 say "  the province has all of them $(caught_up) s later"
 
+# the school's JIT (C2) compiles its hot paths while it takes registrations, with what CPU the other two nodes leave
+# it: on a slow day the warm-up's 150 s did not finish it (the school's rate rose ~40 % over the next two minutes).
+# So, its parents paused, STEADY_RUN-s runs until one is within STEADY % of the one before (at most STEADY_MAX s:
+# the rest of the warm-up's range of ID numbers); not counted, each printed.
+say "steadying: the school alone, $CONNECTIONS connections, $STEADY_RUN-s runs until its rate holds within $STEADY % (not counted)…"
+kill -STOP "${parents[@]}"
+prev=0 spent=0 i=0
+while :; do
+  load "steady$i" "$STEADY_RUN" "$(( base + 500000 + i * 62500 ))"
+  rate="$(python3 -c "import json; print(json.load(open('$WORK/steady$i.json'))['rps'])")"
+  spent=$(( spent + STEADY_RUN ))
+  python3 -c "import sys; sys.exit(0 if $prev > 0 and abs($rate - $prev) <= $STEADY / 100 * $prev else 1)" && break
+  if [ "$spent" -ge "$STEADY_MAX" ]; then say "  not steady after $spent s: measuring anyway"; break; fi
+  prev="$rate" i=$(( i + 1 ))
+done
+resume
+say "  steady after $spent s at $rate registrations/s; the province has all of them $(caught_up) s later"
+
 say "the school node: $CONNECTIONS connections for $DURATION s, its county and province paused…"
 kill -STOP "${parents[@]}"
 load node "$DURATION" "$(( base + 1000000 ))"
@@ -191,12 +214,13 @@ say "the whole federation on these two cores: $CONNECTIONS connections for $DURA
 load federation "$DURATION" "$(( base + 2000000 ))"
 say "  the province has all of them $(caught_up) s later"
 
-say "  the floor is $(python3 -c "print(round(float('$floor_rps') / float('$(head -1 "$WORK/baseline.txt" | awk '{print $2}')'), 2))") of baseline_rps: no registration, however little it wrote, could reach a higher ratio"
+share_of() { python3 -c "print(round(float('$1') / float('$2'), 2))"; }
 share() { python3 -c "
 import json; r = json.load(open('$WORK/node.json'))['rps']; print(round(r / float('$1'), 2))"; }
 say "baseline: plain JDBC single-row durable inserts into embedded Derby (its defaults), $CONNECTIONS threads for $DURATION s…"
 java -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-db" "$CONNECTIONS" "$DURATION" single > "$WORK/baseline.txt"
 say "  $(head -1 "$WORK/baseline.txt")"
+say "  the floor ($floor_rps requests/s) is $(share_of "$floor_rps" "$(head -1 "$WORK/baseline.txt" | awk '{print $2}')") of it: no registration, however little it wrote, could reach a higher ratio"
 # the settings the school's storage gave its Derby (StorageComponent.derbyTuning), as its JVM has them
 derby_props="$(jcmd "$(pid_of school)" VM.system_properties 2>/dev/null | grep '^derby\.storage\.' | sed 's/^/-D/' | tr '\n' ' ')"
 say "  the same with the school's Derby settings (${derby_props:-none found}), then what a registration writes at the"

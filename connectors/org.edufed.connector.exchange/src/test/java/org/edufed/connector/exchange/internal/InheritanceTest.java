@@ -77,6 +77,21 @@ class InheritanceTest {
                 storage, store, federation, upward, inheritance, new SettingsComponent(inheritance), sync, code);
     }
 
+    /** A province and a county (not enrolled: a test does that where it needs it); closing it closes both. */
+    record Pair(Node province, Node county) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try (var a = province.storage();
+                    var b = county.storage()) {
+                // both closed, the second even when the first fails
+            }
+        }
+    }
+
+    private Pair pair(Dialect dialect) throws Exception {
+        return new Pair(node(dialect, Level.PROVINCE, "510000"), node(dialect, Level.COUNTY, "510104"));
+    }
+
     /** Applies everything new on the parent's feed to the child, page by page, as the pull route does. */
     private static int pull(Node parent, Node child) throws Exception {
         int applied = 0;
@@ -179,10 +194,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void applyingTheSameItemsTwiceChangesNothing(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             province.settings().set("k.one", "1", Mode.OVERRIDABLE);
             ObjectNode page = FeedPages.page(
                     province.store(), new Topics(), Json.object(), 0, 100, Level.COUNTY, FeedPages.EVERYONE);
@@ -212,10 +226,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void aPageEndsOnceItsPayloadsReachItsCharacterBudgetAndTheNextGoesOn(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             for (String k : List.of("big.a", "big.b", "big.c")) {
                 province.settings().set(k, k.substring(4).repeat(3000), Mode.OVERRIDABLE);
             }
@@ -290,10 +303,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void aBatchOfUpdatesRemovalsAndNewKeysReachesTheLevelBelow(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             List<Inheritance.Change> first = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 first.add(new Inheritance.Change(String.format("mix.k%02d", i), "v" + i, Mode.OVERRIDABLE));
@@ -398,10 +410,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void manyChangesAtOnceAreAllOrNothing(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             List<Inheritance.Change> many = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 many.add(new Inheritance.Change("bulk.k" + i, "值" + i, i % 2 == 0 ? Mode.LOCKED : Mode.OVERRIDABLE));
@@ -550,10 +561,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void aReorderedOrGappedPageIsRefusedWholeAndACompactedFeedStillConverges(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             for (int v = 1; v <= 3; v++) {
                 province.settings().set("k.a", "a" + v, Mode.OVERRIDABLE);
                 province.settings().set("k.b", "b" + v, Mode.OVERRIDABLE);
@@ -590,10 +600,9 @@ class InheritanceTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void reconciliationFindsWhatDiffersFromTheParentAndTheRepairConverges(Dialect dialect) throws Exception {
-        Node province = node(dialect, Level.PROVINCE, "510000");
-        Node county = node(dialect, Level.COUNTY, "510104");
-        try (var a = province.storage();
-                var b = county.storage()) {
+        try (Pair pair = pair(dialect)) {
+            Node province = pair.province();
+            Node county = pair.county();
             province.settings().set("k.a", "1", Mode.LOCKED);
             province.settings().set("k.b", "2", Mode.OVERRIDABLE);
             province.settings().set("k.c", "3", Mode.OVERRIDABLE);
