@@ -13,7 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * threads for the same time writing in plain JDBC what a registration writes at a school: three rows of those
  * sizes (the registration, the exchange's record of it, its outbox row) in one durable transaction; prints
  * {@code baseline_tx_rps <transactions per second>}.
- *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds> [single]   (single: the first only)
+ *
+ * <p>Each rate is measured after a warm-up of the same work on the same threads, not counted (its rate printed to
+ * standard error): a fresh JVM runs Derby interpreted at first, and its first 20 s of inserts ran at ~0.6 of the
+ * rate of the next (3,733 then 5,367/s, 2026-12-05), while the node it is compared with has been warmed for minutes.
+ *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds> <warm-up seconds> [single]
+ *   (single: the first only)
  */
 public class Baseline {
 
@@ -36,6 +41,7 @@ public class Baseline {
         String url = "jdbc:derby:" + java.nio.file.Path.of(args[0]).toAbsolutePath() + ";create=true";
         int threads = Integer.parseInt(args[1]);
         long seconds = Long.parseLong(args[2]);
+        long warmup = Long.parseLong(args[3]);
         try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
             s.executeUpdate("CREATE TABLE reg (id VARCHAR(36) NOT NULL PRIMARY KEY, name VARCHAR(60) NOT NULL,"
                     + " id_cipher VARCHAR(200) NOT NULL, phone_cipher VARCHAR(200) NOT NULL,"
@@ -48,20 +54,20 @@ public class Baseline {
                     + " topic VARCHAR(64) NOT NULL, global_id VARCHAR(300) NOT NULL, payload VARCHAR(32000) NOT NULL,"
                     + " created_at TIMESTAMP NOT NULL)");
         }
-        System.out.printf("baseline_rps %.1f%n", rate(url, threads, seconds, c -> {
+        System.out.printf("baseline_rps %.1f%n", rate(url, threads, warmup, seconds, c -> {
             PreparedStatement ps = c.prepareStatement("INSERT INTO reg VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
             return () -> {
                 bindRegistration(ps, UUID.randomUUID().toString());
                 ps.executeUpdate();
             };
         }));
-        if (args.length > 3 && args[3].equals("single")) {
+        if (args.length > 4 && args[4].equals("single")) {
             shutdown();
             return;
         }
         String payload = "{\"year\":\"2027\",\"name\":\"考生甲乙丙\",\"idNumber\":\"" + CIPHER + "\",\"guardianPhone\":\""
                 + CIPHER + "\",\"preferences\":" + PREFS + "}";
-        System.out.printf("baseline_tx_rps %.1f%n", rate(url, threads, seconds, c -> {
+        System.out.printf("baseline_tx_rps %.1f%n", rate(url, threads, warmup, seconds, c -> {
             c.setAutoCommit(false);
             PreparedStatement reg = c.prepareStatement("INSERT INTO reg VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)");
             PreparedStatement rec = c.prepareStatement("INSERT INTO rec VALUES (?, ?, ?, CURRENT_TIMESTAMP)");
@@ -100,6 +106,17 @@ public class Baseline {
         ps.setString(3, CIPHER);
         ps.setString(4, CIPHER);
         ps.setString(5, PREFS);
+    }
+
+    /**
+     * Units of work per second from {@code threads} threads, each on its own connection, for {@code seconds}, after
+     * {@code warmup} seconds of the same (its rate to standard error).
+     */
+    static double rate(String url, int threads, long warmup, long seconds, Work work) throws Exception {
+        if (warmup > 0) {
+            System.err.printf("  (warm-up: %.1f a second for %d s, not counted)%n", rate(url, threads, warmup, work), warmup);
+        }
+        return rate(url, threads, seconds, work);
     }
 
     /** Units of work per second from {@code threads} threads, each on its own connection, for {@code seconds}. */
