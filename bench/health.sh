@@ -9,7 +9,8 @@
 # health_rps / account_rps).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODES="$ROOT/target/demo/nodes.json"
+# shellcheck source=bench/lib/demo.sh
+. "$ROOT/bench/lib/demo.sh"
 CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-20}"
 ROUNDS="${ROUNDS:-3}"
@@ -17,23 +18,16 @@ WORK="$ROOT/target/bench-health"
 S="http://127.0.0.1:18183"
 command -v wrk >/dev/null || { echo "health.sh: needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
 export EDUFED_JIT="${EDUFED_JIT:-c2}"
-started=""
-if ! curl -sf -o /dev/null "$S/api/v1/health" 2>/dev/null; then
-  "$ROOT/edufed" demo >&2
-  started=1
-fi
-pid_of() { pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/$1 " | head -1; }
+ensure_demo
 parents=("$(pid_of county)" "$(pid_of province)")
 cleanup() {
   kill -CONT "${parents[@]}" 2>/dev/null || true
   rm -f "$WORK/account.lua"
-  [ -z "$started" ] || "$ROOT/edufed" stop >&2 || true
+  stop_demo
 }
 trap cleanup EXIT
 rm -rf "$WORK" && mkdir -p "$WORK"
-SP="$(grep '"level": "school"' "$NODES" | sed 's/.*"admin_password": "\([^"]*\)".*/\1/')"
-(umask 077; printf 'wrk.headers["Authorization"] = "Basic %s"\n' "$(printf 'admin:%s' "$SP" | base64 -w0)" \
-  > "$WORK/account.lua")
+auth_lua "$WORK/account.lua" "$(pw school)"
 school="$(pid_of school)"
 ticks() { awk '{print $14 + $15}' "/proc/$school/stat"; }
 hz="$(getconf CLK_TCK)"

@@ -15,18 +15,12 @@
 # Last line: JSON.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODES="$ROOT/target/demo/nodes.json"
+# shellcheck source=bench/lib/demo.sh
+. "$ROOT/bench/lib/demo.sh"
 VERSIONS="${VERSIONS:-5}"
 WORK="$ROOT/target/bench-plugins"
-started=""
-if ! curl -sf -o /dev/null http://127.0.0.1:18183/api/v1/health 2>/dev/null; then
-  "$ROOT/edufed" demo >&2
-  started=1
-fi
-cleanup() { [ -z "$started" ] || "$ROOT/edufed" stop >&2 || true; }
-trap cleanup EXIT
-pw() { grep "\"level\": \"$1\"" "$NODES" | sed 's/.*"admin_password": "\([^"]*\)".*/\1/'; }
-url() { grep "\"level\": \"$1\"" "$NODES" | sed 's/.*"url": "\([^"]*\)".*/\1/'; }
+ensure_demo
+trap stop_demo EXIT
 P="$(url province)"; PP="$(pw province)"; S="$(url school)"; SP="$(pw school)"
 VERSION="$(sed -n "s:.*<parent>.*<version>\(.*\)</version></parent>.*:\1:p" "$ROOT/plugins/pom.xml" | head -1)"
 rm -rf "$WORK" && mkdir -p "$WORK"

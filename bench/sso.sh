@@ -7,17 +7,11 @@
 # Needs: a build, Debian's chromium, and npm ci in itests/browser (./edufed test does both). Last line: JSON.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODES="$ROOT/target/demo/nodes.json"
-started=""
-if ! curl -sf -o /dev/null http://127.0.0.1:18183/api/v1/health 2>/dev/null; then
-  "$ROOT/edufed" demo >&2
-  started=1
-fi
-cleanup() { [ -z "$started" ] || "$ROOT/edufed" stop >&2 || true; }
-trap cleanup EXIT
+# shellcheck source=bench/lib/demo.sh
+. "$ROOT/bench/lib/demo.sh"
+ensure_demo
+trap stop_demo EXIT
 [ -d "$ROOT/itests/browser/node_modules/playwright-core" ] || (cd "$ROOT/itests/browser" && npm ci --no-audit --no-fund --loglevel=error >&2)
-pw() { grep "\"level\": \"$1\"" "$NODES" | sed 's/.*"admin_password": "\([^"]*\)".*/\1/'; }
-url() { grep "\"level\": \"$1\"" "$NODES" | sed 's/.*"url": "\([^"]*\)".*/\1/'; }
 # the school must trust the province first (its metadata travels down, the school's up)
 for ((i = 0; i < 120; i++)); do
   curl -s "$(url school)/console/login" | grep -q sso-login && break

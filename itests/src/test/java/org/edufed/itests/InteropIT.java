@@ -117,10 +117,7 @@ class InteropIT {
             String audit = province.get("/api/v1/audit?limit=100", "admin", pw).body();
             assertTrue(audit.contains("sso.badSignature") && audit.contains("via https://idp.example.test/idp"), audit);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
-            }
+            KarafNode.deleteTreeQuietly(dir);
         }
     }
 
@@ -280,10 +277,7 @@ class InteropIT {
             assertTrue(audit.contains("sso.sp.noCertificate") && audit.contains("sso.sp.nodeEntity"), audit);
             assertTrue(audit.contains("sso.unknownSp") && audit.contains("sso.unsigned"), audit);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
-            }
+            KarafNode.deleteTreeQuietly(dir);
         }
     }
 

@@ -386,6 +386,18 @@ public final class KarafNode implements AutoCloseable {
 
     private static final java.util.Random RANDOM = new java.security.SecureRandom();
 
+    /**
+     * {@link #deleteTree} for a test's {@code finally}: what cannot be deleted is left, so that a cleanup failure
+     * never hides the test's own.
+     */
+    static void deleteTreeQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // left for the temp folder's owner; the test's outcome is what counts
+        }
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
