@@ -51,7 +51,8 @@
 # Last line: {"rps":…,"p50_ms":…,"p99_ms":…,"baseline_rps":…,"ratio":…,"acknowledged":…,"lost":…,"doubled":…}
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NODES="$ROOT/target/demo/nodes.json"
+# shellcheck source=bench/lib/demo.sh
+. "$ROOT/bench/lib/demo.sh"
 CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-60}"
 KILL_DURATION="${KILL_DURATION:-20}"
@@ -70,14 +71,8 @@ die() { say "exam-load.sh: $*"; exit 1; }
 
 # the school as set up for a registration day at its own node: both JIT compilers (bin/setenv)
 export EDUFED_JIT="${EDUFED_JIT:-c2}"
-started=""
-if ! curl -sf -o /dev/null http://127.0.0.1:18183/api/v1/health 2>/dev/null; then
-  "$ROOT/edufed" demo >&2
-  started=1
-fi
-cleanup() { [ -z "$started" ] || "$ROOT/edufed" stop >&2 || true; }
-trap cleanup EXIT
-pw() { grep "\"level\": \"$1\"" "$NODES" | sed 's/.*"admin_password": "\([^"]*\)".*/\1/'; }
+ensure_demo
+trap stop_demo EXIT
 S="http://127.0.0.1:18183"; SP="$(pw school)"
 LOAD_TOOL="${LOAD_TOOL:-$(command -v wrk >/dev/null && echo wrk || echo autocannon)}"
 if [ "$LOAD_TOOL" = autocannon ]; then
@@ -104,7 +99,6 @@ for ((i = 0; i < 240; i++)); do
 done
 
 # CPU time (user + system, clock ticks) each node's JVM has used so far
-pid_of() { pgrep -f -- "-Dkaraf.home=$ROOT/target/demo/$1 " | head -1; }
 if tr '\0' ' ' < "/proc/$(pid_of school)/cmdline" | grep -q -- "-XX:TieredStopAtLevel=1"; then
   say "the school runs C1 only (a demo started without EDUFED_JIT=c2)"
 else
@@ -156,7 +150,7 @@ floor() {
   code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $auth" "$S/api/v1/account")"
   [ "$code" = 200 ] || die "GET /api/v1/account answered $code, not 200"
   if [ "$LOAD_TOOL" = wrk ]; then
-    (umask 077; printf 'wrk.headers["Authorization"] = "%s"\n' "$auth" > "$WORK/floor.lua")
+    auth_lua "$WORK/floor.lua" "$SP"
     wrk -t2 -c"$CONNECTIONS" -d"$FLOOR_DURATION"s -s "$WORK/floor.lua" "$S/api/v1/account" > "$WORK/floor.txt"
     rm -f "$WORK/floor.lua"
     ! grep -q 'Non-2xx' "$WORK/floor.txt" || die "the floor run got answers other than 200: $(cat "$WORK/floor.txt")"
@@ -179,7 +173,7 @@ echo "$slot" > "$slot_file"
 base=$(( slot * 4000000 ))
 parents=("$(pid_of county)" "$(pid_of province)")
 resume() { kill -CONT "${parents[@]}" 2>/dev/null || true; }
-trap 'resume; cleanup' EXIT
+trap 'resume; stop_demo' EXIT
 
 say "warm-up: $CONNECTIONS connections for $WARMUP s, the whole federation running (not counted)…"
 load warmup "$WARMUP" "$base"
