@@ -334,6 +334,7 @@ public final class RestServer implements HealthCheck {
                     new BodyLimitFilter()));
             factory.setFeatures(List.of(openApi()));
             factory.setOutInterceptors(List.of(new HttpDate.Interceptor()));
+            factory.setInInterceptors(List.of(new NoInputCache()));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
         } catch (RuntimeException e) {
