@@ -25,8 +25,8 @@
 #   baseline_rps  single-row durable inserts of a row the same size into embedded Derby 10.14.2.0 (its default
 #                 settings) through plain JDBC, from CONNECTIONS threads for DURATION seconds
 #                 (bench/exam-load/Baseline.java), on the same disk right after, each rate after BASELINE_WARMUP (20) s
-#                 of the same inserts in the same JVM, not counted (Derby's JIT: a cold JVM's first 20 s ran at ~0.6
-#                 of the rate of the next, and the node is measured warm); also printed, not in the JSON: the
+#                 of the same inserts in the same JVM, not counted (Derby's JIT: a cold JVM's first 20 s ran at 0.6-0.7
+#                 of the rate of the next 60, and the node is measured warm); also printed, not in the JSON: the
 #                 same with the Derby settings the school's storage gives its own database (its page cache,
 #                 checkpoints every 64 MB of log in 16 MB files: StorageComponent.derbyTuning), and the node's rate
 #                 as a share of that; ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,

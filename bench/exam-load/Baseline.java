@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code baseline_tx_rps <transactions per second>}.
  *
  * <p>Each rate is measured after a warm-up of the same work on the same threads, not counted (its rate printed to
- * standard error): a fresh JVM runs Derby interpreted at first, and its first 20 s of inserts ran at ~0.6 of the
- * rate of the next (3,733 then 5,367/s, 2026-12-05), while the node it is compared with has been warmed for minutes.
+ * standard error): a fresh JVM runs Derby interpreted at first, and its first 20 s of inserts ran at 0.6–0.7 of the
+ * rate of the next 60 s (5,746 then 9,558/s; 8,699 then 11,944/s; exam-load.sh, 2026-12-05), while the node it is
+ * compared with has been warmed for minutes.
  *   java -cp derby.jar Baseline.java <database-dir> <threads> <seconds> <warm-up seconds> [single]
  *   (single: the first only)
  */
@@ -114,7 +115,8 @@ public class Baseline {
      */
     static double rate(String url, int threads, long warmup, long seconds, Work work) throws Exception {
         if (warmup > 0) {
-            System.err.printf("  (warm-up: %.1f a second for %d s, not counted)%n", rate(url, threads, warmup, work), warmup);
+            double warm = rate(url, threads, warmup, work);
+            System.err.printf("  (warm-up: %.1f a second for %d s, not counted)%n", warm, warmup);
         }
         return rate(url, threads, seconds, work);
     }
