@@ -30,8 +30,8 @@
 #                 same with the Derby settings the school's storage gives its own database (its page cache,
 #                 checkpoints every 64 MB of log in 16 MB files: StorageComponent.derbyTuning), and the node's rate
 #                 as a share of that; ratio = rps / baseline_rps (goals: >= 1,000 registrations/s, p99 < 250 ms,
-#                 ratio >= 0.25). Printed beside it, not in the JSON: the rate of transactions writing the three
-#                 rows a registration writes at a school (registration, exchange record, outbox row) in plain JDBC
+#                 ratio >= 0.25). Printed beside it, not in the JSON: the rate of transactions writing the two
+#                 rows a registration writes at a school (registration, outbox row naming it) in plain JDBC
 #                 (the school's Derby settings), and the node's rate as a share of it.
 #   floor         (printed, not in the JSON) right after the node run, its parents still paused: the same clients
 #                 asking the school for GET /api/v1/account (authenticated, answered from memory, no database) for
@@ -222,7 +222,7 @@ say "  the floor ($floor_rps requests/s) is $(share_of "$floor_rps" "$(head -1 "
 # the settings the school's storage gave its Derby (StorageComponent.derbyTuning), as its JVM has them
 derby_props="$(jcmd "$(pid_of school)" VM.system_properties 2>/dev/null | grep '^derby\.storage\.' | sed 's/^/-D/' | tr '\n' ' ')"
 say "  the same with the school's Derby settings (${derby_props:-none found}), then what a registration writes at the"
-say "  school (3 rows, one durable transaction) in plain JDBC, $CONNECTIONS threads for $DURATION s each…"
+say "  school (2 rows, one durable transaction) in plain JDBC, $CONNECTIONS threads for $DURATION s each…"
 # shellcheck disable=SC2086 # one -D argument a property
 java $derby_props -cp "$DERBY" "$LOAD/Baseline.java" "$WORK/baseline-tuned-db" "$CONNECTIONS" "$DURATION" \
   "$BASELINE_WARMUP" > "$WORK/baseline-tuned.txt"

@@ -238,7 +238,7 @@ public final class Reconciler {
                 }
             }
         }
-        answer.put("total", federation.store().countOf("edufed_fed_record", topic));
+        answer.put("total", upward.heldCount(topic));
         return answer;
     }
 

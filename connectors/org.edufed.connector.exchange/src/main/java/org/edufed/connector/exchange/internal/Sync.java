@@ -305,7 +305,7 @@ public final class Sync {
         for (Topic t : topics.list()) {
             boolean down = t.direction() == Topic.Direction.DOWN;
             // the large tables are counted per declared topic (the small outbox and dead letters all at once)
-            int count = store.countOf(down ? "edufed_item_inherited" : "edufed_fed_record", t.name());
+            int count = down ? store.countOf("edufed_item_inherited", t.name()) : upward.heldCount(t.name());
             FederationStore.Watermark w = rows.getOrDefault(t.name(), none);
             FederationStore.Watermark channel = down ? feed : up;
             boolean failedSince = channel.lastErrorAt() != null

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.AuditLog;
 import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.federation.OwnRecords;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Scope;
@@ -106,6 +108,54 @@ public final class UpwardComponent implements Upward {
     }
 
     /**
+     * Changes of records their plugin keeps ({@link Topic#ownRecords()}): an outbox row each, naming the record,
+     * and nothing else — except a deletion, whose record the plugin no longer holds: it is kept here (a tombstone,
+     * newest version wins as for any record) to go up and to be reconciled.
+     */
+    @Override
+    public void enqueueOwn(Connection c, String topic, List<Change> changes) throws SQLException {
+        checkTopic(topic);
+        if (ownRecords(topic) == null) {
+            throw new IllegalArgumentException("upward record: topic " + topic + " does not keep its own records");
+        }
+        List<Item> items = new ArrayList<>(changes.size());
+        List<Item> tombstones = new ArrayList<>();
+        for (Change ch : changes) {
+            if (ch == null
+                    || ch.localId() == null
+                    || ch.localId().isBlank()
+                    || ch.localId().length() > 270) {
+                throw new IllegalArgumentException("upward record: bad id");
+            }
+            Item item = new Item(
+                    0,
+                    topic,
+                    identity.code() + ":" + ch.localId(),
+                    identity.code(),
+                    ch.version(),
+                    ch.deleted(),
+                    ch.deleted() ? "{}" : null);
+            items.add(item);
+            if (ch.deleted()) {
+                tombstones.add(item);
+            }
+        }
+        Connection own = platformView(c);
+        if (!tombstones.isEmpty()) {
+            // an older deletion than one held is not queued (as keepNewest decides for any record)
+            Set<Item> kept = new HashSet<>(keepNewest(own, tombstones));
+            items.removeIf(i -> i.deleted() && !kept.contains(i));
+        }
+        forwardAll(own, items);
+    }
+
+    /** The records of a topic that its plugin keeps itself, or {@code null} (the exchange keeps a copy of each). */
+    private OwnRecords ownRecords(String topic) {
+        Topic t = topics.get(topic);
+        return t == null || t.direction() != Topic.Direction.UP ? null : t.ownRecords();
+    }
+
+    /**
      * A connection a plugin handed over to write its records in its own transaction, as the platform uses it
      * ({@link org.edufed.kernel.api.storage.Storage#platformView}): the same pooled connection and transaction take
      * the exchange's few statements directly, not each checked and let through only after a refusal and a look at
@@ -130,12 +180,7 @@ public final class UpwardComponent implements Upward {
 
     /** The outbox items of this node's entries, checked; sealed here unless the caller {@code sealed} them. */
     private List<Item> items(String topic, List<Entry> entries, boolean sealed) {
-        if (topic == null || !TOPIC_NAME.matcher(topic).matches()) {
-            throw new IllegalArgumentException("upward record: bad topic");
-        }
-        if (!topics.isDeclared(topic, Topic.Direction.UP)) {
-            throw new IllegalArgumentException("upward record: topic " + topic + " is not declared as an upward topic");
-        }
+        checkTopic(topic);
         List<Item> items = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             if (e == null
@@ -156,6 +201,16 @@ public final class UpwardComponent implements Upward {
                     sealed ? checkSealed(topic, e.payloadJson()) : seal(topic, e.payloadJson())));
         }
         return items;
+    }
+
+    /** Throws {@link IllegalArgumentException} unless the topic is a well-formed, declared upward topic. */
+    private void checkTopic(String topic) {
+        if (topic == null || !TOPIC_NAME.matcher(topic).matches()) {
+            throw new IllegalArgumentException("upward record: bad topic");
+        }
+        if (!topics.isDeclared(topic, Topic.Direction.UP)) {
+            throw new IllegalArgumentException("upward record: topic " + topic + " is not declared as an upward topic");
+        }
     }
 
     /**
@@ -325,6 +380,8 @@ public final class UpwardComponent implements Upward {
                     }
                 }
             }
+            // records their plugin keeps: asked for once per topic, the newest version of each
+            Map<String, OwnRecords.Held> own = ownHeld(rows);
             // the records the rows name, one primary-key lookup each through one statement (a join let Derby
             // choose to read the whole record table for every batch)
             try (PreparedStatement held = c.prepareStatement(
@@ -339,6 +396,20 @@ public final class UpwardComponent implements Upward {
                         out.add(row);
                         continue;
                     }
+                    OwnRecords.Held h = own.get(row.topic() + "\n" + row.globalId());
+                    if (h != null) {
+                        chars += h.payloadJson().length();
+                        out.add(new Item(
+                                row.id(),
+                                row.topic(),
+                                row.globalId(),
+                                row.origin(),
+                                h.version(),
+                                false,
+                                h.payloadJson()));
+                        continue;
+                    }
+                    // not (or no longer) held by its plugin: its deletion, or a record kept here
                     held.setString(1, row.topic());
                     held.setString(2, row.globalId());
                     try (ResultSet rs = held.executeQuery()) {
@@ -370,6 +441,32 @@ public final class UpwardComponent implements Upward {
         if (!orphans.isEmpty()) {
             LOG.error("{} outbox rows name records no longer held at this node; kept as dead letters", orphans.size());
             bury(orphans, "record no longer held at this node");
+        }
+        return out;
+    }
+
+    /**
+     * Of the outbox rows that name a record of this node's whose plugin keeps it ({@link Topic#ownRecords()}), the
+     * records their plugins hold now, by topic and global id ({@code <topic>\n<global id>}).
+     */
+    private Map<String, OwnRecords.Held> ownHeld(List<Item> rows) throws SQLException {
+        Map<String, List<String>> wanted = new HashMap<>();
+        String prefix = identity.code() + ":";
+        for (Item row : rows) {
+            if (row.payload() == null && row.globalId().startsWith(prefix) && ownRecords(row.topic()) != null) {
+                wanted.computeIfAbsent(row.topic(), t -> new ArrayList<>())
+                        .add(row.globalId().substring(prefix.length()));
+            }
+        }
+        Map<String, OwnRecords.Held> out = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : wanted.entrySet()) {
+            OwnRecords records = ownRecords(e.getKey());
+            if (records == null) {
+                continue; // its plugin went away meanwhile: as any record not held, below
+            }
+            for (OwnRecords.Held h : records.get(e.getValue()).values()) {
+                out.put(e.getKey() + "\n" + prefix + h.localId(), h);
+            }
         }
         return out;
     }
@@ -822,7 +919,8 @@ public final class UpwardComponent implements Upward {
             for (int i = 0; i < inScope.parameters().size(); i++) {
                 ps.setString(i + 2, inScope.parameters().get(i));
             }
-            ps.setMaxRows(Math.max(1, Math.min(limit, 10_000)));
+            int max = Math.max(1, Math.min(limit, 10_000));
+            ps.setMaxRows(max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Record(
@@ -835,10 +933,57 @@ public final class UpwardComponent implements Upward {
                             rs.getTimestamp(7).toInstant()));
                 }
             }
+            OwnRecords own = ownRecords(topic);
+            if (own != null && scope.covers(identity.code())) {
+                return newestOf(out, own.newest(max), topic, max);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         return out;
+    }
+
+    /**
+     * The records kept here and those a plugin keeps, merged: one per global id (its newest version; a copy kept
+     * here from before its plugin kept its own gives way to the plugin's), newest first, at most {@code max}.
+     */
+    private List<Record> newestOf(List<Record> kept, List<OwnRecords.Held> own, String topic, int max) {
+        Map<String, Record> byId = new HashMap<>();
+        for (Record r : kept) {
+            byId.put(r.globalId(), r);
+        }
+        for (OwnRecords.Held h : own) {
+            String id = identity.code() + ":" + h.localId();
+            Record r = byId.get(id);
+            if (r == null || r.version() <= h.version()) {
+                byId.put(
+                        id, new Record(topic, id, identity.code(), h.version(), false, h.payloadJson(), h.changedAt()));
+            }
+        }
+        List<Record> out = new ArrayList<>(byId.values());
+        out.sort(Comparator.comparing(Record::receivedAt).reversed());
+        return out.size() > max ? new ArrayList<>(out.subList(0, max)) : out;
+    }
+
+    /**
+     * How many records of an upward topic are held here: those kept here, and those its plugin keeps (a copy kept
+     * here from before it kept its own, not counted twice).
+     */
+    int heldCount(String topic) throws SQLException {
+        OwnRecords own = ownRecords(topic);
+        if (own == null) {
+            return store.countOf("edufed_fed_record", topic);
+        }
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM edufed_fed_record WHERE topic = ?"
+                        + " AND (origin <> ? OR deleted = TRUE)")) {
+            ps.setString(1, topic);
+            ps.setString(2, identity.code());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) + own.count();
+            }
+        }
     }
 
     /** Every record of a topic held here (own and from the subtree), for reconciliation with the parent. */
@@ -861,7 +1006,21 @@ public final class UpwardComponent implements Upward {
                 }
             }
         }
-        return out;
+        OwnRecords own = ownRecords(topic);
+        if (own == null) {
+            return out;
+        }
+        // with the records its plugin keeps (their payloads are read when they go up), one per global id
+        TreeMap<String, Item> byId = new TreeMap<>();
+        out.forEach(i -> byId.put(i.globalId(), i));
+        own.versions().forEach((localId, version) -> {
+            String id = identity.code() + ":" + localId;
+            Item i = byId.get(id);
+            if (i == null || i.version() <= version) {
+                byId.put(id, new Item(0, topic, id, identity.code(), version, false, null));
+            }
+        });
+        return new ArrayList<>(byId.values());
     }
 
     /** Queues held records for the parent again (the parent lacks them), in one transaction. */

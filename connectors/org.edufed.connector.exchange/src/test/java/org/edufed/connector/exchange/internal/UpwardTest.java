@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.federation.NodeRef;
+import org.edufed.kernel.api.federation.OwnRecords;
 import org.edufed.kernel.api.federation.Topic;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.storage.Dialect;
@@ -468,6 +469,162 @@ class UpwardTest {
             assertEquals(1, count(school, "SELECT COUNT(*) FROM edufed_fed_dead"));
             assertEquals(2, atCounty.received.size());
             assertEquals("2151010001:r5", atCounty.received.get(1).globalId());
+        }
+    }
+
+    /** {@link PersonalTopic} whose plugin keeps the records made at its node in its own rows (here: a map). */
+    static final class OwnTopic implements Topic {
+        final PersonalTopic personal = new PersonalTopic();
+        final java.util.Map<String, OwnRecords.Held> rows = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public String name() {
+            return personal.name();
+        }
+
+        @Override
+        public Direction direction() {
+            return Direction.UP;
+        }
+
+        @Override
+        public java.util.Set<String> sensitiveFields() {
+            return personal.sensitiveFields();
+        }
+
+        @Override
+        public OwnRecords ownRecords() {
+            return new OwnRecords() {
+                @Override
+                public java.util.Map<String, Held> get(java.util.Collection<String> ids) {
+                    java.util.Map<String, Held> out = new java.util.HashMap<>();
+                    ids.forEach(
+                            id -> java.util.Optional.ofNullable(rows.get(id)).ifPresent(h -> out.put(id, h)));
+                    return out;
+                }
+
+                @Override
+                public List<Held> newest(int limit) {
+                    return rows.values().stream()
+                            .sorted(java.util.Comparator.comparing(Held::changedAt)
+                                    .reversed())
+                            .limit(limit)
+                            .toList();
+                }
+
+                @Override
+                public java.util.Map<String, Long> versions() {
+                    java.util.Map<String, Long> out = new java.util.HashMap<>();
+                    rows.forEach((id, h) -> out.put(id, h.version()));
+                    return out;
+                }
+
+                @Override
+                public int count() {
+                    return rows.size();
+                }
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void recordsItsPluginKeepsAreReadFromItNotCopiedAndGoUpNewestOnceWithTheirDeletions(Dialect d) throws Exception {
+        PersonalTopic atCounty = new PersonalTopic();
+        OwnTopic own = new OwnTopic();
+        try (Pair pair = pair(d, atCounty, own)) {
+            Node county = pair.county();
+            Node school = pair.school();
+            String topic = "exam.registrations";
+            String id = "11010519491231002X";
+            java.time.Instant t0 = java.time.Instant.parse("2027-03-01T08:00:00Z");
+            String v1 = school.upward().seal(topic, "{\"name\":\"李雷\",\"idNumber\":\"" + id + "\"}");
+            own.rows.put("r1", new OwnRecords.Held("r1", 1, v1, t0));
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueOwn(c, topic, List.of(new Upward.Change("r1", 1, false)));
+                return null;
+            });
+            // corrected before it went up: the plugin's row holds version 2
+            String v2 = school.upward().seal(topic, "{\"name\":\"李雷雷\",\"idNumber\":\"" + id + "\"}");
+            own.rows.put("r1", new OwnRecords.Held("r1", 2, v2, t0.plusSeconds(60)));
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueOwn(c, topic, List.of(new Upward.Change("r1", 2, false)));
+                return null;
+            });
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_record"), "no copy kept by the exchange");
+            assertEquals(2, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"));
+            assertEquals("nullnull", stored(school, "edufed_fed_outbox"));
+            // both rows go up as the record is now (opened inside the envelope); the parent keeps it once
+            List<UpwardComponent.Item> batch = school.upward().pending(10);
+            assertEquals(
+                    List.of(2L, 2L),
+                    batch.stream().map(UpwardComponent.Item::version).toList());
+            assertTrue(school.upward().toJson(batch, Level.COUNTY).toString().contains(id));
+            push(school, county);
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"));
+            assertEquals(1, atCounty.received.size());
+            assertEquals(2, atCounty.received.get(0).version());
+            assertTrue(county.upward()
+                    .open(topic, atCounty.received.get(0).payload())
+                    .contains("李雷雷"));
+            // held, listed and counted at the school from the plugin's rows
+            assertEquals(1, school.upward().heldCount(topic));
+            assertEquals(
+                    List.of("2151010001:r1@2"),
+                    school.upward().held(topic).stream()
+                            .map(i -> i.globalId() + "@" + i.version())
+                            .toList());
+            List<Upward.Record> listed = school.upward().records(topic, 10);
+            assertEquals(1, listed.size());
+            assertEquals(v2, listed.get(0).payload());
+            assertEquals(
+                    0,
+                    school.upward()
+                            .records(topic, org.edufed.kernel.api.security.Scope.NONE, 10)
+                            .size());
+
+            // withdrawn: the row is gone, the exchange keeps the deletion and sends it up
+            own.rows.remove("r1");
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueOwn(c, topic, List.of(new Upward.Change("r1", 3, true)));
+                return null;
+            });
+            assertEquals(1, count(school, "SELECT COUNT(*) FROM edufed_fed_record WHERE deleted = TRUE"));
+            push(school, county);
+            assertEquals(2, atCounty.received.size());
+            assertTrue(atCounty.received.get(1).deleted());
+            assertEquals(3, atCounty.received.get(1).version());
+            assertEquals(1, school.upward().heldCount(topic), "the deletion, as a record kept here");
+
+            // a record kept here before its plugin kept its own (an upgraded node): counted and listed once
+            own.rows.put("r7", new OwnRecords.Held("r7", 2, v2, t0.plusSeconds(120)));
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueSealed(c, topic, List.of(new Upward.Entry("r7", 1, v1, false)));
+                return null;
+            });
+            assertEquals(2, school.upward().heldCount(topic));
+            assertEquals(
+                    List.of("2151010001:r1@3", "2151010001:r7@2"),
+                    school.upward().held(topic).stream()
+                            .map(i -> i.globalId() + "@" + i.version())
+                            .toList());
+            assertEquals(2, school.upward().records(topic, 10).size());
+            assertEquals(v2, school.upward().records(topic, 1).get(0).payload());
+
+            // a change of a record neither its plugin nor the exchange holds: a dead letter, the rest goes on
+            school.storage().inTransaction(c -> {
+                school.upward().enqueueOwn(c, topic, List.of(new Upward.Change("r9", 1, false)));
+                return null;
+            });
+            push(school, county);
+            assertEquals(1, count(school, "SELECT COUNT(*) FROM edufed_fed_dead"));
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"));
+
+            // only a topic whose plugin keeps its records takes changes alone
+            assertThrows(IllegalArgumentException.class, () -> school.storage().inTransaction(c -> {
+                school.upward().enqueueOwn(c, "reports", List.of(new Upward.Change("x", 1, false)));
+                return null;
+            }));
         }
     }
 

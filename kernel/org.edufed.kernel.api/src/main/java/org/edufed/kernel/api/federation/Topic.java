@@ -87,4 +87,15 @@ public interface Topic {
     default boolean addressed() {
         return false;
     }
+
+    /**
+     * The records of this (upward) topic made at this node, when the bundle keeps them in its own rows and queues
+     * their changes with {@link Upward#enqueueOwn}: the exchange then reads them from there instead of keeping a
+     * copy. The default, {@code null}: the exchange keeps a copy of each record queued.
+     *
+     * @since 1.5
+     */
+    default OwnRecords ownRecords() {
+        return null;
+    }
 }

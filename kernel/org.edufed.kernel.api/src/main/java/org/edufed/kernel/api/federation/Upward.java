@@ -55,6 +55,21 @@ public interface Upward {
      */
     void enqueueSealed(Connection connection, String topic, List<Entry> entries) throws SQLException;
 
+    /** A change of a record its bundle keeps itself, for {@link #enqueueOwn}. */
+    record Change(String localId, long version, boolean deleted) {}
+
+    /**
+     * Queues changes of records of a topic whose bundle keeps them in its own rows ({@link Topic#ownRecords()}),
+     * inside the caller's transaction (in which the rows changed): only which record and version changed is
+     * written; the record goes up as {@link OwnRecords#get} gives it when its turn comes (its newest version). A
+     * deletion ({@code deleted}: the row is gone) is kept by the exchange, to go up and to be reconciled.
+     *
+     * @throws IllegalArgumentException when the topic is not an upward topic whose records its bundle keeps, or an
+     *     id is blank; nothing is queued then
+     * @since 1.5
+     */
+    void enqueueOwn(Connection connection, String topic, List<Change> changes) throws SQLException;
+
     /** The records of a topic held here (own and from the subtree), newest first. */
     List<Record> records(String topic, int limit);
 

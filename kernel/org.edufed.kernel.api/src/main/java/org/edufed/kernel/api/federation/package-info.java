@@ -3,7 +3,7 @@
  * {@link org.edufed.kernel.api.federation.Mode locked / overridable / local} and provenance), and the
  * tree as the upper levels see it.
  */
-@Version("1.4.0")
+@Version("1.5.0")
 @Export
 package org.edufed.kernel.api.federation;
 

@@ -27,6 +27,7 @@ import org.edufed.kernel.api.crypto.FieldEncryption;
 import org.edufed.kernel.api.federation.Inheritance;
 import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
+import org.edufed.kernel.api.federation.OwnRecords;
 import org.edufed.kernel.api.federation.Upward;
 import org.edufed.kernel.api.security.Scope;
 import org.edufed.kernel.api.storage.Storage;
@@ -271,10 +272,8 @@ public final class ExamStore {
                             r.year(),
                             id);
                 }
-                upward.enqueueSealed(
-                        c,
-                        ExamTopics.REGISTRATIONS,
-                        List.of(new Upward.Entry(id, 1, payload(r, sealed, now.toInstant()), false)));
+                // the row is the record: the exchange reads it from here when it goes up (held)
+                upward.enqueueOwn(c, ExamTopics.REGISTRATIONS, List.of(new Upward.Change(id, 1, false)));
                 if (also != null) {
                     also.run(c);
                 }
@@ -430,26 +429,83 @@ public final class ExamStore {
     }
 
     /**
-     * A registration's record for the exchange, its sensitive fields ({@link ExamTopics}: ID number, phone, extra
-     * fields as {@link #extraJson} gives them) as the row holds them, encrypted: the exchange keeps them so
-     * ({@link Upward#enqueueSealed}) and opens them only inside the signed envelope that carries them up.
+     * A registration's record for the exchange, from its row ({@link #MINE}'s columns): its sensitive fields
+     * ({@link ExamTopics}: ID number, phone, extra fields as {@link #extraJson} gives them) as the row holds them,
+     * encrypted; the exchange opens them only inside the signed envelope that carries them up.
      */
-    private String payload(Registration r, Sealed sealed, Instant at) {
+    private OwnRecords.Held held(ResultSet rs) throws SQLException {
+        Instant at = rs.getTimestamp(10).toInstant();
         ObjectNode o = Rules.JSON
                 .createObjectNode()
-                .put("year", r.year())
-                .put("name", r.name().strip())
-                .put("gender", r.gender())
-                .put("birth", r.birth().toString())
-                .put("idNumber", sealed.idNumber())
-                .put("guardianPhone", sealed.guardianPhone())
+                .put("year", rs.getString(2))
+                .put("name", rs.getString(4))
+                .put("gender", rs.getString(5))
+                .put("birth", rs.getDate(6).toLocalDate().toString())
+                .put("idNumber", rs.getString(7))
+                .put("guardianPhone", rs.getString(8))
                 .put("school", node.code())
                 .put("at", at.toString());
-        o.set("preferences", Rules.JSON.valueToTree(r.preferences()));
-        if (sealed.extra() != null) {
-            o.put("extra", sealed.extra()); // as text (JSON of the extra fields), encrypted like the others
+        o.set("preferences", parse(rs.getString(9)));
+        String extra = rs.getString(11);
+        if (extra != null) {
+            o.put("extra", extra); // as text (JSON of the extra fields), encrypted like the others
         }
-        return o.toString();
+        return new OwnRecords.Held(rs.getString(1), rs.getLong(3), o.toString(), at);
+    }
+
+    /** The registrations made here that are among {@code ids}, as records for the exchange, by id. */
+    Map<String, OwnRecords.Held> held(java.util.Collection<String> ids) throws SQLException {
+        Map<String, OwnRecords.Held> out = new HashMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(MINE + " WHERE reg_id = ?")) {
+            for (String id : ids) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        out.put(id, held(rs));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The registrations made here last changed, newest first, as records for the exchange. */
+    List<OwnRecords.Held> newestHeld(int limit) throws SQLException {
+        List<OwnRecords.Held> out = new ArrayList<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(MINE + " ORDER BY updated_at DESC")) {
+            ps.setMaxRows(Math.max(1, limit));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(held(rs));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The version of every registration made here, by id. */
+    Map<String, Long> heldVersions() throws SQLException {
+        Map<String, Long> out = new HashMap<>();
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT reg_id, version FROM exam_registration");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+        return out;
+    }
+
+    /** How many registrations were made (and not withdrawn) here. */
+    int heldCount() throws SQLException {
+        try (Connection c = storage.dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM exam_registration");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /** A registration's sensitive values encrypted once, for its row and its record alike. */
@@ -502,10 +558,7 @@ public final class ExamStore {
                     throw new Invalid("id", "exam.changedMeanwhile");
                 }
             }
-            upward.enqueueSealed(
-                    c,
-                    ExamTopics.REGISTRATIONS,
-                    List.of(new Upward.Entry(id, version, payload(r, sealed, now.toInstant()), false)));
+            upward.enqueueOwn(c, ExamTopics.REGISTRATIONS, List.of(new Upward.Change(id, version, false)));
             return version;
         });
     }
@@ -543,7 +596,7 @@ public final class ExamStore {
                         current.year(),
                         id);
             }
-            upward.enqueue(c, ExamTopics.REGISTRATIONS, id, current.version() + 1, "{}", true);
+            upward.enqueueOwn(c, ExamTopics.REGISTRATIONS, List.of(new Upward.Change(id, current.version() + 1, true)));
             return null;
         });
     }
