@@ -73,7 +73,7 @@ die() { say "exam-load.sh: $*"; exit 1; }
 export EDUFED_JIT="${EDUFED_JIT:-c2}"
 ensure_demo
 trap stop_demo EXIT
-S="http://127.0.0.1:18183"; SP="$(pw school)"
+S="$(url school)"; SP="$(pw school)"
 LOAD_TOOL="${LOAD_TOOL:-$(command -v wrk >/dev/null && echo wrk || echo autocannon)}"
 if [ "$LOAD_TOOL" = autocannon ]; then
   [ -d "$LOAD/node_modules/autocannon" ] || (cd "$LOAD" && npm install --no-audit --no-fund --loglevel=error >&2)

@@ -15,10 +15,10 @@ CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-20}"
 ROUNDS="${ROUNDS:-3}"
 WORK="$ROOT/target/bench-health"
-S="http://127.0.0.1:18183"
 command -v wrk >/dev/null || { echo "health.sh: needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
 export EDUFED_JIT="${EDUFED_JIT:-c2}"
 ensure_demo
+S="$(url school)"
 parents=("$(pid_of county)" "$(pid_of province)")
 cleanup() {
   kill -CONT "${parents[@]}" 2>/dev/null || true
