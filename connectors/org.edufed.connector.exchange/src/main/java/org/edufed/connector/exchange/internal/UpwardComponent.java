@@ -464,9 +464,7 @@ public final class UpwardComponent implements Upward {
             if (records == null) {
                 continue; // its plugin went away meanwhile: as any record not held, below
             }
-            for (OwnRecords.Held h : records.get(e.getValue()).values()) {
-                out.put(e.getKey() + "\n" + prefix + h.localId(), h);
-            }
+            records.get(e.getValue()).forEach((localId, h) -> out.put(e.getKey() + "\n" + prefix + localId, h));
         }
         return out;
     }

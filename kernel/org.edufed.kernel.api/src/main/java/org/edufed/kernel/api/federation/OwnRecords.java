@@ -33,7 +33,13 @@ public interface OwnRecords {
      *     this node's field key, as {@link Upward#enqueueSealed} takes them
      * @param changedAt when it last changed
      */
-    record Held(String localId, long version, String payloadJson, Instant changedAt) {}
+    record Held(String localId, long version, String payloadJson, Instant changedAt) {
+        public Held {
+            java.util.Objects.requireNonNull(localId, "localId");
+            java.util.Objects.requireNonNull(payloadJson, "payloadJson");
+            java.util.Objects.requireNonNull(changedAt, "changedAt");
+        }
+    }
 
     /** Those of the given records that are held (the others left out), by local id. */
     Map<String, Held> get(Collection<String> localIds) throws SQLException;
