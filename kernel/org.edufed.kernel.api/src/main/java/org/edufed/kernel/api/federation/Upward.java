@@ -65,7 +65,7 @@ public interface Upward {
      * deletion ({@code deleted}: the row is gone) is kept by the exchange, to go up and to be reconciled.
      *
      * @throws IllegalArgumentException when the topic is not an upward topic whose records its bundle keeps, or an
-     *     id is blank; nothing is queued then
+     *     id is blank or longer than 270 characters; nothing is queued then
      * @since 1.5
      */
     void enqueueOwn(Connection connection, String topic, List<Change> changes) throws SQLException;
