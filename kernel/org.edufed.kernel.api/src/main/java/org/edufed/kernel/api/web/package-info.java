@@ -2,7 +2,7 @@
  * Web contributions: REST resources and console pages are OSGi services the kernel picks up, so a plugin
  * never starts an HTTP server of its own.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package org.edufed.kernel.api.web;
 

@@ -231,16 +231,19 @@ abstract class ExamApi {
     Response created(Rules.Registration r, String account) throws SQLException {
         try {
             String id = store.register(r, account);
-            return Response.status(201)
-                    .entity(Rules.JSON
-                            .createObjectNode()
-                            .put("id", id)
-                            .put("globalId", node.code() + ":" + id)
-                            .put("status", Review.Status.SUBMITTED.id))
-                    .build();
+            return Response.status(201).entity(createdBody(id)).build();
         } catch (Rules.Invalid e) {
             throw invalid(e);
         }
+    }
+
+    /** What the answer to a new registration says: its ids and its status. */
+    ObjectNode createdBody(String id) {
+        return Rules.JSON
+                .createObjectNode()
+                .put("id", id)
+                .put("globalId", node.code() + ":" + id)
+                .put("status", Review.Status.SUBMITTED.id);
     }
 
     ProblemException notFound() {

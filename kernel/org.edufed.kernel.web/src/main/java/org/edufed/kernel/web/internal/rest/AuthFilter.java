@@ -37,6 +37,10 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFilter.class);
 
+    /** The security headers of every answer: no sniffing of content types, no framing, no referrer. */
+    static final java.util.Map<String, String> SECURITY_HEADERS = java.util.Map.of(
+            "X-Content-Type-Options", "nosniff", "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer");
+
     private final AccountService accounts;
     private final AuditLog audit;
     private final AuthenticationFilter authentication;
@@ -60,9 +64,7 @@ public final class AuthFilter implements ContainerRequestFilter, ContainerRespon
             scope.close();
         }
         javax.ws.rs.core.MultivaluedMap<String, Object> h = response.getHeaders();
-        h.putSingle("X-Content-Type-Options", "nosniff");
-        h.putSingle("X-Frame-Options", "DENY");
-        h.putSingle("Referrer-Policy", "no-referrer");
+        SECURITY_HEADERS.forEach(h::putSingle);
         if (!h.containsKey(HttpHeaders.CACHE_CONTROL)) {
             h.putSingle(HttpHeaders.CACHE_CONTROL, "no-store");
         }

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * A small JAX-RS whiteboard on CXF: every {@link RestResource} service, from the kernel or a plugin, is
  * published under {@code /api/v1} (the CXF servlet sits at {@code /api}), with JSON, problem bodies,
  * authentication and permission checks, the OpenAPI document at {@code /api/v1/openapi.json} and Swagger UI
- * at {@code /api/v1/api-docs}. When resources come or go, the endpoint is rebuilt.
+ * at {@code /api/v1/api-docs}. When resources come or go, the endpoint is rebuilt. Its first in-interceptor is
+ * the {@link DirectLane}, which serves the common case of a {@code DirectOperation}'s {@code POST} ahead of the
+ * JAX-RS work and hands everything else on.
  */
 @Component(
         immediate = true,
@@ -80,6 +82,7 @@ public final class RestServer implements HealthCheck {
 
     private final LoginThrottle throttle;
     private final PluginGuard guard;
+    private final DirectLane lane;
 
     @Activate
     public RestServer(
@@ -87,8 +90,10 @@ public final class RestServer implements HealthCheck {
             @Reference NodeIdentity identity,
             @Reference AuditLog audit,
             @Reference LoginThrottle throttle,
-            @Reference PluginGuard guard) {
+            @Reference PluginGuard guard,
+            @Reference DirectLane lane) {
         this.guard = guard;
+        this.lane = lane;
         this.throttle = throttle;
         this.accounts = accounts;
         this.identity = identity;
@@ -334,7 +339,7 @@ public final class RestServer implements HealthCheck {
                     new BodyLimitFilter()));
             factory.setFeatures(List.of(openApi()));
             factory.setOutInterceptors(List.of(new HttpDate.Interceptor()));
-            factory.setInInterceptors(List.of(new NoInputCache()));
+            factory.setInInterceptors(List.of(new NoInputCache(), lane));
             server = factory.create();
             LOG.info("REST API at /api{} with {} resources", ADDRESS, resources.size());
         } catch (RuntimeException e) {
