@@ -134,19 +134,20 @@ public final class DirectLane extends AbstractPhaseInterceptor<Message> {
         if (credentials == null || throttle.blockedFor(address) > 0) {
             return;
         }
+        Optional<Account> account = accounts.authenticate(credentials[0], credentials[1].toCharArray());
+        if (account.isEmpty()
+                || account.get().mustChangePassword()
+                || !accounts.isPermitted(account.get().username(), lane.permission())) {
+            return; // the body unread: CXF refuses the request (401 or 403, audited) without reading it either
+        }
         byte[] body;
         try {
             body = in.readNBytes((int) length);
         } catch (IOException e) {
             throw new Fault(e); // the client went away: nothing to answer
         }
-        Optional<DirectOperation.Answer> served = Optional.empty();
-        Optional<Account> account = accounts.authenticate(credentials[0], credentials[1].toCharArray());
-        if (account.isPresent()
-                && !account.get().mustChangePassword()
-                && accounts.isPermitted(account.get().username(), lane.permission())) {
-            served = serve(lane, body, account.get().username(), address);
-        }
+        Optional<DirectOperation.Answer> served =
+                serve(lane, body, account.get().username(), address);
         if (served.isEmpty()) {
             message.setContent(InputStream.class, new ByteArrayInputStream(body));
             return;
