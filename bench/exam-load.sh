@@ -61,8 +61,8 @@ WARMUP="${WARMUP:-150}"
 FLOOR_DURATION="${FLOOR_DURATION:-20}"
 BASELINE_WARMUP="${BASELINE_WARMUP:-20}"
 STEADY="${STEADY:-10}"
-STEADY_RUN=20 # s; 62,500 ID numbers a run: 3,125 registrations/s at most
-STEADY_MAX=160 # s: eight runs, the warm-up's range (1,000,000 from base) from base + 500,000 on
+STEADY_RUN=20 # s; 125,000 ID numbers a run: 6,250 registrations/s at most (62,500 were too few with the fast lane)
+STEADY_MAX=160 # s: eight runs, their own range (1,000,000 from base + 1,000,000; the warm-up's is the first)
 WORK="$ROOT/target/bench-exam"
 LOAD="$ROOT/bench/exam-load"
 DERBY="$HOME/.m2/repository/org/apache/derby/derby/10.14.2.0/derby-10.14.2.0.jar"
@@ -165,12 +165,12 @@ print(round(r["requests"]["total"] / r["duration"], 1))'
   fi
 }
 
-# a fresh range of students per run (4,000,000 indexes: 1,000,000 a load run), so that a demo that ran this before
-# does not refuse them as duplicates: five runs on one demo before the ID numbers come round again
+# a fresh range of students per run (5,000,000 indexes: 1,000,000 a load run), so that a demo that ran this before
+# does not refuse them as duplicates: four runs on one demo before the ID numbers (21,900,000) come round again
 slot_file="$ROOT/target/bench-exam.slot"
-slot=$(( ($(cat "$slot_file" 2>/dev/null || echo -1) + 1) % 5 ))
+slot=$(( ($(cat "$slot_file" 2>/dev/null || echo -1) + 1) % 4 ))
 echo "$slot" > "$slot_file"
-base=$(( slot * 4000000 ))
+base=$(( slot * 5000000 ))
 parents=("$(pid_of county)" "$(pid_of province)")
 resume() { kill -CONT "${parents[@]}" 2>/dev/null || true; }
 trap 'resume; stop_demo' EXIT
@@ -187,7 +187,7 @@ say "steadying: the school alone, $CONNECTIONS connections, $STEADY_RUN-s runs u
 kill -STOP "${parents[@]}"
 prev=0 spent=0 i=0
 while :; do
-  load "steady$i" "$STEADY_RUN" "$(( base + 500000 + i * 62500 ))"
+  load "steady$i" "$STEADY_RUN" "$(( base + 1000000 + i * 125000 ))"
   rate="$(python3 -c "import json; print(json.load(open('$WORK/steady$i.json'))['rps'])")"
   spent=$(( spent + STEADY_RUN ))
   python3 -c "import sys; sys.exit(0 if $prev > 0 and abs($rate - $prev) <= $STEADY / 100 * $prev else 1)" && break
@@ -199,7 +199,7 @@ say "  steady after $spent s at $rate registrations/s; the province has all of t
 
 say "the school node: $CONNECTIONS connections for $DURATION s, its county and province paused…"
 kill -STOP "${parents[@]}"
-load node "$DURATION" "$(( base + 1000000 ))"
+load node "$DURATION" "$(( base + 2000000 ))"
 say "the floor under that rate: the same connections asking the school for the caller's own account for $FLOOR_DURATION s"
 say "  (GET /api/v1/account: authenticated, answered from memory, no database; what Jetty, CXF and the login check allow)…"
 floor_rps="$(floor)"
@@ -208,7 +208,7 @@ resume
 say "  parents resumed: the province has every registration of the run $(caught_up) s later"
 
 say "the whole federation on these two cores: $CONNECTIONS connections for $DURATION s…"
-load federation "$DURATION" "$(( base + 2000000 ))"
+load federation "$DURATION" "$(( base + 3000000 ))"
 say "  the province has all of them $(caught_up) s later"
 
 share_of() { python3 -c "print(round(float('$1') / float('$2'), 2))"; }
@@ -232,7 +232,7 @@ say "  baseline_rps with the school's settings $tuned — the node's rate is $(s
 say "  baseline_tx_rps $tx transactions/s — the node's rate is $(share "$tx") of it"
 
 say "kill -9: $CONNECTIONS connections for $KILL_DURATION s, the school killed after $KILL_AT s, then started again…"
-drive "$KILL_DURATION" "$(( base + 3000000 ))" "$WORK/acked-kill.txt" "$WORK/kill.json" &
+drive "$KILL_DURATION" "$(( base + 4000000 ))" "$WORK/acked-kill.txt" "$WORK/kill.json" &
 loader=$!
 sleep "$KILL_AT"
 pid="$(pid_of school)"
