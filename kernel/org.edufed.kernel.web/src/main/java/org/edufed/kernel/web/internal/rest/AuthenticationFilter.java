@@ -289,21 +289,23 @@ public final class AuthenticationFilter implements ContainerRequestFilter {
     }
 
     private Optional<Account> basic(String header) {
+        String[] c = credentials(header);
+        return c == null ? Optional.empty() : accounts.authenticate(c[0], c[1].toCharArray());
+    }
+
+    /** User and password of a Basic {@code Authorization} header, or {@code null} when it holds none. */
+    static String[] credentials(String header) {
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return Optional.empty();
+            return null;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return Optional.empty();
+            return null;
         }
         int colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            return Optional.empty();
-        }
-        return accounts.authenticate(
-                decoded.substring(0, colon), decoded.substring(colon + 1).toCharArray());
+        return colon <= 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }
 
     static String path(ContainerRequestContext request) {

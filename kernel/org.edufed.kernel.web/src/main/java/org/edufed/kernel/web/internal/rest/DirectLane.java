@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -129,7 +128,7 @@ public final class DirectLane extends AbstractPhaseInterceptor<Message> {
                 || http.getHeader("Content-Encoding") != null) {
             return;
         }
-        String[] credentials = basic(http.getHeader("Authorization"));
+        String[] credentials = AuthenticationFilter.credentials(http.getHeader("Authorization"));
         String address = http.getRemoteAddr();
         if (credentials == null || throttle.blockedFor(address) > 0) {
             return;
@@ -188,20 +187,5 @@ public final class DirectLane extends AbstractPhaseInterceptor<Message> {
         return t.equals("application/json")
                 || t.equals("application/json;charset=utf-8")
                 || t.equals("application/json;charset=\"utf-8\"");
-    }
-
-    /** User and password of a Basic {@code Authorization} header, or {@code null} when it holds none. */
-    static String[] basic(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return null;
-        }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        int colon = decoded.indexOf(':');
-        return colon <= 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }
 }
