@@ -5,8 +5,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A fast lane for one JSON {@code POST} that a node takes at high rates (a school's registrations on the busy day):
- * the kernel serves it straight from its servlet filter, ahead of the JAX-RS runtime, whose per-request work (the
- * matching, the providers, the interceptor chains) cost a third of what such a request took.
+ * the kernel serves it from the REST endpoint's first interceptor, ahead of the JAX-RS runtime, whose per-request
+ * work (the matching, the providers, the interceptor chains) cost a third of what such a request took.
  *
  * <p>The operation's contract stays the JAX-RS method of a {@link RestResource} at the same path: it is what the
  * OpenAPI document describes and what answers every request the lane does not. The kernel offers a request to the

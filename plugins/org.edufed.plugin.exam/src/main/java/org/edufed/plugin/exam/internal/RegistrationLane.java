@@ -25,7 +25,7 @@ public final class RegistrationLane extends ExamApi implements DirectOperation {
 
     @Override
     public String path() {
-        return "/exam/registrations";
+        return RegistrationResource.PATH;
     }
 
     @Override

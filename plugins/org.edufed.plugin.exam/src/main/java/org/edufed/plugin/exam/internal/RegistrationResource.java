@@ -29,9 +29,12 @@ import org.osgi.service.component.annotations.Reference;
  * in full (audited). Bad input gets 422 with every problem named.
  */
 @Component(service = RestResource.class)
-@Path("/exam/registrations")
+@Path(RegistrationResource.PATH)
 @Produces(MediaType.APPLICATION_JSON)
 public final class RegistrationResource extends ExamApi implements RestResource {
+
+    /** Where the registrations made at this node are (under {@code /api/v1}); their fast lane is there too. */
+    static final String PATH = "/exam/registrations";
 
     private final FieldEncryption fields;
     private final ExamImports imports;

@@ -118,10 +118,12 @@ public final class DirectLane extends AbstractPhaseInterceptor<Message> {
             return;
         }
         DirectOperation lane = "POST".equals(http.getMethod()) ? lanes.get(http.getRequestURI()) : null;
+        if (lane == null) {
+            return; // every other request: one map lookup at most
+        }
         long length = http.getContentLengthLong();
         InputStream in = message.getContent(InputStream.class);
-        if (lane == null
-                || in == null
+        if (in == null
                 || length < 0
                 || length > lane.maxBody()
                 || !isJson(http.getContentType())
