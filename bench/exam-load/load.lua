@@ -3,7 +3,9 @@
 -- and writes the ids of the acknowledged (201) ones, one a line, for the durability check.
 --   wrk -t<threads> -c<connections> -d<seconds>s --timeout 10s -s load.lua <base-url>/api/v1/exam/registrations \
 --       -- <password> <first-index> <acked-file> <result-file>
--- Thread k of n sends the indexes first + k, first + k + n, …; each thread appends to <acked-file>.<k>.
+-- Thread k of n sends the indexes first + k, first + k + n, …; each thread appends to <acked-file>.<k>, and the
+-- status and body of its first few answers other than 201 to <result-file>.refused.<k>. The result names the first
+-- index no thread used ("next"), where the caller's next run starts.
 local threads = {}
 local W = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 local CHECK = "10X98765432"
@@ -25,8 +27,10 @@ function init(args)
   auth = "Basic " .. base64("admin:" .. password)
   nextIndex = first + tid
   acked = 0
+  refused = 0
   out = io.open(ackedFile .. "." .. tid, "w")
   out:setvbuf("line")
+  refusals = io.open(resultFile .. ".refused." .. tid, "w")
 end
 
 function base64(s)
@@ -76,20 +80,27 @@ function response(status, headers, body)
   if status == 201 then
     acked = acked + 1
     out:write(body:match('"id":"([^"]+)"'), "\n")
+  else
+    refused = refused + 1
+    if refused <= 5 then
+      refusals:write(status, " ", body, "\n")
+      refusals:flush()
+    end
   end
 end
 
 function done(summary, latency, requests)
-  local acked, sent = 0, 0
+  local acked, sent, next = 0, 0, 0
   for _, t in ipairs(threads) do
     acked = acked + t:get("acked")
     sent = sent + (t:get("nextIndex") - t:get("first") - t:get("tid")) / t:get("nthreads")
+    next = math.max(next, t:get("nextIndex"))
   end
   local e = summary.errors
   local seconds = summary.duration / 1e6
   local f = io.open(threads[1]:get("resultFile"), "w")
-  f:write(string.format('{"sent":%d,"acked":%d,"non2xx":%d,"errors":%d,"timeouts":%d,"seconds":%.2f,'
-      .. '"rps":%.1f,"p50_ms":%.1f,"p99_ms":%.1f,"max_ms":%.1f}\n', sent, acked, e.status,
+  f:write(string.format('{"sent":%d,"next":%d,"acked":%d,"non2xx":%d,"errors":%d,"timeouts":%d,"seconds":%.2f,'
+      .. '"rps":%.1f,"p50_ms":%.1f,"p99_ms":%.1f,"max_ms":%.1f}\n', sent, next, acked, e.status,
       e.connect + e.read + e.write, e.timeout, seconds, acked / seconds,
       latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
   f:close()

@@ -1,9 +1,10 @@
 // Load client of bench/exam-load.sh: POSTs registrations (each with a fresh, valid GB 11643 ID number and a
 // unique Chinese name) to a school node's /api/v1/exam/registrations with autocannon, and writes the ids of
-// the acknowledged (201) ones, one a line, for the durability check.
+// the acknowledged (201) ones, one a line, for the durability check; the status and body of the first few other
+// answers to <result-file>.refused.0, and in the result the first index not used ("next").
 //   node load.mjs <base-url> <password> <connections> <seconds> <first-index> <acked-file> <result-file>
 import autocannon from 'autocannon';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 
 const [base, password, connections, seconds, first, ackedFile, resultFile] = process.argv.slice(2);
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -35,6 +36,8 @@ function name(i) {
 
 let next = Number(first);
 const acked = [];
+let refused = 0;
+writeFileSync(resultFile + '.refused.0', '');
 const result = await autocannon({
   url: base + '/api/v1/exam/registrations',
   connections: Number(connections),
@@ -50,12 +53,15 @@ const result = await autocannon({
         year: '2027', name: context.name, idNumber: idNumber(i), guardianPhone: '13800138000',
         preferences: { '1': ['5101040001', '5101040002'], '2': ['5101040002'] } }) };
     },
-    onResponse: (status, body) => { if (status === 201) acked.push(JSON.parse(body).id); },
+    onResponse: (status, body) => {
+      if (status === 201) acked.push(JSON.parse(body).id);
+      else if (++refused <= 5) appendFileSync(resultFile + '.refused.0', status + ' ' + body + '\n');
+    },
   }],
 });
 writeFileSync(ackedFile, acked.join('\n') + (acked.length ? '\n' : ''));
 writeFileSync(resultFile, JSON.stringify({
-  sent: next - Number(first), acked: acked.length, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+  sent: next - Number(first), next, acked: acked.length, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
   seconds: result.duration, rps: acked.length / result.duration,
   p50_ms: result.latency.p50, p99_ms: result.latency.p99, max_ms: result.latency.max,
 }));

@@ -557,6 +557,11 @@ class ExamIT {
             HttpResponse<String> mineR = school.postJson(
                     "/api/v1/exam/my", "u-student", stp, registration("钱十一", qian, "{\"1\":[\"5101040002\"]}"));
             assertEquals(201, mineR.statusCode(), mineR.body());
+            // the clerk's and the student's registrations have their fast lanes; what they decline, CXF answers
+            String log = school.log();
+            assertTrue(
+                    log.contains("fast lane: POST /api/v1/exam/registrations"), "no lane for a clerk's registrations");
+            assertTrue(log.contains("fast lane: POST /api/v1/exam/my"), "no lane for a student's own registration");
             assertEquals(
                     422,
                     school.postJson(

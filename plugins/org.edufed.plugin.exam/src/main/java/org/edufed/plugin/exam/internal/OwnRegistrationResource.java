@@ -25,9 +25,12 @@ import org.osgi.service.component.annotations.Reference;
  * listed with its status and result. Another's registration is not there for the caller.
  */
 @Component(service = RestResource.class)
-@Path("/exam/my")
+@Path(OwnRegistrationResource.PATH)
 @Produces(MediaType.APPLICATION_JSON)
 public final class OwnRegistrationResource extends ExamApi implements RestResource {
+
+    /** Where a student's own registrations are (under {@code /api/v1}); {@link OwnRegistrationLane}'s too. */
+    static final String PATH = "/exam/my";
 
     @Activate
     public OwnRegistrationResource(@Reference ExamStore store, @Reference NodeIdentity node) {
@@ -41,7 +44,10 @@ public final class OwnRegistrationResource extends ExamApi implements RestResour
         return store.own(user(), requireYear(year));
     }
 
-    /** A student registers themself within the window: the same checks as a clerk's registration, once a year. */
+    /**
+     * A student registers themself within the window: the same checks as a clerk's registration, once a year. The
+     * common case is served by {@link OwnRegistrationLane}, which hands this method what it declines.
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(SELF)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.ws.rs.core.Response;
+import org.edufed.kernel.api.audit.Actor;
 import org.edufed.kernel.api.web.DirectOperation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +84,31 @@ class RegistrationLaneTest {
                 "[]".getBytes(StandardCharsets.UTF_8))) {
             assertThrows(Exception.class, () -> lane.post(bad), new String(bad, StandardCharsets.UTF_8));
         }
+        assertEquals(1, rows());
+    }
+
+    @Test
+    void aStudentsOwnLaneStoresTheirRegistrationAsTheirsOnceAYear() throws Exception {
+        OwnRegistrationLane own = new OwnRegistrationLane(fixture.store, fixture.node);
+        assertEquals("/exam/my", own.path());
+        assertEquals(ExamApi.SELF, own.permission());
+        DirectOperation.Answer a;
+        try (Actor.Scope ignored = Actor.as("stu.li", "127.0.0.1")) {
+            a = own.post(body("李雷", RulesTest.id("510104", "20120101", "001"), PREFS))
+                    .orElseThrow();
+            // a second registration from the same account: declined, the method answers the problem
+            assertThrows(
+                    Exception.class, () -> own.post(body("韩梅梅", RulesTest.id("510104", "20120102", "002"), PREFS)));
+        }
+        assertEquals(201, a.status());
+        String id = Rules.JSON.readTree(a.json()).path("id").asText();
+        assertEquals(own.createdBody(id).toString(), a.json());
+        assertEquals(
+                List.of(id),
+                fixture.store.own("stu.li", "2027").stream()
+                        .map(ExamStore.Mine::id)
+                        .toList());
+        assertEquals(List.of(), fixture.store.own("stu.han", "2027"));
         assertEquals(1, rows());
     }
 }

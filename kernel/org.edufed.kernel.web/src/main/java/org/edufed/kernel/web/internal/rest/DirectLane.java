@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What the lane checks before offering a request is what {@link AuthenticationFilter} and {@link AuthFilter}
  * check before CXF calls a method, in the same order: the address not throttled, Basic credentials of an account
- * (a wrong password is not counted here: CXF counts it when it refuses the request handed on), no password change
+ * (a wrong password is not counted here: CXF counts it when it refuses the request handed on, taking the lane's
+ * check of the credentials rather than hashing the password again), no password change
  * pending, the operation's permission over the node. Its answers carry the headers CXF's do (the security headers,
  * {@code Date}, {@code Cache-Control: no-store}) and a stated length.
  */
@@ -130,12 +131,15 @@ public final class DirectLane extends AbstractPhaseInterceptor<Message> {
                 || http.getHeader("Content-Encoding") != null) {
             return;
         }
-        String[] credentials = AuthenticationFilter.credentials(http.getHeader("Authorization"));
+        String authorization = http.getHeader("Authorization");
+        String[] credentials = AuthenticationFilter.credentials(authorization);
         String address = http.getRemoteAddr();
         if (credentials == null || throttle.blockedFor(address) > 0) {
             return;
         }
         Optional<Account> account = accounts.authenticate(credentials[0], credentials[1].toCharArray());
+        // handed on, the request is not checked twice (a wrong password is hashed once)
+        http.setAttribute(AuthenticationFilter.CHECKED, new AuthenticationFilter.Checked(authorization, account));
         if (account.isEmpty()
                 || account.get().mustChangePassword()
                 || !accounts.isPermitted(account.get().username(), lane.permission())) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,6 +123,7 @@ class DirectLaneTest {
         String encoding;
         byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
         long length = body.length;
+        final Map<String, Object> attributes = new HashMap<>();
 
         Request body(String b) {
             body = b.getBytes(StandardCharsets.UTF_8);
@@ -156,6 +158,8 @@ class DirectLaneTest {
                     case "getContentLengthLong" -> r.length;
                     case "getContentType" -> r.contentType;
                     case "getRemoteAddr" -> "127.0.0.1";
+                    case "getAttribute" -> r.attributes.get((String) a[0]);
+                    case "setAttribute" -> r.attributes.put((String) a[0], a[1]);
                     case "getHeader" -> switch ((String) a[0]) {
                         case "Authorization" -> r.authorization;
                         case "Content-Encoding" -> r.encoding;
@@ -284,6 +288,38 @@ class DirectLaneTest {
         }
         assertTrue(things.bodies.isEmpty());
         assertEquals(4, logins.get()); // only the four well-formed Basic headers were checked
+        // and what was found is left in the request for CXF's authentication, which does not hash the password again
+        for (int i = 0; i < 4; i++) {
+            Request r = cases.get(i);
+            AuthenticationFilter.Checked checked =
+                    (AuthenticationFilter.Checked) r.attributes.get(AuthenticationFilter.CHECKED);
+            assertEquals(r.authorization, checked.authorization());
+            assertEquals(i >= 2, checked.account().isPresent(), r.authorization);
+            assertEquals(
+                    checked.account(),
+                    new AuthenticationFilter(accounts, null, throttle)
+                            .basic(
+                                    (HttpServletRequest) Proxy.newProxyInstance(
+                                            getClass().getClassLoader(),
+                                            new Class<?>[] {HttpServletRequest.class},
+                                            (p, m, a) -> "getAttribute".equals(m.getName())
+                                                    ? r.attributes.get((String) a[0])
+                                                    : null),
+                                    r.authorization));
+        }
+        assertEquals(4, logins.get());
+        // a header other than the one checked is checked itself
+        Map<String, Object> wrongChecked = cases.get(0).attributes;
+        assertTrue(new AuthenticationFilter(accounts, null, throttle)
+                .basic(
+                        (HttpServletRequest) Proxy.newProxyInstance(
+                                getClass().getClassLoader(),
+                                new Class<?>[] {HttpServletRequest.class},
+                                (p, m, a) ->
+                                        "getAttribute".equals(m.getName()) ? wrongChecked.get((String) a[0]) : null),
+                        basic("clerk", "right"))
+                .isPresent());
+        assertEquals(5, logins.get());
     }
 
     @Test
