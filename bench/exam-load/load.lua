@@ -12,7 +12,9 @@ local CHECK = "10X98765432"
 local HAN = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月山川风云雨雪春夏秋冬松竹梅兰"
 local NHAN = #HAN / 3 -- UTF-8: three bytes a character
 local DAY0 = 1283299200 -- 2010-09-01T00:00:00Z; eligibility for 1,095 days from it
--- districts of Sichuan (GB/T 2260): 20 x 1,095 days x 1,000 sequences = 21,900,000 distinct ID numbers
+-- districts of Sichuan (GB/T 2260): 20 x 1,095 days x 1,000 sequences = 21,900,000 distinct ID numbers (the
+-- demo's own student is from 510185, not one of them). wrk asks thread 0 for one request it does not send (to see
+-- whether requests are pipelined): that index is skipped.
 local REGIONS = {"510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115", "510116",
   "510117", "510118", "510121", "510129", "510131", "510132", "510181", "510182", "510183", "510184"}
 

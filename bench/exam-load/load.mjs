@@ -10,7 +10,8 @@ const [base, password, connections, seconds, first, ackedFile, resultFile] = pro
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const HAN = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月山川风云雨雪春夏秋冬松竹梅兰';
 const DAY0 = Date.UTC(2010, 8, 1); // eligibility from 2010-09-01 for 1,095 days
-// districts of Sichuan (GB/T 2260): 20 x 1,095 days x 1,000 sequences = 21,900,000 distinct ID numbers
+// districts of Sichuan (GB/T 2260): 20 x 1,095 days x 1,000 sequences = 21,900,000 distinct ID numbers (the
+// demo's own student is from 510185, not one of them)
 const REGIONS = ['510104', '510105', '510106', '510107', '510108', '510112', '510113', '510114', '510115', '510116',
   '510117', '510118', '510121', '510129', '510131', '510132', '510181', '510182', '510183', '510184'];
 const auth = 'Basic ' + Buffer.from('admin:' + password).toString('base64');
