@@ -3,6 +3,7 @@ package org.edufed.plugin.exam.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.crypto.FieldEncryption;
+import org.edufed.kernel.api.web.DirectOperation;
 import org.edufed.kernel.api.web.ProblemException;
 
 /**
@@ -235,6 +237,16 @@ abstract class ExamApi {
         } catch (Rules.Invalid e) {
             throw invalid(e);
         }
+    }
+
+    /**
+     * A fast lane's registration ({@link RegistrationLane}, {@link OwnRegistrationLane}): checked and stored as the
+     * JAX-RS method stores it ({@code account} the student's own, or {@code null} for a clerk's), answered 201 with
+     * the same body; anything else throws, nothing written, and the lane declines.
+     */
+    DirectOperation.Answer laneRegistration(byte[] body, String account) throws SQLException {
+        String id = store.register(checked(registration(body(new ByteArrayInputStream(body)))), account);
+        return new DirectOperation.Answer(201, createdBody(id).toString());
     }
 
     /** What the answer to a new registration says: its ids and its status. */

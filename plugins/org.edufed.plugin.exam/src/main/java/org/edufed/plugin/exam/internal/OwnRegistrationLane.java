@@ -1,6 +1,5 @@
 package org.edufed.plugin.exam.internal;
 
-import java.io.ByteArrayInputStream;
 import java.util.Optional;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.audit.Actor;
@@ -37,8 +36,6 @@ public final class OwnRegistrationLane extends ExamApi implements DirectOperatio
     /** Stores the caller's own registration and answers 201, or throws (the check's problem, rolled back). */
     @Override
     public Optional<Answer> post(byte[] body) throws Exception {
-        Rules.Registration r = checked(registration(body(new ByteArrayInputStream(body))));
-        String id = store.register(r, Actor.current().name());
-        return Optional.of(new Answer(201, createdBody(id).toString()));
+        return Optional.of(laneRegistration(body, Actor.current().name()));
     }
 }

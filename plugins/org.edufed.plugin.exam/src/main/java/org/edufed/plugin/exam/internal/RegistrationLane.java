@@ -1,6 +1,5 @@
 package org.edufed.plugin.exam.internal;
 
-import java.io.ByteArrayInputStream;
 import java.util.Optional;
 import org.edufed.kernel.api.NodeIdentity;
 import org.edufed.kernel.api.web.DirectOperation;
@@ -39,8 +38,6 @@ public final class RegistrationLane extends ExamApi implements DirectOperation {
      */
     @Override
     public Optional<Answer> post(byte[] body) throws Exception {
-        Rules.Registration r = checked(registration(body(new ByteArrayInputStream(body))));
-        String id = store.register(r, null);
-        return Optional.of(new Answer(201, createdBody(id).toString()));
+        return Optional.of(laneRegistration(body, null));
     }
 }
