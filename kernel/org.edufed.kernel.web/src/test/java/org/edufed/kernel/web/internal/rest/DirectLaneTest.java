@@ -207,6 +207,14 @@ class DirectLaneTest {
         return new Outcome(message, status[0], headers, written.toByteArray());
     }
 
+    /** A servlet request as CXF's filter sees it later in the same request: only its attributes. */
+    static HttpServletRequest holding(Map<String, Object> attributes) {
+        return (HttpServletRequest) Proxy.newProxyInstance(
+                DirectLaneTest.class.getClassLoader(),
+                new Class<?>[] {HttpServletRequest.class},
+                (p, m, a) -> "getAttribute".equals(m.getName()) ? attributes.get((String) a[0]) : null);
+    }
+
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -297,27 +305,12 @@ class DirectLaneTest {
             assertEquals(i >= 2, checked.account().isPresent(), r.authorization);
             assertEquals(
                     checked.account(),
-                    new AuthenticationFilter(accounts, null, throttle)
-                            .basic(
-                                    (HttpServletRequest) Proxy.newProxyInstance(
-                                            getClass().getClassLoader(),
-                                            new Class<?>[] {HttpServletRequest.class},
-                                            (p, m, a) -> "getAttribute".equals(m.getName())
-                                                    ? r.attributes.get((String) a[0])
-                                                    : null),
-                                    r.authorization));
+                    new AuthenticationFilter(accounts, null, throttle).basic(holding(r.attributes), r.authorization));
         }
         assertEquals(4, logins.get());
         // a header other than the one checked is checked itself
-        Map<String, Object> wrongChecked = cases.get(0).attributes;
         assertTrue(new AuthenticationFilter(accounts, null, throttle)
-                .basic(
-                        (HttpServletRequest) Proxy.newProxyInstance(
-                                getClass().getClassLoader(),
-                                new Class<?>[] {HttpServletRequest.class},
-                                (p, m, a) ->
-                                        "getAttribute".equals(m.getName()) ? wrongChecked.get((String) a[0]) : null),
-                        basic("clerk", "right"))
+                .basic(holding(cases.get(0).attributes), basic("clerk", "right"))
                 .isPresent());
         assertEquals(5, logins.get());
     }
