@@ -552,14 +552,20 @@ public final class UpwardComponent implements Upward {
                     r.put("status", "retry").put("reason", "topic not known here yet");
                     continue;
                 }
-                if (!scope.contains(origin)) {
-                    if (known.isEmpty()) {
-                        known.add(identity.code());
-                        for (FederationStore.ChildRow other : store.children()) {
+                if (!scope.contains(origin) && known.isEmpty()) {
+                    // read afresh: a heartbeat may have told of the origin since the sender's row was read, so the
+                    // sender's own subtree as it is now widens its scope; the rest is what is known elsewhere
+                    known.add(identity.code());
+                    for (FederationStore.ChildRow other : store.children()) {
+                        if (other.node().code().equals(child.node().code())) {
+                            collectCodes(Json.parse(other.subtree()), scope);
+                        } else {
                             known.add(other.node().code());
                             collectCodes(Json.parse(other.subtree()), known);
                         }
                     }
+                }
+                if (!scope.contains(origin)) {
                     boolean elsewhere = known.contains(origin);
                     r.put("status", elsewhere ? "rejected" : "retry")
                             .put(

@@ -149,12 +149,21 @@ class UpwardTest {
             JsonNode early = push(county, province);
             assertEquals("retry", early.path("results").get(0).path("status").asText());
             assertEquals(5, county.upward().queue().pending());
+            // the county's row read for a push, then its heartbeat tells of the school before the push is checked:
+            // the school is in the county's subtree as it is now, not "elsewhere" (was refused, dead-lettered)
+            FederationStore.ChildRow before =
+                    province.store().child(county.code()).orElseThrow();
             province.store()
                     .recordHeartbeat(
                             county.code(),
                             "test",
                             "[{\"node\":{\"level\":\"school\",\"code\":\"2151010001\",\"name\":\"t\"},\"status\":\"active\",\"children\":[]}]");
-            push(county, province);
+            List<UpwardComponent.Item> batch2 = county.upward().pending(UpwardComponent.BATCH);
+            JsonNode raced = province.upward().accept(before, county.upward().toJson(batch2, Level.PROVINCE));
+            for (JsonNode r : raced.path("results")) {
+                assertEquals("accepted", r.path("status").asText(), raced.toString());
+            }
+            county.upward().settle(raced, batch2);
             assertEquals(0, county.upward().queue().pending());
             List<Upward.Record> atProvince = province.upward().records("reports", 100);
             assertEquals(5, atProvince.size());
