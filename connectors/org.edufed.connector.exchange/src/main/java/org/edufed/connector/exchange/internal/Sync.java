@@ -235,7 +235,8 @@ public final class Sync {
 
     /**
      * Forgets nonces older than twice the accepted clock skew (a message that old is refused for its time
-     * anyway, so the replay table stays small) and compacts the feed (see {@link FederationStore#compactFeed}).
+     * anyway, so the replay table stays small), drops the copies of own records their plugins keep now (see
+     * {@link UpwardComponent#dropOwnCopies}) and compacts the feed (see {@link FederationStore#compactFeed}).
      */
     public void housekeeping() {
         try {
@@ -246,6 +247,10 @@ public final class Sync {
             int compacted = federation.store().compactFeed();
             if (compacted > 0) {
                 LOG.info("Compacted the feed: {} superseded entries removed", compacted);
+            }
+            int copies = upward.dropOwnCopies();
+            if (copies > 0) {
+                LOG.info("Dropped {} copies of own records their plugins now keep", copies);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("housekeeping failed: {}", e.getMessage());

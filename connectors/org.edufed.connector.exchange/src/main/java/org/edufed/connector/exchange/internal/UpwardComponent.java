@@ -149,6 +149,98 @@ public final class UpwardComponent implements Upward {
         forwardAll(own, items);
     }
 
+    /** Copies looked at a page at a time by {@link #dropOwnCopies}. */
+    static final int COPY_CHUNK = 500;
+
+    /**
+     * Gives back the space of the copies a node kept of its own records before their plugin kept them itself
+     * ({@link Topic#ownRecords()}; a school upgraded with its registrations in both places). A copy goes once its
+     * plugin holds the record at the same or a newer version: it is then never read (the plugin's row wins where the
+     * two meet, and a pending outbox row is read from the plugin). Deletions (tombstones) stay, and so does a copy
+     * its plugin does not hold. Runs with the housekeeping; once the copies are gone it reads one empty key range
+     * (Derby).
+     *
+     * @return how many copies went
+     */
+    int dropOwnCopies() throws SQLException {
+        return dropOwnCopies(COPY_CHUNK);
+    }
+
+    /** {@link #dropOwnCopies()}, looking at {@code chunk} copies at a time. */
+    int dropOwnCopies(int chunk) throws SQLException {
+        String prefix = identity.code() + ":";
+        int dropped = 0;
+        for (Topic t : topics.list()) {
+            OwnRecords records = t.direction() == Topic.Direction.UP ? t.ownRecords() : null;
+            if (records == null) {
+                continue;
+            }
+            String after = ""; // keyset pages in the database's order of global ids (its collation's)
+            while (true) {
+                Map<String, Long> copies = new HashMap<>(); // local id → version of the copy
+                after = copies(t.name(), prefix, after, chunk, copies);
+                if (copies.isEmpty()) {
+                    break;
+                }
+                List<String> superseded = records.get(copies.keySet()).values().stream()
+                        .filter(h -> copies.containsKey(h.localId()) && h.version() >= copies.get(h.localId()))
+                        .map(OwnRecords.Held::localId)
+                        .toList();
+                if (!superseded.isEmpty()) {
+                    dropped += dropCopies(t.name(), prefix, superseded, copies);
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /**
+     * Reads the next copies kept of this node's records (global ids starting with {@code prefix}) after a global id
+     * into {@code into} (version by local id); returns the last global id read. {@code LIKE} with the prefix is a
+     * range on the key in Derby and right in any collation (a range by code point is not, in PostgreSQL's).
+     */
+    private String copies(String topic, String prefix, String after, int chunk, Map<String, Long> into)
+            throws SQLException {
+        String last = after;
+        try (Connection c = store.storage().dataSource().getConnection();
+                PreparedStatement q = c.prepareStatement("SELECT global_id, version FROM edufed_fed_record"
+                        + " WHERE topic = ? AND global_id LIKE ? AND global_id > ? AND deleted = FALSE"
+                        + " ORDER BY global_id")) {
+            q.setString(1, topic);
+            q.setString(2, prefix + "%"); // a node code and ':' hold no wildcard
+            q.setString(3, after);
+            q.setMaxRows(chunk);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    last = rs.getString(1);
+                    into.put(last.substring(prefix.length()), rs.getLong(2));
+                }
+            }
+        }
+        return last;
+    }
+
+    /** Deletes the given copies, each only as the version read (a copy changed since stays), in one transaction. */
+    private int dropCopies(String topic, String prefix, List<String> localIds, Map<String, Long> versions)
+            throws SQLException {
+        return store.storage().inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM edufed_fed_record WHERE topic = ?"
+                    + " AND global_id = ? AND version = ? AND deleted = FALSE")) {
+                for (String localId : localIds) {
+                    del.setString(1, topic);
+                    del.setString(2, prefix + localId);
+                    del.setLong(3, versions.get(localId));
+                    del.addBatch();
+                }
+                int n = 0;
+                for (int r : del.executeBatch()) {
+                    n += Math.max(r, 0);
+                }
+                return n;
+            }
+        });
+    }
+
     /** The records of a topic that its plugin keeps itself, or {@code null} (the exchange keeps a copy of each). */
     private OwnRecords ownRecords(String topic) {
         Topic t = topics.get(topic);

@@ -634,7 +634,52 @@ class UpwardTest {
                 school.upward().enqueueOwn(c, "reports", List.of(new Upward.Change("x", 1, false)));
                 return null;
             }));
+
+            // the housekeeping gives a copy's space back once the plugin holds its record as new (r7); a deletion
+            // (r1), a copy newer than the plugin's row (r6), one the plugin does not hold (r8) and another node's
+            // record stay
+            own.rows.put("r6", new OwnRecords.Held("r6", 1, v1, t0.plusSeconds(180)));
+            copy(school, topic, "2151010001:r6", 2, v2);
+            copy(school, topic, "2151010001:r8", 1, v1);
+            copy(school, topic, "2151010002:r7", 1, v1);
+            assertEquals(5, count(school, "SELECT COUNT(*) FROM edufed_fed_record"));
+            int listedBefore = school.upward().held(topic).size();
+            assertEquals(1, school.upward().dropOwnCopies(1), "a copy at a time: every page looked at");
+            assertEquals(
+                    "2151010001:r1 2151010001:r6 2151010001:r8 2151010002:r7",
+                    String.join(" ", strings(school, "SELECT global_id FROM edufed_fed_record ORDER BY global_id")));
+            assertEquals(listedBefore, school.upward().held(topic).size(), "nothing held is lost");
+            assertEquals(0, school.upward().dropOwnCopies(), "once gone, nothing more");
+            assertEquals(0, count(school, "SELECT COUNT(*) FROM edufed_fed_outbox"), "and nothing queued");
         }
+    }
+
+    /** A record kept by the exchange as a node before the upgrade kept it. */
+    private static void copy(Node node, String topic, String globalId, long version, String payload) throws Exception {
+        node.storage().inTransaction(c -> {
+            try (var ps = c.prepareStatement("INSERT INTO edufed_fed_record (topic, global_id, origin, version,"
+                    + " deleted, payload, received_at) VALUES (?, ?, ?, ?, FALSE, ?, CURRENT_TIMESTAMP)")) {
+                ps.setString(1, topic);
+                ps.setString(2, globalId);
+                ps.setString(3, globalId.substring(0, globalId.indexOf(':')));
+                ps.setLong(4, version);
+                ps.setString(5, payload);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static List<String> strings(Node node, String sql) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (var c = node.storage().dataSource().getConnection();
+                var ps = c.prepareStatement(sql);
+                var rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     private static int count(Node node, String sql) throws Exception {
