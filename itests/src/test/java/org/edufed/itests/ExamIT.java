@@ -134,10 +134,35 @@ class ExamIT {
                             "/plans/2027/5101040002",
                             "{\"name\":\"树德中学\",\"quotas\":{\"1\":200,\"2\":80}}"),
                     200);
-            // the school itself has a senior section (完全中学) that admits too
-            ok(
-                    exam(county, cp, "PUT", "/plans/2027/" + SCHOOL, "{\"name\":\"锦江区示范中学高中部\",\"quotas\":{\"1\":50}}"),
-                    200);
+            // the school itself has a senior section (完全中学) that admits too: set in the county's console, a bad
+            // quota refused with the reason and nothing saved
+            ConsoleSession planner = ConsoleSession.login(county, "admin", cp);
+            String plansPage = planner.get("/console/exam").body();
+            assertTrue(plansPage.contains("id=\"exam-plan-form\"") && plansPage.contains("树德中学"), plansPage);
+            String badQuota = planner.post(
+                            "/console/exam",
+                            Map.of("action", "plan", "year", "2027", "school", SCHOOL, "name", "高中部", "quota_1", "-3"),
+                            ConsoleSession.csrf(plansPage))
+                    .body();
+            assertTrue(badQuota.contains("id=\"exam-error\"") && badQuota.contains("计划数应按本年度的批次填写"), badQuota);
+            String planned = planner.post(
+                            "/console/exam",
+                            Map.of(
+                                    "action",
+                                    "plan",
+                                    "year",
+                                    "2027",
+                                    "school",
+                                    SCHOOL,
+                                    "name",
+                                    "锦江区示范中学高中部",
+                                    "quota_1",
+                                    "50"),
+                            ConsoleSession.csrf(badQuota))
+                    .body();
+            assertTrue(planned.contains("已保存计划：锦江区示范中学高中部"), planned);
+            JsonNode senior = find(KarafNode.json(exam(county, cp, "GET", "/plans?year=2027", null)), "school", SCHOOL);
+            assertEquals(50, senior.path("quotas").path("1").asInt(), senior.toString());
             assertEquals(
                     422,
                     exam(county, cp, "PUT", "/plans/2027/5101040003", "{\"name\":\"x\",\"quotas\":{\"9\":1}}")
@@ -404,11 +429,25 @@ class ExamIT {
                     "[5, 6, 7, 8]", imported2.path("errors").findValues("line").toString(), imported2.toString());
             assertTrue(imported2.toString().contains("exam.noRegistration"), imported2.toString());
             assertTrue(imported2.toString().contains("exam.duplicateScore"), imported2.toString());
-            // admission: 李雷 (650) gets his first choice, 韩梅梅 (640.5) her school's senior section; 王芳 was
-            // never approved, so she is no candidate
-            JsonNode run = ok(exam(county, cp, "POST", "/admission/2027", null), 200);
-            assertEquals(2, run.path("candidates").asInt(), run.toString());
-            assertEquals(2, run.path("admitted").asInt(), run.toString());
+            // in the county's console: a score corrected (a pasted CSV; a bad row named by its line, the good kept)
+            String scoresPage = planner.get("/console/exam").body();
+            assertTrue(scoresPage.contains("id=\"exam-scores-form\""), scoresPage);
+            String rescored = planner.post(
+                            "/console/exam",
+                            Map.of("action", "scores", "year", "2027", "scores", "身份证号,成绩\n" + li + ",650\n坏行,1\n"),
+                            ConsoleSession.csrf(scoresPage))
+                    .body();
+            assertTrue(rescored.contains("已导入成绩 1 条，未导入 1 条") && rescored.contains("第 3 行"), rescored);
+            // admission, run from the console: 李雷 (650) gets his first choice, 韩梅梅 (640.5) her school's senior
+            // section; 王芳 was never approved, so she is no candidate
+            String admittedPage = planner.post(
+                            "/console/exam", Map.of("action", "admit", "year", "2027"), ConsoleSession.csrf(rescored))
+                    .body();
+            assertTrue(admittedPage.contains("录取完成：考生 2 人，录取 2 人"), admittedPage);
+            assertTrue(
+                    admittedPage.matches(
+                            "(?s).*id=\"exam-admitted\".*<td>成都七中</td><td>第一批次</td><td>300</td><td>1</td>.*"),
+                    admittedPage);
             assertEquals(
                     2,
                     KarafNode.json(exam(county, cp, "GET", "/admission?year=2027", null))

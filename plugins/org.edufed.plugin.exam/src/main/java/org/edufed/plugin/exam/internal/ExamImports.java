@@ -69,6 +69,27 @@ public final class ExamImports {
             Instant createdAt,
             Instant updatedAt) {}
 
+    /** What a score import did: rows read, scores stored, and the rows refused with their problems, by line. */
+    record Scores(int rows, int imported, List<CsvImport.RowError> refused) {}
+
+    /**
+     * Stores the exam scores of a CSV file (header {@code 身份证号,成绩} or {@code idNumber,score}) for the
+     * registrations held here, in one transaction (a newer import replaces a score); a row that is malformed or
+     * matches no registration is reported with its line, the good rows kept.
+     *
+     * @throws Rules.Invalid the file refused as a whole (nothing stored)
+     */
+    Scores scores(String year, byte[] csv) throws SQLException {
+        List<CsvImport.RowError> refused = new ArrayList<>();
+        List<ExamStore.ScoreRow> rows = CsvImport.scores(csv, refused);
+        List<Long> unmatched = store.importScores(year, rows);
+        for (Long line : unmatched) {
+            refused.add(new CsvImport.RowError(line, List.of(new Rules.Problem("idNumber", "exam.noRegistration"))));
+        }
+        refused.sort(java.util.Comparator.comparingLong(CsvImport.RowError::line));
+        return new Scores(rows.size() + refused.size() - unmatched.size(), rows.size() - unmatched.size(), refused);
+    }
+
     @Activate
     public ExamImports(
             @Reference Storage storage,

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.edufed.kernel.api.Level;
 import org.edufed.kernel.api.NodeIdentity;
+import org.edufed.kernel.api.federation.Inheritance;
+import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.security.AccountService;
 import org.edufed.kernel.api.web.ConsolePage;
 import org.osgi.service.component.annotations.Activate;
@@ -19,7 +21,9 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code /console/exam} (中考报名): the exam year in effect; at a school the registration form (name, ID number,
  * guardian's phone, preferences chosen from the county's plans) and the school's registrations with their
- * status; above, the registrations awaiting this level's review, each with approve / return and a reason.
+ * status; above, the registrations awaiting this level's review, each with approve / return and a reason; at a
+ * county also its plans (招生计划: a form per high school, a quota per batch), the score import and the admission run
+ * with the admitted per high school and batch against the quota.
  */
 @Component(service = ConsolePage.class)
 public final class ExamPage implements ConsolePage {
@@ -30,6 +34,7 @@ public final class ExamPage implements ConsolePage {
     private final ExamImports imports;
     private final ExamExports exports;
     private final org.edufed.kernel.api.federation.Federation federation;
+    private final Inheritance inheritance;
 
     /** The student's page (我的中考报名) rather than the staff's. */
     private final boolean student;
@@ -41,8 +46,9 @@ public final class ExamPage implements ConsolePage {
             @Reference AccountService accounts,
             @Reference ExamImports imports,
             @Reference ExamExports exports,
-            @Reference org.edufed.kernel.api.federation.Federation federation) {
-        this(store, node, accounts, imports, exports, federation, false);
+            @Reference org.edufed.kernel.api.federation.Federation federation,
+            @Reference Inheritance inheritance) {
+        this(store, node, accounts, imports, exports, federation, inheritance, false);
     }
 
     ExamPage(
@@ -52,6 +58,7 @@ public final class ExamPage implements ConsolePage {
             ExamImports imports,
             ExamExports exports,
             org.edufed.kernel.api.federation.Federation federation,
+            Inheritance inheritance,
             boolean student) {
         this.store = store;
         this.node = node;
@@ -59,6 +66,7 @@ public final class ExamPage implements ConsolePage {
         this.imports = imports;
         this.exports = exports;
         this.federation = federation;
+        this.inheritance = inheritance;
         this.student = student;
     }
 
@@ -594,6 +602,159 @@ public final class ExamPage implements ConsolePage {
         if (node.level() == Level.PROVINCE && federation != null) {
             counties(ctx, y, b, stats);
         }
+        if (node.level() == Level.COUNTY) {
+            plans(ctx, y, b);
+            admission(ctx, y, b);
+        }
+    }
+
+    /**
+     * At a county: the plans in effect (its own, and any a county-level node above set), each of its own with a
+     * button to remove it, and the form that sets one (a high school's code, name and quota per batch).
+     */
+    private void plans(PageContext ctx, Rules.ExamYear y, StringBuilder b) {
+        boolean planner = accounts.isPermitted(ctx.username(), ExamResource.PLAN);
+        Map<String, Rules.Plan> plans = store.plans(y.year());
+        b.append("<h3>")
+                .append(t(ctx, "招生计划", "Plans and quotas"))
+                .append("</h3><table id=\"exam-plans\"><tr><th>")
+                .append(t(ctx, "学校标识码", "School code"))
+                .append("</th><th>")
+                .append(t(ctx, "高中学校", "High school"))
+                .append("</th>");
+        for (Rules.Batch batch : y.batches()) {
+            b.append("<th>")
+                    .append(ctx.escape(batch.name()))
+                    .append(t(ctx, "计划数", " quota"))
+                    .append("</th>");
+        }
+        b.append("<th></th></tr>");
+        for (Rules.Plan p : plans.values()) {
+            b.append("<tr><td>")
+                    .append(ctx.escape(p.school()))
+                    .append("</td><td>")
+                    .append(ctx.escape(p.name()))
+                    .append("</td>");
+            for (Rules.Batch batch : y.batches()) {
+                Integer q = p.quotas().get(batch.code());
+                b.append("<td>").append(q == null ? "—" : q.toString()).append("</td>");
+            }
+            b.append("<td>");
+            if (planner && node.code().equals(p.county())) {
+                b.append("<form method=\"post\">")
+                        .append(ctx.csrfField())
+                        .append("<input type=\"hidden\" name=\"action\" value=\"plan-remove\">")
+                        .append(hidden(ctx, "year", y.year()))
+                        .append(hidden(ctx, "school", p.school()))
+                        .append("<button>")
+                        .append(t(ctx, "删除", "Remove"))
+                        .append("</button></form>");
+            }
+            b.append("</td></tr>");
+        }
+        b.append("</table>");
+        if (!planner) {
+            return;
+        }
+        b.append("<form method=\"post\" id=\"exam-plan-form\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"action\" value=\"plan\">")
+                .append(hidden(ctx, "year", y.year()))
+                .append("<label>")
+                .append(t(ctx, "学校标识码", "School code"))
+                .append(" <input name=\"school\" pattern=\"[0-9]{10}\" size=\"12\" required></label> <label>")
+                .append(t(ctx, "高中学校", "High school"))
+                .append(" <input name=\"name\" maxlength=\"100\" required></label>");
+        for (Rules.Batch batch : y.batches()) {
+            b.append(" <label>")
+                    .append(ctx.escape(batch.name()))
+                    .append(t(ctx, "计划数", " quota"))
+                    .append(" <input type=\"number\" min=\"0\" max=\"100000\" name=\"quota_")
+                    .append(ctx.escape(batch.code()))
+                    .append("\" size=\"6\"></label>");
+        }
+        b.append(" <button type=\"submit\">")
+                .append(t(ctx, "保存计划", "Save the plan"))
+                .append("</button><br><small>")
+                .append(t(
+                        ctx,
+                        "同一学校再次保存即为修改；计划锁定下发，本区县各校考生在其中填报志愿。",
+                        "Saving a school again changes its plan; plans go down locked, and this county's students"
+                                + " choose among them."))
+                .append("</small></form>");
+    }
+
+    /**
+     * At a county, for those who may admit: the score import (a file or pasted CSV), the admission run, and the
+     * outcome of the last run here: the admitted per high school and batch, against the quota.
+     */
+    private void admission(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+        if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIT) || imports == null) {
+            return;
+        }
+        b.append("<h3>")
+                .append(t(ctx, "成绩导入", "Import scores"))
+                .append("</h3><form method=\"post\" id=\"exam-scores-form\" enctype=\"multipart/form-data\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"action\" value=\"scores\">")
+                .append(hidden(ctx, "year", y.year()))
+                .append("<p>")
+                .append(t(ctx, "第一行为表头：", "First line, the header: "))
+                .append("<code>身份证号,成绩</code>")
+                .append(t(ctx, "（或 ", " (or "))
+                .append("<code>idNumber,score</code>")
+                .append(t(ctx, "）；再次导入的成绩替换之前的。", "); a score imported again replaces the earlier one."))
+                .append("</p><p><label>")
+                .append(t(ctx, "选择文件：", "Choose a file: "))
+                .append("<input type=\"file\" name=\"scoresFile\" accept=\".csv,text/csv\"></label> ")
+                .append(t(ctx, "或粘贴内容：", "or paste it: "))
+                .append("</p><textarea name=\"scores\" id=\"exam-scores\" rows=\"5\" cols=\"60\"></textarea><br>")
+                .append("<button type=\"submit\">")
+                .append(t(ctx, "导入成绩", "Import"))
+                .append("</button></form>");
+        b.append("<h3>")
+                .append(t(ctx, "录取", "Admission"))
+                .append("</h3><form method=\"post\" id=\"exam-admit-form\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"action\" value=\"admit\">")
+                .append(hidden(ctx, "year", y.year()))
+                .append("<p>")
+                .append(t(
+                        ctx,
+                        "对省级审核通过且有成绩的考生，逐批次按成绩与志愿顺序对照招生计划录取；再次运行将替换上次结果，结果下发至各校。",
+                        "Admits the students the province approved who have a score, batch by batch, by score and"
+                                + " preference order against the plans; running it again replaces the last outcome,"
+                                + " which goes down to the schools."))
+                .append("</p><button type=\"submit\">")
+                .append(t(ctx, "运行录取", "Run admission"))
+                .append("</button></form>");
+        Map<String, Rules.Plan> plans = store.plans(y.year());
+        Map<String, Map<String, Integer>> admitted = new java.util.TreeMap<>(); // high school → batch → count
+        for (com.fasterxml.jackson.databind.node.ObjectNode a :
+                store.admitted(y.year(), accounts.scope(ctx.username(), ExamResource.READ))) {
+            admitted.computeIfAbsent(a.path("highSchool").asText(), k -> new java.util.TreeMap<>())
+                    .merge(a.path("batch").asText(), 1, Integer::sum);
+        }
+        table(ctx, b, "exam-admitted", "高中学校", "High school", "批次", "Batch", "计划数", "Quota", "录取人数", "Admitted");
+        admitted.forEach((school, batches) -> batches.forEach((code, n) -> {
+            Rules.Plan plan = plans.get(Rules.Plan.key(y.year(), school));
+            Rules.Batch batch = y.batch(code);
+            Integer quota = plan == null ? null : plan.quotas().get(code);
+            b.append("<tr><td>")
+                    .append(ctx.escape(plan == null ? school : plan.name()))
+                    .append("</td><td>")
+                    .append(ctx.escape(batch == null ? code : batch.name()))
+                    .append("</td><td>")
+                    .append(quota == null ? "—" : quota.toString())
+                    .append("</td><td>")
+                    .append(n)
+                    .append("</td></tr>");
+        }));
+        b.append("</table>");
+    }
+
+    private static String hidden(PageContext ctx, String name, String value) {
+        return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + ctx.escape(value) + "\">";
     }
 
     /** A table of counts per status, a row for each unit (a school, or a county), under a heading. */
@@ -731,6 +892,85 @@ public final class ExamPage implements ConsolePage {
                 } catch (ExamExports.Forbidden e) {
                     return render(ctx, null, Texts.get(ctx.locale(), "exam.outOfScope"));
                 }
+            }
+            if (("plan".equals(action) || "plan-remove".equals(action))
+                    && node.level() == Level.COUNTY
+                    && inheritance != null) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.PLAN)) {
+                    return render(ctx, null, t(ctx, "没有设定招生计划的权限", "You may not set plans"));
+                }
+                Rules.ExamYear y =
+                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                String school = value(ctx, "school");
+                try {
+                    if ("plan-remove".equals(action)) {
+                        Plans.remove(inheritance, store, y.year(), school);
+                        return render(ctx, t(ctx, "已删除计划：", "Plan removed: ") + school, null);
+                    }
+                    com.fasterxml.jackson.databind.node.ObjectNode body =
+                            Rules.JSON.createObjectNode().put("name", value(ctx, "name"));
+                    com.fasterxml.jackson.databind.node.ObjectNode quotas = body.putObject("quotas");
+                    for (Rules.Batch batch : y.batches()) {
+                        String q = value(ctx, "quota_" + batch.code());
+                        if (!q.isEmpty()) {
+                            try {
+                                quotas.put(batch.code(), Integer.parseInt(q));
+                            } catch (NumberFormatException e) {
+                                throw new Rules.Invalid("quotas", "exam.badQuotas");
+                            }
+                        }
+                    }
+                    Rules.Plan p = Plans.set(inheritance, store, y, school, node.code(), body);
+                    return render(ctx, t(ctx, "已保存计划：", "Plan saved: ") + p.name(), null);
+                } catch (LockedException e) {
+                    return render(ctx, null, t(ctx, "上级已锁定此计划，不能修改", "The level above locked this plan"));
+                }
+            }
+            if ("scores".equals(action) && node.level() == Level.COUNTY && imports != null) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIT)) {
+                    return render(ctx, null, t(ctx, "没有导入成绩的权限", "You may not import scores"));
+                }
+                Rules.ExamYear y =
+                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                String file = ctx.parameter("scoresFile"); // a chosen file, in base64 (empty when none)
+                ExamImports.Scores done = imports.scores(
+                        y.year(),
+                        file != null && !file.isEmpty()
+                                ? java.util.Base64.getDecoder().decode(file)
+                                : value(ctx, "scores").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                StringBuilder refused = new StringBuilder();
+                for (CsvImport.RowError e :
+                        done.refused().subList(0, Math.min(20, done.refused().size()))) {
+                    refused.append(refused.length() > 0 ? "；" : "")
+                            .append(t(ctx, "第 " + e.line() + " 行：", "line " + e.line() + ": "));
+                    List<String> why = new ArrayList<>();
+                    e.problems().forEach(p -> why.add(Texts.get(ctx.locale(), p.key())));
+                    refused.append(String.join("、", why));
+                }
+                return render(
+                        ctx,
+                        t(ctx, "已导入成绩 ", "Scores imported: ")
+                                + done.imported()
+                                + t(ctx, " 条，未导入 ", "; refused: ")
+                                + done.refused().size()
+                                + t(ctx, " 条", ""),
+                        refused.length() == 0 ? null : refused.toString());
+            }
+            if ("admit".equals(action) && node.level() == Level.COUNTY) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIT)) {
+                    return render(ctx, null, t(ctx, "没有运行录取的权限", "You may not run admission"));
+                }
+                Rules.ExamYear y =
+                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                ExamStore.AdmissionRun run = store.admit(y);
+                return render(
+                        ctx,
+                        t(ctx, "录取完成：考生 ", "Admission done: candidates ")
+                                + run.candidates()
+                                + t(ctx, " 人，录取 ", ", admitted ")
+                                + run.admitted()
+                                + t(ctx, " 人", ""),
+                        null);
             }
             if ("review".equals(action) && node.level() != Level.SCHOOL) {
                 String gid = value(ctx, "registration");

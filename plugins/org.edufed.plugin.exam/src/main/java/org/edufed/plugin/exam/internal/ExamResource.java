@@ -230,11 +230,11 @@ public final class ExamResource extends ExamApi implements RestResource {
     public Rules.Plan setPlan(@PathParam("year") String year, @PathParam("school") String school, InputStream json) {
         Rules.ExamYear y = store.year(year).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
         try {
-            Rules.Plan p = Rules.plan(y, school, node.code(), body(json));
-            change(ExamTopics.PLANS, Rules.Plan.key(year, school), p.toJson());
-            return p;
+            return Plans.set(inheritance, store, y, school, node.code(), body(json));
         } catch (Rules.Invalid e) {
             throw invalid(e);
+        } catch (LockedException e) {
+            throw new ProblemException(409, "locked", e.getMessage());
         }
     }
 
@@ -242,12 +242,13 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Path("/plans/{year}/{school}")
     @RequiresPermission(PLAN)
     public Response removePlan(@PathParam("year") String year, @PathParam("school") String school) {
-        if (year(year) == null
-                || school == null
-                || !Rules.SCHOOL_CODE.matcher(school).matches()) {
-            throw invalid(new Rules.Invalid("school", "exam.badSchoolCode"));
+        try {
+            Plans.remove(inheritance, store, year(year), school);
+        } catch (Rules.Invalid e) {
+            throw invalid(e);
+        } catch (LockedException e) {
+            throw new ProblemException(409, "locked", e.getMessage());
         }
-        change(ExamTopics.PLANS, Rules.Plan.key(year, school), null);
         return Response.noContent().build();
     }
 
@@ -356,24 +357,18 @@ public final class ExamResource extends ExamApi implements RestResource {
     public ObjectNode importScores(@QueryParam("year") String year, byte[] body) throws SQLException {
         String y = requireYear(year);
         requireCsv();
-        List<CsvImport.RowError> refused = new ArrayList<>();
-        List<ExamStore.ScoreRow> rows;
+        ExamImports.Scores scores;
         try {
-            rows = CsvImport.scores(body, refused);
+            scores = imports.scores(y, body);
         } catch (Rules.Invalid e) {
             throw invalid(e);
         }
-        List<Long> unmatched = store.importScores(y, rows);
-        for (Long line : unmatched) {
-            refused.add(new CsvImport.RowError(line, List.of(new Rules.Problem("idNumber", "exam.noRegistration"))));
-        }
-        refused.sort(java.util.Comparator.comparingLong(CsvImport.RowError::line));
         ObjectNode o = Rules.JSON
                 .createObjectNode()
-                .put("rows", rows.size() + refused.size() - unmatched.size())
-                .put("imported", rows.size() - unmatched.size())
-                .put("refused", refused.size());
-        o.set("errors", errors(refused));
+                .put("rows", scores.rows())
+                .put("imported", scores.imported())
+                .put("refused", scores.refused().size());
+        o.set("errors", errors(scores.refused()));
         return o;
     }
 
@@ -388,9 +383,6 @@ public final class ExamResource extends ExamApi implements RestResource {
     public ExamStore.AdmissionRun admit(@PathParam("year") String year) throws SQLException {
         Rules.ExamYear y =
                 store.year(requireYear(year)).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
-        if (store.plans(y.year()).isEmpty()) {
-            throw invalid(new Rules.Invalid("year", "exam.noPlans"));
-        }
         try {
             return store.admit(y);
         } catch (Rules.Invalid e) {

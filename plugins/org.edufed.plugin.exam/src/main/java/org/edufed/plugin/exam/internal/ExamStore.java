@@ -1099,8 +1099,13 @@ public final class ExamStore {
      * plans in effect here, replaces the previous run's outcome, and publishes each result toward the student's
      * school and the admitting high school (and withdraws results a previous run published that no longer hold),
      * all in one transaction.
+     *
+     * @throws Rules.Invalid no plans in effect here for the year
      */
     AdmissionRun admit(Rules.ExamYear year) throws SQLException {
+        if (plans(year.year()).isEmpty()) {
+            throw new Rules.Invalid("year", "exam.noPlans");
+        }
         Map<String, java.math.BigDecimal> scores = new HashMap<>();
         try (Connection c = storage.dataSource().getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT r.global_id, s.score FROM exam_received r JOIN"

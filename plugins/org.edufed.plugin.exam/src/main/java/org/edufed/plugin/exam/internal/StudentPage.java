@@ -20,7 +20,7 @@ public final class StudentPage implements ConsolePage {
 
     @Activate
     public StudentPage(@Reference ExamStore store, @Reference NodeIdentity node, @Reference AccountService accounts) {
-        this.page = new ExamPage(store, node, accounts, null, null, null, true);
+        this.page = new ExamPage(store, node, accounts, null, null, null, null, true);
     }
 
     @Override
