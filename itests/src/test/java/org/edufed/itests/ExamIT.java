@@ -78,6 +78,14 @@ class ExamIT {
                 + "\",\"guardianPhone\":\"13800138000\",\"preferences\":" + prefs + "}";
     }
 
+    /** The value a page's input of the given name shows. */
+    static String inputValue(String page, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"" + name + "\"[^>]*value=\"([^\"]*)\"")
+                .matcher(page);
+        assertTrue(m.find(), name + " in " + page);
+        return m.group(1);
+    }
+
     static JsonNode find(JsonNode list, String field, String value) {
         for (JsonNode n : list) {
             if (n.path(field).asText().equals(value)) {
@@ -488,14 +496,52 @@ class ExamIT {
             assertEquals(
                     "成都七中",
                     summary.path("highSchools").path("5101040001").path("name").asText());
-            String provincePage = ConsoleSession.login(province, "admin", pp)
-                    .get("/console/exam")
-                    .body();
+            ConsoleSession provinceConsole = ConsoleSession.login(province, "admin", pp);
+            String provincePage = provinceConsole.get("/console/exam").body();
             assertTrue(
                     provincePage.contains("exam-county-stats")
                             && provincePage.contains("录取汇总")
                             && provincePage.contains("成都七中"),
                     provincePage);
+            // the province's console: the year's form, filled in; a window that closes as it opens is refused with
+            // the reason and the form keeps what was typed; a new name is saved and goes down, batches kept
+            assertTrue(provincePage.contains("id=\"exam-year-form\"") && provincePage.contains("value=\"第二批次\""));
+            Map<String, String> yearForm = new java.util.HashMap<>(Map.of(
+                    "action", "year",
+                    "year", "2027",
+                    "name", "2027年成都市中考（修订）",
+                    "opens", inputValue(provincePage, "opens"),
+                    "closes", inputValue(provincePage, "opens"),
+                    "birthFrom", "2010-09-01",
+                    "birthTo", "2013-08-31",
+                    "tieRule", "earlier-birth",
+                    "batch_name_1", "第一批次",
+                    "batch_choices_1", "2"));
+            yearForm.putAll(Map.of("batch_name_2", "第二批次", "batch_choices_2", "1"));
+            String refusedYear = provinceConsole
+                    .post("/console/exam", yearForm, ConsoleSession.csrf(provincePage))
+                    .body();
+            assertTrue(refusedYear.contains("截止时间应晚于开始时间"), refusedYear);
+            assertTrue(refusedYear.contains("value=\"2027年成都市中考（修订）\""), "typed values kept: " + refusedYear);
+            assertTrue(
+                    KarafNode.json(exam(province, pp, "GET", "/years", null))
+                            .toString()
+                            .contains("\"2027年成都市中考\""),
+                    "nothing saved");
+            yearForm.put("closes", inputValue(provincePage, "closes"));
+            String savedYear = provinceConsole
+                    .post("/console/exam", yearForm, ConsoleSession.csrf(refusedYear))
+                    .body();
+            assertTrue(savedYear.contains("已保存并下发考试年度：2027年成都市中考（修订）"), savedYear);
+            JsonNode atSchool = FederationIT.await(() -> {
+                JsonNode y = find(KarafNode.json(exam(school, sp, "GET", "/years", null)), "year", "2027");
+                return y != null && y.path("name").asText().endsWith("（修订）") ? y : null;
+            });
+            assertEquals(
+                    "[\"1\", \"2\"]",
+                    atSchool.path("batches").findValues("code").toString(),
+                    atSchool.toString());
+            assertTrue(atSchool.path("open").asBoolean(), atSchool.toString());
             // exports: the county's admission results and the high school's admitted list, each audited
             HttpResponse<String> countyResults = county.get("/api/v1/exam/export/results?year=2027", "admin", cp);
             assertEquals(200, countyResults.statusCode(), countyResults.body());

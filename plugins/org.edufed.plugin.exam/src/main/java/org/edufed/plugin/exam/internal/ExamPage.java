@@ -308,9 +308,10 @@ public final class ExamPage implements ConsolePage {
     }
 
     /** Times as people in China read them (Beijing time). */
-    private static final java.time.format.DateTimeFormatter LOCAL = java.time.format.DateTimeFormatter.ofPattern(
-                    "yyyy-MM-dd HH:mm")
-            .withZone(java.time.ZoneId.of("Asia/Shanghai"));
+    private static final java.time.ZoneId BEIJING = java.time.ZoneId.of("Asia/Shanghai");
+
+    private static final java.time.format.DateTimeFormatter LOCAL =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(BEIJING);
 
     /** Preferences as {@code 第一批次：成都七中、树德中学；第二批次：…}, with the plans' school names. */
     static String preferences(
@@ -344,7 +345,10 @@ public final class ExamPage implements ConsolePage {
     private Optional<Rules.ExamYear> year(PageContext ctx) {
         String asked = ctx.parameter("year");
         if (asked != null && Rules.YEAR.matcher(asked).matches()) {
-            return store.year(asked);
+            Optional<Rules.ExamYear> y = store.year(asked);
+            if (y.isPresent()) {
+                return y;
+            }
         }
         List<String> years = yearsInEffect();
         return years.isEmpty() ? Optional.empty() : store.year(years.get(years.size() - 1));
@@ -379,13 +383,17 @@ public final class ExamPage implements ConsolePage {
                     .append("</p>");
         }
         Optional<Rules.ExamYear> year = year(ctx);
+        boolean setsYears = !student
+                && inheritance != null
+                && node.level() == Level.PROVINCE
+                && accounts.isPermitted(ctx.username(), ExamResource.ADMIN);
         if (year.isEmpty()) {
             b.append("<p>")
-                    .append(t(
-                            ctx,
-                            "省级尚未设定考试年度（PUT /api/v1/exam/years/{year}）。",
-                            "The province has not set an exam year yet (PUT /api/v1/exam/years/{year})."))
+                    .append(t(ctx, "省级尚未设定考试年度。", "The province has not set an exam year yet."))
                     .append("</p>");
+            if (setsYears) {
+                yearForm(ctx, null, b, true, keep && "year".equals(ctx.parameter("action")));
+            }
             return b.toString();
         }
         Rules.ExamYear y = year.get();
@@ -402,7 +410,11 @@ public final class ExamPage implements ConsolePage {
             if (node.level() == Level.SCHOOL) {
                 school(ctx, y, b, keep);
             } else {
-                reviews(ctx, y, b);
+                reviews(ctx, y, b, keep);
+            }
+            if (setsYears) {
+                boolean again = keep && "year".equals(ctx.parameter("action"));
+                yearForm(ctx, y, b, again, again);
             }
         } catch (SQLException e) {
             b.append("<p class=\"error\">")
@@ -555,7 +567,7 @@ public final class ExamPage implements ConsolePage {
                 .append("\"></label> ");
     }
 
-    private void reviews(PageContext ctx, Rules.ExamYear y, StringBuilder b) throws SQLException {
+    private void reviews(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean keep) throws SQLException {
         boolean reviewer = accounts.isPermitted(ctx.username(), ExamResource.REVIEW)
                 || !accounts.scope(ctx.username(), ExamResource.REVIEW).isEmpty();
         Review.Status awaiting =
@@ -603,16 +615,17 @@ public final class ExamPage implements ConsolePage {
             counties(ctx, y, b, stats);
         }
         if (node.level() == Level.COUNTY) {
-            plans(ctx, y, b);
+            plans(ctx, y, b, keep && "plan".equals(ctx.parameter("action")));
             admission(ctx, y, b);
         }
     }
 
     /**
      * At a county: the plans in effect (its own, and any a county-level node above set), each of its own with a
-     * button to remove it, and the form that sets one (a high school's code, name and quota per batch).
+     * button to remove it, and the form that sets one (a high school's code, name and quota per batch), after a
+     * refusal as it was typed ({@code keep}).
      */
-    private void plans(PageContext ctx, Rules.ExamYear y, StringBuilder b) {
+    private void plans(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean keep) {
         boolean planner = accounts.isPermitted(ctx.username(), ExamResource.PLAN);
         Map<String, Rules.Plan> plans = store.plans(y.year());
         b.append("<h3>")
@@ -662,16 +675,22 @@ public final class ExamPage implements ConsolePage {
                 .append(hidden(ctx, "year", y.year()))
                 .append("<label>")
                 .append(t(ctx, "学校标识码", "School code"))
-                .append(" <input name=\"school\" pattern=\"[0-9]{10}\" size=\"12\" required></label> <label>")
+                .append(" <input name=\"school\" pattern=\"[0-9]{10}\" size=\"12\" required value=\"")
+                .append(keep ? ctx.escape(value(ctx, "school")) : "")
+                .append("\"></label> <label>")
                 .append(t(ctx, "高中学校", "High school"))
-                .append(" <input name=\"name\" maxlength=\"100\" required></label>");
+                .append(" <input name=\"name\" maxlength=\"100\" required value=\"")
+                .append(keep ? ctx.escape(value(ctx, "name")) : "")
+                .append("\"></label>");
         for (Rules.Batch batch : y.batches()) {
             b.append(" <label>")
                     .append(ctx.escape(batch.name()))
                     .append(t(ctx, "计划数", " quota"))
                     .append(" <input type=\"number\" min=\"0\" max=\"100000\" name=\"quota_")
                     .append(ctx.escape(batch.code()))
-                    .append("\" size=\"6\"></label>");
+                    .append("\" size=\"6\" value=\"")
+                    .append(keep ? ctx.escape(value(ctx, "quota_" + batch.code())) : "")
+                    .append("\"></label>");
         }
         b.append(" <button type=\"submit\">")
                 .append(t(ctx, "保存计划", "Save the plan"))
@@ -751,6 +770,166 @@ public final class ExamPage implements ConsolePage {
                     .append("</td></tr>");
         }));
         b.append("</table>");
+    }
+
+    /** How a {@code datetime-local} field shows and takes a time: Beijing time, to the minute. */
+    private static final java.time.format.DateTimeFormatter FIELD_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(BEIJING);
+
+    /** Batches the console's year form offers (the API takes up to 10). */
+    static final int FORM_BATCHES = 4;
+
+    /**
+     * At the province: the form that sets an exam year — a new one, or the one shown, filled in (its extra fields,
+     * set through the API, are kept as they are); after a refusal, as it was typed ({@code keep}).
+     */
+    private void yearForm(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean open, boolean keep) {
+        java.util.function.BinaryOperator<String> v = (field, stored) -> keep ? ctx.escape(value(ctx, field)) : stored;
+        b.append("<details id=\"exam-year-details\"")
+                .append(open ? " open" : "")
+                .append("><summary>")
+                .append(t(ctx, "设定考试年度（新建或修改）", "Set an exam year (new or changed)"))
+                .append("</summary><form method=\"post\" id=\"exam-year-form\">")
+                .append(ctx.csrfField())
+                .append("<input type=\"hidden\" name=\"action\" value=\"year\"><p><label>")
+                .append(t(ctx, "年度", "Year"))
+                .append(" <input name=\"year\" pattern=\"[0-9]{4}\" size=\"5\" required value=\"")
+                .append(v.apply(
+                        "year",
+                        y == null ? String.valueOf(Instant.now().atZone(BEIJING).getYear() + 1) : ctx.escape(y.year())))
+                .append("\"></label> <label>")
+                .append(t(ctx, "名称", "Name"))
+                .append(" <input name=\"name\" maxlength=\"100\" required value=\"")
+                .append(v.apply("name", y == null ? "" : ctx.escape(y.name())))
+                .append("\"></label></p><p><label>")
+                .append(t(ctx, "报名开始（北京时间）", "Opens (Beijing time)"))
+                .append(" <input type=\"datetime-local\" name=\"opens\" required value=\"")
+                .append(v.apply("opens", y == null ? "" : FIELD_TIME.format(y.opens())))
+                .append("\"></label> <label>")
+                .append(t(ctx, "报名截止", "Closes"))
+                .append(" <input type=\"datetime-local\" name=\"closes\" required value=\"")
+                .append(v.apply("closes", y == null ? "" : FIELD_TIME.format(y.closes())))
+                .append("\"></label></p><p><label>")
+                .append(t(ctx, "考生出生日期自", "Born from"))
+                .append(" <input type=\"date\" name=\"birthFrom\" value=\"")
+                .append(v.apply(
+                        "birthFrom",
+                        y == null || y.birthFrom() == null ? "" : y.birthFrom().toString()))
+                .append("\"></label> <label>")
+                .append(t(ctx, "至", "to"))
+                .append(" <input type=\"date\" name=\"birthTo\" value=\"")
+                .append(v.apply(
+                        "birthTo",
+                        y == null || y.birthTo() == null ? "" : y.birthTo().toString()))
+                .append("\"></label> <label>")
+                .append(t(ctx, "同分规则", "Ties"))
+                .append(" <select name=\"tieRule\">");
+        String tie = v.apply("tieRule", y == null ? "earlier-birth" : y.tieRule());
+        for (String[] rule : new String[][] {
+            {"earlier-birth", "出生日期早者优先", "the earlier born first"},
+            {"earlier-registration", "报名早者优先", "the earlier registered first"},
+            {"all-admitted", "同分者全部录取", "all admitted"}
+        }) {
+            b.append("<option value=\"")
+                    .append(rule[0])
+                    .append(rule[0].equals(tie) ? "\" selected>" : "\">")
+                    .append(t(ctx, rule[1], rule[2]))
+                    .append("</option>");
+        }
+        b.append("</select></label></p><table id=\"exam-year-batches\"><tr><th>")
+                .append(t(ctx, "批次名称", "Batch"))
+                .append("</th><th>")
+                .append(t(ctx, "志愿数（1–10）", "Choices (1–10)"))
+                .append("</th></tr>");
+        for (int i = 1; i <= FORM_BATCHES; i++) {
+            Rules.Batch batch =
+                    y == null || y.batches().size() < i ? null : y.batches().get(i - 1);
+            b.append("<tr><td><input name=\"batch_name_")
+                    .append(i)
+                    .append("\" maxlength=\"50\" value=\"")
+                    .append(v.apply("batch_name_" + i, batch == null ? "" : ctx.escape(batch.name())))
+                    .append("\"></td><td><input type=\"number\" min=\"1\" max=\"10\" name=\"batch_choices_")
+                    .append(i)
+                    .append("\" value=\"")
+                    .append(v.apply("batch_choices_" + i, batch == null ? "" : String.valueOf(batch.choices())))
+                    .append("\"></td></tr>");
+        }
+        Rules.CountyMay may = y == null ? Rules.CountyMay.NOTHING : y.countyMay();
+        b.append("</table><p><label><input type=\"checkbox\" name=\"narrowWindow\" value=\"true\"")
+                .append((keep ? "true".equals(ctx.parameter("narrowWindow")) : may.narrowWindow()) ? " checked" : "")
+                .append("> ")
+                .append(t(ctx, "允许区县缩短报名时间", "Counties may narrow the window"))
+                .append("</label> <label><input type=\"checkbox\" name=\"extraFields\" value=\"true\"")
+                .append((keep ? "true".equals(ctx.parameter("extraFields")) : may.extraFields()) ? " checked" : "")
+                .append("> ")
+                .append(t(ctx, "允许区县增加报名字段", "Counties may add fields"))
+                .append("</label></p><button type=\"submit\">")
+                .append(t(ctx, "保存并下发（锁定）", "Save and publish (locked)"))
+                .append("</button></form></details>");
+    }
+
+    /**
+     * The exam year the form describes, as the API takes it: over the year as set now (its extra fields kept), the
+     * name, window, birth range, tie rule, batches (named rows, a row keeping its batch's code) and what counties may.
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode yearBody(PageContext ctx, Optional<Rules.ExamYear> now) {
+        com.fasterxml.jackson.databind.node.ObjectNode o;
+        try {
+            o = now.isPresent()
+                    ? (com.fasterxml.jackson.databind.node.ObjectNode)
+                            Rules.JSON.readTree(now.get().toJson())
+                    : Rules.JSON.createObjectNode();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new Rules.Invalid("body", "exam.badBody");
+        }
+        o.put("name", value(ctx, "name"))
+                .put("opens", fieldTime(value(ctx, "opens")))
+                .put("closes", fieldTime(value(ctx, "closes")))
+                .put("tieRule", value(ctx, "tieRule"));
+        for (String date : new String[] {"birthFrom", "birthTo"}) {
+            if (value(ctx, date).isEmpty()) {
+                o.remove(date);
+            } else {
+                o.put(date, value(ctx, date));
+            }
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode batches = o.putArray("batches");
+        java.util.Set<String> codes = new java.util.HashSet<>();
+        for (int i = 1; i <= FORM_BATCHES; i++) {
+            String name = value(ctx, "batch_name_" + i);
+            if (name.isEmpty()) {
+                continue;
+            }
+            String code = now.isPresent() && now.get().batches().size() >= i
+                    ? now.get().batches().get(i - 1).code()
+                    : String.valueOf(i);
+            for (int n = i; !codes.add(code); n++) {
+                code = String.valueOf(n + 1); // a new row whose number an earlier row's code took
+            }
+            int choices;
+            try {
+                choices = Integer.parseInt(value(ctx, "batch_choices_" + i));
+            } catch (NumberFormatException e) {
+                choices = 0; // refused below, with the batches' message
+            }
+            batches.addObject().put("code", code).put("name", name).put("choices", choices);
+        }
+        o.putObject("countyMay")
+                .put("narrowWindow", "true".equals(ctx.parameter("narrowWindow")))
+                .put("extraFields", "true".equals(ctx.parameter("extraFields")));
+        return o;
+    }
+
+    /** A {@code datetime-local} value (Beijing time) as an instant the API takes, or as typed when it is none. */
+    private static String fieldTime(String typed) {
+        try {
+            return java.time.LocalDateTime.parse(typed)
+                    .atZone(BEIJING)
+                    .toInstant()
+                    .toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            return typed; // refused with the time's message
+        }
     }
 
     private static String hidden(PageContext ctx, String name, String value) {
@@ -893,6 +1072,21 @@ public final class ExamPage implements ConsolePage {
                     return render(ctx, null, Texts.get(ctx.locale(), "exam.outOfScope"));
                 }
             }
+            if ("year".equals(action) && node.level() == Level.PROVINCE && inheritance != null && !student) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIN)) {
+                    return render(ctx, null, t(ctx, "没有设定考试年度的权限", "You may not set exam years"));
+                }
+                String year = value(ctx, "year");
+                if (!Rules.YEAR.matcher(year).matches()) {
+                    throw new Rules.Invalid("year", "exam.badYear");
+                }
+                try {
+                    Rules.ExamYear y = Inherited.setYear(inheritance, store, year, yearBody(ctx, store.year(year)));
+                    return render(ctx, t(ctx, "已保存并下发考试年度：", "Exam year saved and published: ") + y.name(), null);
+                } catch (LockedException e) {
+                    return render(ctx, null, t(ctx, "此考试年度已被锁定，不能修改", "This exam year is locked"));
+                }
+            }
             if (("plan".equals(action) || "plan-remove".equals(action))
                     && node.level() == Level.COUNTY
                     && inheritance != null) {
@@ -904,7 +1098,7 @@ public final class ExamPage implements ConsolePage {
                 String school = value(ctx, "school");
                 try {
                     if ("plan-remove".equals(action)) {
-                        Plans.remove(inheritance, store, y.year(), school);
+                        Inherited.removePlan(inheritance, store, y.year(), school);
                         return render(ctx, t(ctx, "已删除计划：", "Plan removed: ") + school, null);
                     }
                     com.fasterxml.jackson.databind.node.ObjectNode body =
@@ -920,7 +1114,7 @@ public final class ExamPage implements ConsolePage {
                             }
                         }
                     }
-                    Rules.Plan p = Plans.set(inheritance, store, y, school, node.code(), body);
+                    Rules.Plan p = Inherited.setPlan(inheritance, store, y, school, node.code(), body);
                     return render(ctx, t(ctx, "已保存计划：", "Plan saved: ") + p.name(), null);
                 } catch (LockedException e) {
                     return render(ctx, null, t(ctx, "上级已锁定此计划，不能修改", "The level above locked this plan"));

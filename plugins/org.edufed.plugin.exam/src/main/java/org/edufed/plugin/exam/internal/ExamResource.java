@@ -101,13 +101,13 @@ public final class ExamResource extends ExamApi implements RestResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RequiresPermission(ADMIN)
     public ObjectNode setYear(@PathParam("year") String year, InputStream json) {
-        Rules.ExamYear y;
         try {
-            y = Rules.year(year, body(json));
+            Inherited.setYear(inheritance, store, year, body(json));
         } catch (Rules.Invalid e) {
             throw invalid(e);
+        } catch (LockedException e) {
+            throw new ProblemException(409, "locked", e.getMessage());
         }
-        change(ExamTopics.YEARS, year, y.toJson());
         return Rules.JSON.createObjectNode().put("year", year).put("mode", Mode.LOCKED.id());
     }
 
@@ -230,7 +230,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     public Rules.Plan setPlan(@PathParam("year") String year, @PathParam("school") String school, InputStream json) {
         Rules.ExamYear y = store.year(year).orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")));
         try {
-            return Plans.set(inheritance, store, y, school, node.code(), body(json));
+            return Inherited.setPlan(inheritance, store, y, school, node.code(), body(json));
         } catch (Rules.Invalid e) {
             throw invalid(e);
         } catch (LockedException e) {
@@ -243,7 +243,7 @@ public final class ExamResource extends ExamApi implements RestResource {
     @RequiresPermission(PLAN)
     public Response removePlan(@PathParam("year") String year, @PathParam("school") String school) {
         try {
-            Plans.remove(inheritance, store, year(year), school);
+            Inherited.removePlan(inheritance, store, year(year), school);
         } catch (Rules.Invalid e) {
             throw invalid(e);
         } catch (LockedException e) {
