@@ -500,6 +500,7 @@ class ExamIT {
             String provincePage = provinceConsole.get("/console/exam").body();
             assertTrue(
                     provincePage.contains("exam-county-stats")
+                            && provincePage.matches("(?s).*<td>[^<]+（510104）</td>.*") // the county by name
                             && provincePage.contains("录取汇总")
                             && provincePage.contains("成都七中"),
                     provincePage);

@@ -572,13 +572,14 @@ public final class ExamPage implements ConsolePage {
                 || !accounts.scope(ctx.username(), ExamResource.REVIEW).isEmpty();
         Review.Status awaiting =
                 node.level() == Level.PROVINCE ? Review.Status.COUNTY_APPROVED : Review.Status.SUBMITTED;
+        Map<String, String> names = names();
         exportButtons(ctx, y, b);
         b.append("<h3>").append(t(ctx, "待本级审核", "Awaiting this level's review")).append("</h3>");
         table(ctx, b, "exam-reviews", "学校", "School", "姓名", "Name", "身份证号", "ID number", "志愿", "Preferences", "", "");
         var scope = accounts.scope(ctx.username(), ExamResource.REVIEW);
         for (ExamStore.Received r : store.received(y.year(), scope, null, awaiting, 200)) {
             b.append("<tr><td>")
-                    .append(ctx.escape(r.school()))
+                    .append(ctx.escape(unit(names, r.school())))
                     .append("</td><td>")
                     .append(ctx.escape(r.name()))
                     .append(r.duplicate() ? t(ctx, "（重复报名）", " (registered twice)") : "")
@@ -610,9 +611,9 @@ public final class ExamPage implements ConsolePage {
         b.append("</table>");
         Map<String, Map<String, Integer>> stats =
                 store.stats(y.year(), accounts.scope(ctx.username(), ExamResource.READ));
-        statusTable(ctx, b, "exam-stats", t(ctx, "统计", "Statistics"), t(ctx, "学校", "School"), stats);
+        statusTable(ctx, b, "exam-stats", t(ctx, "统计", "Statistics"), t(ctx, "学校", "School"), stats, names);
         if (node.level() == Level.PROVINCE && federation != null) {
-            counties(ctx, y, b, stats);
+            counties(ctx, y, b, stats, names);
         }
         if (node.level() == Level.COUNTY) {
             plans(ctx, y, b, keep && "plan".equals(ctx.parameter("action")));
@@ -936,6 +937,26 @@ public final class ExamPage implements ConsolePage {
         return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + ctx.escape(value) + "\">";
     }
 
+    /** The names of the nodes of this node's subtree (itself included) as its children last reported, by code. */
+    private Map<String, String> names() {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (federation != null) {
+            names(federation.tree(), out);
+        }
+        return out;
+    }
+
+    private static void names(org.edufed.kernel.api.federation.Federation.TreeNode n, Map<String, String> out) {
+        out.put(n.node().code(), n.node().name());
+        n.children().forEach(c -> names(c, out));
+    }
+
+    /** A unit as people read it: its name and code, or the code alone when its name is not known here. */
+    private static String unit(Map<String, String> names, String code) {
+        String name = names.get(code);
+        return name == null || name.isBlank() ? code : name + "（" + code + "）";
+    }
+
     /** A table of counts per status, a row for each unit (a school, or a county), under a heading. */
     private static void statusTable(
             PageContext ctx,
@@ -943,7 +964,8 @@ public final class ExamPage implements ConsolePage {
             String id,
             String heading,
             String unit,
-            Map<String, Map<String, Integer>> rows) {
+            Map<String, Map<String, Integer>> rows,
+            Map<String, String> names) {
         b.append("<h3>")
                 .append(heading)
                 .append("</h3><table id=\"")
@@ -958,7 +980,7 @@ public final class ExamPage implements ConsolePage {
         }
         b.append("</tr>");
         rows.forEach((name, counts) -> {
-            b.append("<tr><td>").append(ctx.escape(name)).append("</td>");
+            b.append("<tr><td>").append(ctx.escape(unit(names, name))).append("</td>");
             for (Review.Status s : Review.Status.values()) {
                 b.append("<td>").append(counts.getOrDefault(s.id, 0)).append("</td>");
             }
@@ -968,7 +990,12 @@ public final class ExamPage implements ConsolePage {
     }
 
     /** At the province: the counts per county, and the admission outcomes the counties reported up. */
-    private void counties(PageContext ctx, Rules.ExamYear y, StringBuilder b, Map<String, Map<String, Integer>> stats)
+    private void counties(
+            PageContext ctx,
+            Rules.ExamYear y,
+            StringBuilder b,
+            Map<String, Map<String, Integer>> stats,
+            Map<String, String> names)
             throws SQLException {
         statusTable(
                 ctx,
@@ -976,7 +1003,8 @@ public final class ExamPage implements ConsolePage {
                 "exam-county-stats",
                 t(ctx, "各区县统计", "Per county"),
                 t(ctx, "区县", "County"),
-                new java.util.TreeMap<>(ExamResource.byCounty(federation.tree(), stats, "—")));
+                new java.util.TreeMap<>(ExamResource.byCounty(federation.tree(), stats, "—")),
+                names);
         b.append("<h3>")
                 .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
                 .append("</h3>");
@@ -985,7 +1013,7 @@ public final class ExamPage implements ConsolePage {
                         y.year(), accounts.scope(ctx.username(), ExamResource.READ))
                 .entrySet()) {
             e.getValue().path("highSchools").fields().forEachRemaining(h -> b.append("<tr><td>")
-                    .append(ctx.escape(e.getKey()))
+                    .append(ctx.escape(unit(names, e.getKey())))
                     .append("</td><td>")
                     .append(ctx.escape(h.getValue().path("name").asText()))
                     .append("</td><td>")
