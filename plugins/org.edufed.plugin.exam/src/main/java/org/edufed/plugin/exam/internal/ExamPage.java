@@ -777,8 +777,11 @@ public final class ExamPage implements ConsolePage {
     private static final java.time.format.DateTimeFormatter FIELD_TIME =
             java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(BEIJING);
 
-    /** Batches the console's year form offers (the API takes up to 10). */
+    /** Batch rows the console's year form offers at least (more when the year has more). */
     static final int FORM_BATCHES = 4;
+
+    /** Most batches a year has (as {@link Rules#year} checks). */
+    static final int MAX_BATCHES = 10;
 
     /**
      * At the province: the form that sets an exam year — a new one, or the one shown, filled in (its extra fields,
@@ -842,7 +845,8 @@ public final class ExamPage implements ConsolePage {
                 .append("</th><th>")
                 .append(t(ctx, "志愿数（1–10）", "Choices (1–10)"))
                 .append("</th></tr>");
-        for (int i = 1; i <= FORM_BATCHES; i++) {
+        int rows = Math.max(FORM_BATCHES, y == null ? 0 : y.batches().size());
+        for (int i = 1; i <= rows; i++) {
             Rules.Batch batch =
                     y == null || y.batches().size() < i ? null : y.batches().get(i - 1);
             b.append("<tr><td><input name=\"batch_name_")
@@ -873,7 +877,7 @@ public final class ExamPage implements ConsolePage {
      * The exam year the form describes, as the API takes it: over the year as set now (its extra fields kept), the
      * name, window, birth range, tie rule, batches (named rows, a row keeping its batch's code) and what counties may.
      */
-    private com.fasterxml.jackson.databind.node.ObjectNode yearBody(PageContext ctx, Optional<Rules.ExamYear> now) {
+    static com.fasterxml.jackson.databind.node.ObjectNode yearBody(PageContext ctx, Optional<Rules.ExamYear> now) {
         com.fasterxml.jackson.databind.node.ObjectNode o;
         try {
             o = now.isPresent()
@@ -896,7 +900,7 @@ public final class ExamPage implements ConsolePage {
         }
         com.fasterxml.jackson.databind.node.ArrayNode batches = o.putArray("batches");
         java.util.Set<String> codes = new java.util.HashSet<>();
-        for (int i = 1; i <= FORM_BATCHES; i++) {
+        for (int i = 1; i <= MAX_BATCHES; i++) {
             String name = value(ctx, "batch_name_" + i);
             if (name.isEmpty()) {
                 continue;
