@@ -853,7 +853,40 @@ class ExamIT {
                     "/reviews/" + chuAtProvince.path("globalId").asText() + "/personal",
                     null));
             assertEquals("锦江区红星路二段", provinceFull.path("extra").path("address").asText(), provinceFull.toString());
-            // the county narrows the window: registration opens tomorrow in its subtree
+            // the county's console narrows the window too, keeping the fields the county added; a window outside the
+            // province's is refused with the reason and the typed value kept
+            java.time.format.DateTimeFormatter beijing = java.time.format.DateTimeFormatter.ofPattern(
+                            "yyyy-MM-dd'T'HH:mm")
+                    .withZone(java.time.ZoneId.of("Asia/Shanghai"));
+            String rulesPage = countyConsole.get("/console/exam").body();
+            assertTrue(rulesPage.contains("id=\"exam-rules-form\"") && rulesPage.contains("户籍所在地"), rulesPage);
+            String tooLate = beijing.format(Instant.now().plus(Duration.ofDays(30)));
+            String refusedRules = countyConsole
+                    .post(
+                            "/console/exam",
+                            Map.of("action", "rules", "year", "2027", "closes", tooLate),
+                            ConsoleSession.csrf(rulesPage))
+                    .body();
+            assertTrue(
+                    refusedRules.contains("区县的报名时间应在省级报名时间之内") && refusedRules.contains("value=\"" + tooLate + "\""),
+                    refusedRules);
+            String narrowed = countyConsole
+                    .post(
+                            "/console/exam",
+                            Map.of(
+                                    "action",
+                                    "rules",
+                                    "year",
+                                    "2027",
+                                    "opens",
+                                    beijing.format(Instant.now().plus(Duration.ofDays(1)))),
+                            ConsoleSession.csrf(refusedRules))
+                    .body();
+            assertTrue(narrowed.contains("已保存并下发本级规则"), narrowed);
+            JsonNode rulesNow = KarafNode.json(exam(county, cp, "GET", "/county-rules?year=2027", null));
+            assertEquals(2, rulesNow.path("effective").path("fields").size(), rulesNow.toString());
+            assertFalse(rulesNow.path("effective").path("open").asBoolean(), rulesNow.toString());
+            // through the API: registration opens tomorrow in its subtree, rules replacing the county's old ones
             ok(
                     exam(
                             county,

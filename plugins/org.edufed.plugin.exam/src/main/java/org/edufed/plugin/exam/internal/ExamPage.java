@@ -616,8 +616,89 @@ public final class ExamPage implements ConsolePage {
             counties(ctx, y, b, stats, names);
         }
         if (node.level() == Level.COUNTY) {
+            countyRules(ctx, y, b, keep && "rules".equals(ctx.parameter("action")));
             plans(ctx, y, b, keep && "plan".equals(ctx.parameter("action")));
             admission(ctx, y, b);
+        }
+    }
+
+    /**
+     * At a county, for those who set its plans: what the province lets counties do, this county's own rules (a
+     * window inside the province's, fields of its own — set through the API) and the form that narrows the window
+     * or withdraws the rules; after a refusal, as it was typed ({@code keep}).
+     */
+    private void countyRules(PageContext ctx, Rules.ExamYear y, StringBuilder b, boolean keep) {
+        if (!accounts.isPermitted(ctx.username(), ExamResource.PLAN) || inheritance == null) {
+            return;
+        }
+        Optional<Rules.ExamYear> province = store.provinceYear(y.year());
+        if (province.isEmpty()) {
+            return;
+        }
+        Rules.CountyMay may = province.get().countyMay();
+        Rules.CountyRules own = store.countyRules(y.year()).stream()
+                .filter(r -> r.county().equals(node.code()))
+                .findFirst()
+                .orElse(null);
+        b.append("<h3>").append(t(ctx, "本区县报名规则", "This county's rules")).append("</h3><p id=\"exam-county-may\">");
+        if (!may.narrowWindow() && !may.extraFields()) {
+            b.append(t(
+                    ctx,
+                    "省级未允许区县调整报名时间或增加报名字段。",
+                    "The province lets counties neither narrow the window nor add fields."));
+        } else {
+            b.append(t(ctx, "省级允许区县：", "The province lets counties: "))
+                    .append(may.narrowWindow() ? t(ctx, "缩短报名时间 ", "narrow the window ") : "")
+                    .append(may.extraFields() ? t(ctx, "增加报名字段（通过 API 设定）", "add fields (set through the API)") : "");
+        }
+        b.append("</p>");
+        if (own != null && !own.fields().isEmpty()) {
+            List<String> labels = new ArrayList<>();
+            own.fields().forEach(f -> labels.add(en(ctx.locale()) ? f.labelEn() : f.labelZh()));
+            b.append("<p>")
+                    .append(t(ctx, "本级增加的字段：", "Fields added here: "))
+                    .append(ctx.escape(String.join("、", labels)))
+                    .append("</p>");
+        }
+        if (may.narrowWindow()) {
+            b.append("<form method=\"post\" id=\"exam-rules-form\">")
+                    .append(ctx.csrfField())
+                    .append("<input type=\"hidden\" name=\"action\" value=\"rules\">")
+                    .append(hidden(ctx, "year", y.year()))
+                    .append("<label>")
+                    .append(t(ctx, "本区县报名开始（北京时间）", "Opens here (Beijing time)"))
+                    .append(" <input type=\"datetime-local\" name=\"opens\" value=\"")
+                    .append(
+                            keep
+                                    ? ctx.escape(value(ctx, "opens"))
+                                    : own == null || own.opens() == null ? "" : FIELD_TIME.format(own.opens()))
+                    .append("\"></label> <label>")
+                    .append(t(ctx, "截止", "Closes"))
+                    .append(" <input type=\"datetime-local\" name=\"closes\" value=\"")
+                    .append(
+                            keep
+                                    ? ctx.escape(value(ctx, "closes"))
+                                    : own == null || own.closes() == null ? "" : FIELD_TIME.format(own.closes()))
+                    .append("\"></label> <button type=\"submit\">")
+                    .append(t(ctx, "保存规则", "Save the rules"))
+                    .append("</button><br><small>")
+                    .append(t(
+                            ctx,
+                            "须在省级报名时间（" + LOCAL.format(province.get().opens()) + " – "
+                                    + LOCAL.format(province.get().closes()) + "）之内；留空的一端沿用上级。",
+                            "Inside the province's window ("
+                                    + LOCAL.format(province.get().opens()) + " – "
+                                    + LOCAL.format(province.get().closes()) + "); an end left empty stays as above."))
+                    .append("</small></form>");
+        }
+        if (own != null) {
+            b.append("<form method=\"post\" id=\"exam-rules-remove\">")
+                    .append(ctx.csrfField())
+                    .append("<input type=\"hidden\" name=\"action\" value=\"rules-remove\">")
+                    .append(hidden(ctx, "year", y.year()))
+                    .append("<button type=\"submit\">")
+                    .append(t(ctx, "撤销本级规则", "Withdraw this county's rules"))
+                    .append("</button></form>");
         }
     }
 
@@ -1117,6 +1198,41 @@ public final class ExamPage implements ConsolePage {
                     return render(ctx, t(ctx, "已保存并下发考试年度：", "Exam year saved and published: ") + y.name(), null);
                 } catch (LockedException e) {
                     return render(ctx, null, t(ctx, "此考试年度已被锁定，不能修改", "This exam year is locked"));
+                }
+            }
+            if (("rules".equals(action) || "rules-remove".equals(action))
+                    && node.level() == Level.COUNTY
+                    && inheritance != null
+                    && !student) {
+                if (!accounts.isPermitted(ctx.username(), ExamResource.PLAN)) {
+                    return render(ctx, null, t(ctx, "没有设定区县规则的权限", "You may not set the county's rules"));
+                }
+                Rules.ExamYear y =
+                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                try {
+                    if ("rules-remove".equals(action)) {
+                        Inherited.removeCountyRules(inheritance, store, node.code(), y.year());
+                        return render(ctx, t(ctx, "已撤销本级规则", "This county's rules withdrawn"), null);
+                    }
+                    // the window as typed, the fields this county added kept as they are
+                    com.fasterxml.jackson.databind.node.ObjectNode body = Rules.JSON.createObjectNode();
+                    for (String end : new String[] {"opens", "closes"}) {
+                        if (!value(ctx, end).isEmpty()) {
+                            body.put(end, fieldTime(value(ctx, end)));
+                        }
+                    }
+                    List<Rules.Field> fields = store.countyRules(y.year()).stream()
+                            .filter(r -> r.county().equals(node.code()))
+                            .findFirst()
+                            .map(Rules.CountyRules::fields)
+                            .orElse(List.of());
+                    body.set("fields", Rules.Field.toJson(fields));
+                    Inherited.setCountyRules(inheritance, store, node.code(), y.year(), body);
+                    return render(ctx, t(ctx, "已保存并下发本级规则", "This county's rules saved and published"), null);
+                } catch (Rules.NotAllowed e) {
+                    throw new Rules.Invalid(e.field, e.key);
+                } catch (LockedException e) {
+                    return render(ctx, null, t(ctx, "上级已锁定，不能修改", "Locked by the level above"));
                 }
             }
             if (("plan".equals(action) || "plan-remove".equals(action))

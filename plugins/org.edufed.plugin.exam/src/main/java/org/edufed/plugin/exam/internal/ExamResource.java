@@ -106,19 +106,14 @@ public final class ExamResource extends ExamApi implements RestResource {
         } catch (Rules.Invalid e) {
             throw invalid(e);
         } catch (LockedException e) {
-            throw new ProblemException(409, "locked", e.getMessage());
+            throw locked(e);
         }
         return Rules.JSON.createObjectNode().put("year", year).put("mode", Mode.LOCKED.id());
     }
 
-    private void change(String topic, String key, String value) {
-        try {
-            inheritance.change(topic, List.of(new Inheritance.Change(key, value, value == null ? null : Mode.LOCKED)));
-        } catch (LockedException e) {
-            throw new ProblemException(409, "locked", e.getMessage());
-        } finally {
-            store.changed();
-        }
+    /** 409: the level above holds the key locked. */
+    private static ProblemException locked(LockedException e) {
+        return new ProblemException(409, "locked", e.getMessage());
     }
 
     // --- a county's rules for its subtree -------------------------------------------------------------------
@@ -177,20 +172,14 @@ public final class ExamResource extends ExamApi implements RestResource {
         if (node.level() != Level.COUNTY) {
             throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
         }
-        String key = Rules.CountyRules.key(y, node.code());
-        // the year as the levels above leave it to this county: the province's, with the rules of the levels above
-        Rules.ExamYear above = store.provinceYear(y)
-                .orElseThrow(() -> invalid(new Rules.Invalid("year", "exam.unknownYear")))
-                .effective(store.countyRules(y).stream()
-                        .filter(r -> !r.county().equals(node.code()))
-                        .toList());
         try {
-            Rules.CountyRules r = Rules.countyRules(above, node.code(), body(json));
-            change(ExamTopics.COUNTY_RULES, key, r.toJson());
+            Rules.CountyRules r = Inherited.setCountyRules(inheritance, store, node.code(), y, body(json));
             return ((ObjectNode) rulesJson(r.toJson()))
                     .put("year", y)
                     .put("county", r.county())
                     .put("mode", Mode.LOCKED.id());
+        } catch (LockedException e) {
+            throw locked(e);
         } catch (Rules.NotAllowed e) {
             throw notAllowed(e);
         } catch (Rules.Invalid e) {
@@ -205,7 +194,11 @@ public final class ExamResource extends ExamApi implements RestResource {
         if (node.level() != Level.COUNTY) {
             throw notAllowed(new Rules.NotAllowed("county", "exam.countyOnly"));
         }
-        change(ExamTopics.COUNTY_RULES, Rules.CountyRules.key(requireYear(year), node.code()), null);
+        try {
+            Inherited.removeCountyRules(inheritance, store, node.code(), requireYear(year));
+        } catch (LockedException e) {
+            throw locked(e);
+        }
         return Response.noContent().build();
     }
 
@@ -234,7 +227,7 @@ public final class ExamResource extends ExamApi implements RestResource {
         } catch (Rules.Invalid e) {
             throw invalid(e);
         } catch (LockedException e) {
-            throw new ProblemException(409, "locked", e.getMessage());
+            throw locked(e);
         }
     }
 
@@ -247,7 +240,7 @@ public final class ExamResource extends ExamApi implements RestResource {
         } catch (Rules.Invalid e) {
             throw invalid(e);
         } catch (LockedException e) {
-            throw new ProblemException(409, "locked", e.getMessage());
+            throw locked(e);
         }
         return Response.noContent().build();
     }

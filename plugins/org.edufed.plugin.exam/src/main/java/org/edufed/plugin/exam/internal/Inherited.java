@@ -7,9 +7,9 @@ import org.edufed.kernel.api.federation.LockedException;
 import org.edufed.kernel.api.federation.Mode;
 
 /**
- * What the levels above set for their subtree, inherited down locked: the province's exam years, and a county's
- * plans (招生计划: a high school's name and quota per batch), among which its schools' students choose. The API and
- * the console both change them here.
+ * What the levels above set for their subtree, inherited down locked: the province's exam years, a county's rules
+ * (a narrower window, fields of its own) and its plans (招生计划: a high school's name and quota per batch), among
+ * which its schools' students choose. The API and the console both change them here.
  */
 final class Inherited {
 
@@ -54,6 +54,34 @@ final class Inherited {
             throw new Rules.Invalid("school", "exam.badSchoolCode");
         }
         change(inheritance, store, ExamTopics.PLANS, Rules.Plan.key(year, school), null);
+    }
+
+    /**
+     * Publishes a county's rules for its subtree (a window inside the province's, fields of its own), checked
+     * against the year as the levels above leave it to this county: the province's, with the rules of the counties
+     * above (a county under a prefecture).
+     *
+     * @throws Rules.NotAllowed what the province's year does not let counties do
+     * @throws Rules.Invalid bad input (nothing changed)
+     * @throws LockedException the level above holds the key locked
+     */
+    static Rules.CountyRules setCountyRules(
+            Inheritance inheritance, ExamStore store, String county, String year, JsonNode body)
+            throws LockedException {
+        Rules.ExamYear above = store.provinceYear(year)
+                .orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"))
+                .effective(store.countyRules(year).stream()
+                        .filter(r -> !r.county().equals(county))
+                        .toList());
+        Rules.CountyRules r = Rules.countyRules(above, county, body);
+        change(inheritance, store, ExamTopics.COUNTY_RULES, Rules.CountyRules.key(year, county), r.toJson());
+        return r;
+    }
+
+    /** Withdraws a county's rules for its subtree (its schools fall back to the year as the levels above leave it). */
+    static void removeCountyRules(Inheritance inheritance, ExamStore store, String county, String year)
+            throws LockedException {
+        change(inheritance, store, ExamTopics.COUNTY_RULES, Rules.CountyRules.key(year, county), null);
     }
 
     private static void change(Inheritance inheritance, ExamStore store, String topic, String key, String value)
