@@ -1117,8 +1117,7 @@ public final class ExamPage implements ConsolePage {
                 if (!accounts.isPermitted(ctx.username(), self ? ExamResource.SELF : ExamResource.REGISTER)) {
                     return render(ctx, null, t(ctx, "没有登记考生的权限", "You may not register students"));
                 }
-                Rules.ExamYear y = store.year(ctx.parameter("year"))
-                        .orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Rules.ExamYear y = posted(ctx);
                 Map<String, List<String>> prefs = new LinkedHashMap<>();
                 for (Rules.Batch batch : y.batches()) {
                     for (int i = 1; i <= batch.choices(); i++) {
@@ -1207,8 +1206,7 @@ public final class ExamPage implements ConsolePage {
                 if (!accounts.isPermitted(ctx.username(), ExamResource.PLAN)) {
                     return render(ctx, null, t(ctx, "没有设定区县规则的权限", "You may not set the county's rules"));
                 }
-                Rules.ExamYear y =
-                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Rules.ExamYear y = posted(ctx);
                 try {
                     if ("rules-remove".equals(action)) {
                         Inherited.removeCountyRules(inheritance, store, node.code(), y.year());
@@ -1241,8 +1239,7 @@ public final class ExamPage implements ConsolePage {
                 if (!accounts.isPermitted(ctx.username(), ExamResource.PLAN)) {
                     return render(ctx, null, t(ctx, "没有设定招生计划的权限", "You may not set plans"));
                 }
-                Rules.ExamYear y =
-                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Rules.ExamYear y = posted(ctx);
                 String school = value(ctx, "school");
                 try {
                     if ("plan-remove".equals(action)) {
@@ -1272,8 +1269,7 @@ public final class ExamPage implements ConsolePage {
                 if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIT)) {
                     return render(ctx, null, t(ctx, "没有导入成绩的权限", "You may not import scores"));
                 }
-                Rules.ExamYear y =
-                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Rules.ExamYear y = posted(ctx);
                 String file = ctx.parameter("scoresFile"); // a chosen file, in base64 (empty when none)
                 ExamImports.Scores done = imports.scores(
                         y.year(),
@@ -1302,8 +1298,7 @@ public final class ExamPage implements ConsolePage {
                 if (!accounts.isPermitted(ctx.username(), ExamResource.ADMIT)) {
                     return render(ctx, null, t(ctx, "没有运行录取的权限", "You may not run admission"));
                 }
-                Rules.ExamYear y =
-                        store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
+                Rules.ExamYear y = posted(ctx);
                 ExamStore.AdmissionRun run = store.admit(y);
                 return render(
                         ctx,
@@ -1342,6 +1337,11 @@ public final class ExamPage implements ConsolePage {
         } catch (SQLException e) {
             return render(ctx, null, t(ctx, "保存失败，请稍后再试", "Could not save; try again later"));
         }
+    }
+
+    /** The exam year a form names, as in effect here. */
+    private Rules.ExamYear posted(PageContext ctx) {
+        return store.year(value(ctx, "year")).orElseThrow(() -> new Rules.Invalid("year", "exam.unknownYear"));
     }
 
     private static String value(PageContext ctx, String name) {
