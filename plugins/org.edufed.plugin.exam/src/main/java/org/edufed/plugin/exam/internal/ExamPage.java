@@ -21,9 +21,11 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code /console/exam} (中考报名): the exam year in effect; at a school the registration form (name, ID number,
  * guardian's phone, preferences chosen from the county's plans) and the school's registrations with their
- * status; above, the registrations awaiting this level's review, each with approve / return and a reason; at a
- * county also its plans (招生计划: a form per high school, a quota per batch), the score import and the admission run
- * with the admitted per high school and batch against the quota.
+ * status; above, the registrations awaiting this level's review, each with approve / return and a reason, and the
+ * counts per status by school (at the province also by county, and the admissions the counties reported); at a
+ * county also its own rules (a narrower window), its plans (招生计划: a form per high school, a quota per batch), the
+ * score import and the admission run with the admitted per high school and batch against the quota; at the province
+ * the form that sets an exam year. The API ({@link ExamResource}) does all of it too.
  */
 @Component(service = ConsolePage.class)
 public final class ExamPage implements ConsolePage {
