@@ -574,7 +574,12 @@ public final class ExamPage implements ConsolePage {
                 || !accounts.scope(ctx.username(), ExamResource.REVIEW).isEmpty();
         Review.Status awaiting =
                 node.level() == Level.PROVINCE ? Review.Status.COUNTY_APPROVED : Review.Status.SUBMITTED;
-        Map<String, String> names = names();
+        // the subtree as its children last reported, read once: names for every table, counties for the province's
+        org.edufed.kernel.api.federation.Federation.TreeNode tree = federation == null ? null : federation.tree();
+        Map<String, String> names = new java.util.HashMap<>();
+        if (tree != null) {
+            names(tree, names);
+        }
         exportButtons(ctx, y, b);
         b.append("<h3>").append(t(ctx, "待本级审核", "Awaiting this level's review")).append("</h3>");
         table(ctx, b, "exam-reviews", "学校", "School", "姓名", "Name", "身份证号", "ID number", "志愿", "Preferences", "", "");
@@ -614,8 +619,8 @@ public final class ExamPage implements ConsolePage {
         Map<String, Map<String, Integer>> stats =
                 store.stats(y.year(), accounts.scope(ctx.username(), ExamResource.READ));
         statusTable(ctx, b, "exam-stats", t(ctx, "统计", "Statistics"), t(ctx, "学校", "School"), stats, names);
-        if (node.level() == Level.PROVINCE && federation != null) {
-            counties(ctx, y, b, stats, names);
+        if (node.level() == Level.PROVINCE && tree != null) {
+            counties(ctx, y, b, stats, tree, names);
         }
         if (node.level() == Level.COUNTY) {
             countyRules(ctx, y, b, keep && "rules".equals(ctx.parameter("action")));
@@ -1024,15 +1029,7 @@ public final class ExamPage implements ConsolePage {
         return "<input type=\"hidden\" name=\"" + name + "\" value=\"" + ctx.escape(value) + "\">";
     }
 
-    /** The names of the nodes of this node's subtree (itself included) as its children last reported, by code. */
-    private Map<String, String> names() {
-        Map<String, String> out = new java.util.HashMap<>();
-        if (federation != null) {
-            names(federation.tree(), out);
-        }
-        return out;
-    }
-
+    /** The names of the nodes of a subtree (its top included), by code, into {@code out}. */
     private static void names(org.edufed.kernel.api.federation.Federation.TreeNode n, Map<String, String> out) {
         out.put(n.node().code(), n.node().name());
         n.children().forEach(c -> names(c, out));
@@ -1082,6 +1079,7 @@ public final class ExamPage implements ConsolePage {
             Rules.ExamYear y,
             StringBuilder b,
             Map<String, Map<String, Integer>> stats,
+            org.edufed.kernel.api.federation.Federation.TreeNode tree,
             Map<String, String> names)
             throws SQLException {
         statusTable(
@@ -1090,7 +1088,7 @@ public final class ExamPage implements ConsolePage {
                 "exam-county-stats",
                 t(ctx, "各区县统计", "Per county"),
                 t(ctx, "区县", "County"),
-                new java.util.TreeMap<>(ExamResource.byCounty(federation.tree(), stats, "—")),
+                new java.util.TreeMap<>(ExamResource.byCounty(tree, stats, "—")),
                 names);
         b.append("<h3>")
                 .append(t(ctx, "录取汇总", "Admissions reported by the counties"))
@@ -1156,12 +1154,7 @@ public final class ExamPage implements ConsolePage {
                 if (!Rules.YEAR.matcher(year).matches()) {
                     throw new Rules.Invalid("year", "exam.badYear");
                 }
-                String file = ctx.parameter("csvFile"); // a chosen file, in base64 (empty when none)
-                ExamImports.Job job = imports.start(
-                        year,
-                        file != null && !file.isEmpty()
-                                ? java.util.Base64.getDecoder().decode(file)
-                                : value(ctx, "csv").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ExamImports.Job job = imports.start(year, uploaded(ctx, "csvFile", "csv"));
                 // on to the job's page, which follows the progress
                 return "<meta http-equiv=\"refresh\" content=\"0;url=/console/exam?year=" + year + "&amp;import="
                         + job.id() + "\"><p class=\"ok\" id=\"exam-message\">"
@@ -1272,12 +1265,7 @@ public final class ExamPage implements ConsolePage {
                     return render(ctx, null, t(ctx, "没有导入成绩的权限", "You may not import scores"));
                 }
                 Rules.ExamYear y = posted(ctx);
-                String file = ctx.parameter("scoresFile"); // a chosen file, in base64 (empty when none)
-                ExamImports.Scores done = imports.scores(
-                        y.year(),
-                        file != null && !file.isEmpty()
-                                ? java.util.Base64.getDecoder().decode(file)
-                                : value(ctx, "scores").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ExamImports.Scores done = imports.scores(y.year(), uploaded(ctx, "scoresFile", "scores"));
                 StringBuilder refused = new StringBuilder();
                 for (CsvImport.RowError e :
                         done.refused().subList(0, Math.min(20, done.refused().size()))) {
@@ -1339,6 +1327,14 @@ public final class ExamPage implements ConsolePage {
         } catch (SQLException e) {
             return render(ctx, null, t(ctx, "保存失败，请稍后再试", "Could not save; try again later"));
         }
+    }
+
+    /** A form's CSV: the file chosen (the console hands it over in base64, empty when none), else the text pasted. */
+    private static byte[] uploaded(PageContext ctx, String file, String pasted) {
+        String chosen = ctx.parameter(file);
+        return chosen != null && !chosen.isEmpty()
+                ? java.util.Base64.getDecoder().decode(chosen)
+                : value(ctx, pasted).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The exam year a form names, as in effect here. */
